@@ -1,0 +1,262 @@
+/**
+ * `wsguard/socket.io`: translation only. Socket.IO handshakes and packets become contexts, verdicts become
+ * `connect_error`s, acknowledgements or `wsguard:error` events; every decision is the guard's.
+ *
+ * - Connections: a namespace middleware (`nsp.use`, put first) on every namespace, including ones created later. A
+ *   refusal reaches the client as `connect_error` with `err.data = { code, message, retryAfterMs?, details? }`.
+ * - Pre-handshake: `allowRequest` turns away addresses that were just refused for connection rate before the
+ *   handshake costs anything. Such a client sees a transport error (HTTP 403 whose body names the code), not a
+ *   `connect_error`.
+ * - Messages: checked in front of the socket's event dispatch (before `onAny` listeners and `socket.use`
+ *   middlewares alike). The size is the bytes the engine received for the packet (counted on the
+ *   engine's `packet` event, binary attachments included), never a re-serialisation.
+ * - Counts: every way a socket ends — disconnect, transport close before the namespace connect completed — reports
+ *   `connectionClosed`, which releases its slots (idempotent).
+ *
+ * Works the same on WebSocket and HTTP long-polling: everything here sits above the engine's transports.
+ */
+
+import type { Namespace, Server, Socket } from 'socket.io';
+import { deny, toClientError, type ConnectionContext, type Denied, type MessageContext, type Verdict } from '../../codes/types.js';
+import type { Guard } from '../../core/guard.js';
+
+export interface ProtectOptions {
+  /** Use `allowRequest` to screen floods before the handshake. Default true. */
+  readonly screenRequests?: boolean;
+}
+
+/** Undo `protect` for namespaces created from now on and stop screening requests. Existing sockets keep their checks. */
+export type Unprotect = () => void;
+
+/** The engine connection of a Socket.IO client, as far as the adapter needs it. */
+interface EngineConnection {
+  readonly readyState: string;
+  readonly remoteAddress: string;
+  readonly transport: { readonly name: string };
+  on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+type Middleware = (socket: Socket, next: (err?: Error) => void) => void;
+
+/** Bytes received for the packet being decoded, per engine connection. */
+const pendingBytes = new WeakMap<object, number>();
+
+const EMPTY: readonly unknown[] = Object.freeze([]);
+
+function countPacketBytes(conn: EngineConnection): void {
+  if (pendingBytes.has(conn)) return;
+  pendingBytes.set(conn, 0);
+  conn.on('packet', (packet) => {
+    if (packet.type !== 'message') return;
+    const data = packet.data;
+    // A string packet starts a Socket.IO packet; binary packets are attachments of the one before.
+    if (typeof data === 'string') pendingBytes.set(conn, Buffer.byteLength(data));
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      pendingBytes.set(conn, (pendingBytes.get(conn) ?? 0) + data.byteLength);
+    }
+  });
+}
+
+function connectError(verdict: Denied): Error {
+  const error = new Error(verdict.message) as Error & { data: unknown };
+  error.data = toClientError(verdict);
+  return error;
+}
+
+/**
+ * Sockets admitted by the guard whose namespace connection has not completed. An application middleware after ours
+ * may still refuse them, and Socket.IO then drops the socket without a `disconnect` event; the sweep in `protect`
+ * releases those.
+ */
+type PendingSockets = Set<Socket>;
+
+function connectionMiddleware(guard: Guard, pending: PendingSockets): Middleware {
+  return (socket, next) => {
+    const conn = socket.client.conn as unknown as EngineConnection;
+    const handshake = socket.handshake;
+    const ctx: ConnectionContext = {
+      id: socket.id,
+      remoteAddress: conn.remoteAddress ?? handshake.address,
+      headers: handshake.headers,
+      url: handshake.url,
+      query: handshake.query as ConnectionContext['query'],
+      namespace: socket.nsp.name,
+      auth: (handshake.auth ?? {}) as Record<string, unknown>,
+      transport: conn.transport.name,
+    };
+    void guard.admitConnection(ctx).then((verdict) => {
+      if (!verdict.allowed) return next(connectError(verdict));
+      if (conn.readyState !== 'open') {
+        // The client left while the checks ran: Socket.IO drops the socket silently, so release here.
+        guard.connectionClosed(socket.id, { reason: 'closed_during_handshake' });
+        return next(new Error('connection closed'));
+      }
+      countPacketBytes(conn);
+      const onTransportClose = (): void => {
+        pending.delete(socket);
+        guard.connectionClosed(socket.id, { reason: 'transport close' });
+      };
+      conn.once('close', onTransportClose);
+      socket.once('disconnect', (reason) => {
+        pending.delete(socket);
+        conn.off('close', onTransportClose);
+        guard.connectionClosed(socket.id, { reason });
+      });
+      guard.connectionOpened({
+        id: socket.id,
+        transport: conn.transport.name,
+        native: socket,
+        notify: (event, data) => socket.emit(event, data),
+        close: (code, message) => {
+          if (socket.disconnected) return;
+          const verdictLike = { code, message: message ?? code };
+          socket.emit('wsguard:error', verdictLike);
+          socket.disconnect(true);
+        },
+      });
+      guardIncomingEvents(guard, socket, conn);
+      pending.add(socket);
+      next();
+    }).catch((error: unknown) => {
+      // Only a bug gets here (the guard never rejects); refuse rather than let the socket in unchecked.
+      guard.connectionClosed(socket.id, { reason: 'adapter_error' });
+      guard.emit({ type: 'internal_error', connectionId: socket.id, detail: { stage: 'adapter', error: String(error) } });
+      next(connectError(deny('internal_error')));
+    });
+  };
+}
+
+/** Socket.IO's internal event entry point: every EVENT and BINARY_EVENT packet of a socket passes through it. */
+interface EventPacket {
+  data?: unknown[];
+  id?: number;
+}
+interface SocketInternals {
+  onevent(packet: EventPacket): void;
+  ack(id: number): (...args: unknown[]) => void;
+}
+
+/**
+ * Check each incoming event before Socket.IO hands it to anyone. `socket.use` would be the public hook, but Socket.IO
+ * calls `onAny` listeners *before* `socket.use` middlewares, so a refused message would still reach them; wrapping
+ * the socket's `onevent` (present throughout Socket.IO 4) puts the check in front of both.
+ */
+function guardIncomingEvents(guard: Guard, socket: Socket, conn: EngineConnection): void {
+  const internals = socket as unknown as SocketInternals;
+  const original = internals.onevent;
+  if (typeof original !== 'function' || typeof internals.ack !== 'function') {
+    throw new Error('wsguard/socket.io: this Socket.IO version has no Socket#onevent; wsguard supports socket.io 4.x');
+  }
+  internals.onevent = function guardedOnEvent(this: SocketInternals, packet: EventPacket): void {
+    const args = packet.data ?? EMPTY;
+    const name = args[0];
+    const event = typeof name === 'string' ? name : String(name);
+    const bytes = pendingBytes.get(conn) ?? 0;
+    pendingBytes.set(conn, 0);
+    const ctx: MessageContext = {
+      connectionId: socket.id,
+      event,
+      bytes,
+      payload: args.length > 1 ? args.slice(1) : EMPTY,
+    };
+    const settle = (verdict: Verdict): void => {
+      if (verdict.allowed) {
+        if (verdict.payload) packet.data = [name, ...verdict.payload];
+        original.call(this, packet);
+        return;
+      }
+      // A refused message never reaches a listener: `onevent` is not called.
+      const error = toClientError(verdict);
+      if (packet.id !== undefined && packet.id !== null) this.ack(packet.id)({ error });
+      else socket.emit('wsguard:error', { ...error, event });
+    };
+    const verdict = guard.admitMessage(ctx);
+    if (verdict instanceof Promise) void verdict.then(settle);
+    else settle(verdict);
+  };
+}
+
+function prependMiddleware(nsp: Namespace, middleware: Middleware): void {
+  // Guard checks should run before the application's own middlewares (an origin refusal before an auth lookup).
+  // `_fns` is Socket.IO's middleware list; fall back to `use` if a future version renames it.
+  const fns = (nsp as unknown as { _fns?: Middleware[] })._fns;
+  if (Array.isArray(fns)) fns.unshift(middleware);
+  else nsp.use(middleware);
+}
+
+/**
+ * Protect every namespace of `io`, present and future, on every transport.
+ *
+ * @example
+ * const guard = createGuard({ ...presets.production, allowedOrigins: ['https://app.example.com'], authenticate });
+ * protect(io, guard);
+ */
+export function protect(io: Server, guard: Guard, options: ProtectOptions = {}): Unprotect {
+  const pending: PendingSockets = new Set();
+  const middleware = connectionMiddleware(guard, pending);
+  const protectedNamespaces = new WeakSet<Namespace>();
+  const onConnection = (socket: Socket): void => {
+    pending.delete(socket);
+  };
+  const attach = (nsp: Namespace): void => {
+    if (protectedNamespaces.has(nsp)) return;
+    protectedNamespaces.add(nsp);
+    prependMiddleware(nsp, middleware);
+    nsp.on('connection', onConnection);
+  };
+  const sweep = setInterval(() => {
+    for (const socket of pending) {
+      if (socket.connected) {
+        pending.delete(socket);
+        continue;
+      }
+      const preConnect = (socket.nsp as unknown as { _preConnectSockets?: Map<string, Socket> })._preConnectSockets;
+      if (preConnect && !preConnect.has(socket.id)) {
+        pending.delete(socket);
+        guard.connectionClosed(socket.id, { reason: 'refused_by_application_middleware' });
+      }
+    }
+  }, 1_000);
+  sweep.unref();
+  for (const nsp of (io as unknown as { _nsps: Map<string, Namespace> })._nsps.values()) attach(nsp);
+  io.on('new_namespace', attach);
+
+  const engine = io.engine as unknown as {
+    opts: {
+      allowRequest?: (req: unknown, callback: (message: string | null | undefined, success: boolean) => void) => void;
+      maxHttpBufferSize?: number;
+    };
+  };
+  const bufferLimit = engine.opts.maxHttpBufferSize ?? 1e6;
+  if (bufferLimit < guard.options.largestMessageBytes) {
+    // The engine would cut such messages before the guard sees them: the client gets a disconnect, not a code.
+    guard.emit({
+      type: 'config_warning',
+      detail: {
+        code: 'WSGUARD_W_ENGINE_BUFFER_SMALLER',
+        message: `Socket.IO maxHttpBufferSize (${bufferLimit}) is below the largest message wsguard allows (${guard.options.largestMessageBytes}); raise maxHttpBufferSize so oversized messages get message_too_large instead of a dropped connection`,
+      },
+    });
+  }
+
+  const previousAllowRequest = engine.opts.allowRequest;
+  if (options.screenRequests !== false) {
+    engine.opts.allowRequest = (req, callback) => {
+      const request = req as { socket?: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> };
+      const verdict = guard.screenRequest({ remoteAddress: request.socket?.remoteAddress ?? '', headers: request.headers });
+      if (!verdict.allowed) return callback(verdict.code, false);
+      if (previousAllowRequest) return previousAllowRequest(req, callback);
+      callback(null, true);
+    };
+  }
+
+  return () => {
+    clearInterval(sweep);
+    io.off('new_namespace', attach);
+    engine.opts.allowRequest = previousAllowRequest;
+  };
+}
+
+export type { Guard } from '../../core/guard.js';

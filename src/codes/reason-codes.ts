@@ -1,0 +1,144 @@
+/**
+ * The reason-code catalogue: every way wsguard can refuse a connection or a message.
+ *
+ * A code is a stable string that clients, logs and dashboards can rely on. Each entry says which HTTP status a
+ * refused upgrade answers with, which WebSocket close code ends a connection closed for that reason, whether the
+ * refusal carries `retryAfterMs`, and which security-event category and severity a refusal of this kind belongs to.
+ * Later features add their codes here, never elsewhere: the README table and a test are checked against this object.
+ */
+
+/** Security-event categories (the dashboard and metrics group by these). */
+export type EventCategory =
+  | 'connection'
+  | 'rate_limit'
+  | 'csrf'
+  | 'validation'
+  | 'abuse'
+  | 'authorization'
+  | 'admin'
+  | 'system';
+
+export type Severity = 'info' | 'warning' | 'high' | 'critical';
+
+export interface ReasonCodeInfo {
+  /** HTTP status for a refused upgrade or an HTTP API error. */
+  readonly status: number;
+  /** WebSocket close code used when a connection is closed for this reason. */
+  readonly closeCode: number;
+  /** True when the refusal is temporary and carries `retryAfterMs`. */
+  readonly retryable: boolean;
+  readonly category: EventCategory;
+  readonly severity: Severity;
+  /** Default human-readable message sent to the client. Never contains client data. */
+  readonly message: string;
+}
+
+// RFC 6455 close codes used below: 1008 policy violation, 1009 message too big, 1011 internal error,
+// 1013 try again later (temporary conditions such as rate limits).
+const POLICY = 1008;
+const TOO_BIG = 1009;
+const INTERNAL = 1011;
+const TRY_LATER = 1013;
+
+export const REASON_CODES = {
+  origin_not_allowed: {
+    status: 403,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'connection',
+    severity: 'warning',
+    message: 'Origin not allowed',
+  },
+  connection_rate_limited: {
+    status: 429,
+    closeCode: TRY_LATER,
+    retryable: true,
+    category: 'rate_limit',
+    severity: 'warning',
+    message: 'Too many connection attempts from this address',
+  },
+  too_many_connections_ip: {
+    status: 429,
+    closeCode: TRY_LATER,
+    retryable: true,
+    category: 'rate_limit',
+    severity: 'warning',
+    message: 'Too many open connections from this address',
+  },
+  too_many_connections_user: {
+    status: 429,
+    closeCode: TRY_LATER,
+    retryable: true,
+    category: 'rate_limit',
+    severity: 'warning',
+    message: 'Too many open connections for this user',
+  },
+  unauthenticated: {
+    status: 401,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'authorization',
+    severity: 'warning',
+    message: 'Authentication required',
+  },
+  namespace_forbidden: {
+    status: 403,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'authorization',
+    severity: 'warning',
+    message: 'Not allowed to join this namespace',
+  },
+  forbidden: {
+    status: 403,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'authorization',
+    severity: 'warning',
+    message: 'Not allowed to send this event',
+  },
+  message_rate_limited: {
+    status: 429,
+    closeCode: TRY_LATER,
+    retryable: true,
+    category: 'rate_limit',
+    severity: 'info',
+    message: 'Too many messages',
+  },
+  message_too_large: {
+    status: 413,
+    closeCode: TOO_BIG,
+    retryable: false,
+    category: 'validation',
+    severity: 'warning',
+    message: 'Message too large',
+  },
+  event_not_allowed: {
+    status: 403,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'validation',
+    severity: 'warning',
+    message: 'Event not allowed',
+  },
+  internal_error: {
+    status: 500,
+    closeCode: INTERNAL,
+    retryable: true,
+    category: 'system',
+    severity: 'high',
+    message: 'Internal error',
+  },
+} as const satisfies Record<string, ReasonCodeInfo>;
+
+export type ReasonCode = keyof typeof REASON_CODES;
+
+export const reasonCodes: readonly ReasonCode[] = Object.freeze(Object.keys(REASON_CODES) as ReasonCode[]);
+
+export function isReasonCode(value: unknown): value is ReasonCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(REASON_CODES, value);
+}
+
+export function reasonInfo(code: ReasonCode): ReasonCodeInfo {
+  return REASON_CODES[code];
+}

@@ -1,0 +1,44 @@
+import type { GuardConfig } from './types.js';
+
+/**
+ * Presets are bases to spread into a config: `createGuard({ ...presets.production, allowedOrigins, authenticate })`.
+ * Each switches on every feature that exists. A later key in the spread wins.
+ */
+
+/** Local work: localhost origins on any port, clients without Origin (scripts) allowed, generous limits. */
+const development: GuardConfig = Object.freeze({
+  environment: 'development',
+  mode: 'enforce',
+  allowedOrigins: Object.freeze(['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*']),
+  allowMissingOrigin: true,
+  requireAuthentication: false,
+  rateLimitingEnabled: true,
+  connectionRateLimit: 120,
+  messageRateLimit: 600,
+  burstLimit: 100,
+  maxConnectionsPerIp: 50,
+  maxConnectionsPerUser: 20,
+  maxMessageBytes: 1_048_576,
+});
+
+/**
+ * Production: every check enforced. You must add `allowedOrigins` (an empty list is a startup error) and an
+ * `authenticate` hook (anonymous clients are refused; set `requireAuthentication: false` for a public app).
+ */
+const production: GuardConfig = Object.freeze({
+  environment: 'production',
+  mode: 'enforce',
+  allowedOrigins: Object.freeze([]),
+  allowMissingOrigin: false,
+  requireAuthentication: true,
+  rateLimitingEnabled: true,
+  connectionRateLimit: 30,
+  messageRateLimit: 120,
+  burstLimit: 20,
+  maxConnectionsPerIp: 20,
+  maxConnectionsPerUser: 5,
+  maxMessageBytes: 65_536,
+});
+
+export const presets = Object.freeze({ development, production });
+export type PresetName = keyof typeof presets;

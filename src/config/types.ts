@@ -1,0 +1,127 @@
+import type { Awaitable, AuthRequest, Identity } from '../codes/types.js';
+import type { EventSink } from '../events/sink.js';
+import type { Store } from '../stores/types.js';
+
+/** `enforce` refuses; `monitor` logs what would have been refused and lets it pass. */
+export type Mode = 'enforce' | 'monitor';
+
+/** The checks whose mode can be set one by one. */
+export type CheckName =
+  | 'origin'
+  | 'authentication'
+  | 'connectionRate'
+  | 'connectionCaps'
+  | 'namespace'
+  | 'eventRoles'
+  | 'messageRate'
+  | 'messageSize'
+  | 'eventAllowList';
+
+/** One mode for every check, or a mode per check (`default` for the rest). */
+export type ModeConfig = Mode | ({ readonly default?: Mode } & { readonly [K in CheckName]?: Mode });
+
+/** `false`: never trust forwarding headers; `true`: trust every hop; a number: trust that many hops; a list: trust these addresses/CIDRs. */
+export type TrustProxy = boolean | number | string | readonly string[];
+
+export interface NamespaceRule {
+  /** Roles of which the user needs at least one to join. Anonymous clients are refused with `unauthenticated`. */
+  readonly roles?: readonly string[];
+  /** Event allow-list for this namespace; replaces the global `allowedEvents` here. */
+  readonly allowedEvents?: readonly string[];
+  /** Refuse anonymous clients in this namespace even when `requireAuthentication` is off. */
+  readonly requireAuthentication?: boolean;
+}
+
+export interface EventRule {
+  /** Messages per minute per user for this event; replaces `messageRateLimit` for it. */
+  readonly rateLimit?: number;
+  /** Burst (bucket size) for this event; defaults to `burstLimit`, or `rateLimit` when that is smaller. */
+  readonly burst?: number;
+  /** Size limit in bytes for this event; replaces `maxMessageBytes` for it. */
+  readonly maxBytes?: number;
+  /** Roles of which the sender needs at least one. */
+  readonly roles?: readonly string[];
+  /** Standard Schema validator (payload inspection feature; not available yet). */
+  readonly schema?: unknown;
+  /** Require a CSRF token in the payload (CSRF feature; not available yet). */
+  readonly requireCsrf?: boolean;
+}
+
+export type AuthenticateHook = (request: AuthRequest) => Awaitable<Identity | null | undefined>;
+
+/**
+ * Everything wsguard can be told. All keys are optional: defaults are listed in `DEFAULT_CONFIG` and the README.
+ * Data keys may also come from a JSON file or `WSGUARD_*` environment variables (see `loadConfig`); functions and
+ * objects (`authenticate`, `store`, `sinks`, `now`, schemas) only from code.
+ */
+export interface GuardConfig {
+  /** `production` turns some warnings into startup errors (an empty `allowedOrigins`). Presets set it. */
+  readonly environment?: 'development' | 'production';
+  readonly mode?: ModeConfig;
+
+  // Origin and client address
+  /** Exact origins (`https://app.example.com`) and wildcards (`https://*.example.com`). `*` allows any (warned). */
+  readonly allowedOrigins?: readonly string[];
+  /** Let clients without an Origin header connect (non-browser clients). Warned. */
+  readonly allowMissingOrigin?: boolean;
+  readonly trustProxy?: TrustProxy;
+  /** Which forwarding header to read when `trustProxy` allows: `x-forwarded-for` or `forwarded` (RFC 7239). */
+  readonly proxyHeader?: 'x-forwarded-for' | 'forwarded';
+  /** IPv6 clients are counted per prefix of this length (a /64 is usually one subscriber). */
+  readonly ipv6Prefix?: number;
+
+  // Authentication and authorization
+  readonly authenticate?: AuthenticateHook;
+  /** Refuse anonymous clients (the hook returned nothing) with `unauthenticated`. */
+  readonly requireAuthentication?: boolean;
+  /** How long the `authenticate` hook may take before the connection is refused. */
+  readonly authTimeoutMs?: number;
+  readonly namespaces?: Readonly<Record<string, NamespaceRule>>;
+
+  // Rate limits and caps
+  readonly rateLimitingEnabled?: boolean;
+  /** New connections per minute per IP (group). */
+  readonly connectionRateLimit?: number;
+  /** Messages per minute per user (anonymous: per connection, and per IP group times `maxConnectionsPerIp`). */
+  readonly messageRateLimit?: number;
+  /** Messages a client may send at once above the steady rate (the token bucket's size). */
+  readonly burstLimit?: number;
+  readonly maxConnectionsPerIp?: number;
+  readonly maxConnectionsPerUser?: number;
+
+  // Messages
+  /** Largest message accepted, in wire bytes (binary attachments included). */
+  readonly maxMessageBytes?: number;
+  /** Events a client may send; absent means any. Per-namespace lists replace it. */
+  readonly allowedEvents?: readonly string[];
+  readonly events?: Readonly<Record<string, EventRule>>;
+
+  // Features built by later releases: their keys are accepted now, switching them on is a startup error until then.
+  readonly csrfEnabled?: boolean;
+  readonly csrfSecret?: string | readonly string[];
+  readonly csrfTokenTtlMs?: number;
+  readonly payloadInspectionEnabled?: boolean;
+  readonly abuseDetectionEnabled?: boolean;
+  readonly autoDisconnectOnAbuse?: boolean;
+  readonly suspiciousActivityThreshold?: number;
+
+  // Events and state
+  /** Where security events go, off the hot path. Default: one pino sink writing JSON lines to stdout. */
+  readonly sinks?: readonly EventSink[];
+  /** Identical refusals (same type, reason, IP, user) within this interval are logged once, then as one count. */
+  readonly eventAggregationMs?: number;
+  /** Events waiting for the sinks; past this, events are dropped and counted. */
+  readonly eventQueueSize?: number;
+  /** Cap on keys (IPs, users, connections) the guard itself tracks in memory; least recently seen go first. */
+  readonly maxTrackedKeys?: number;
+  readonly store?: Store;
+  /** Clock in epoch ms; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** Keys whose feature is not built yet: switching one on is a startup error saying so. */
+export const UNAVAILABLE_FEATURES: Readonly<Record<string, string>> = {
+  csrfEnabled: 'CSRF protection',
+  payloadInspectionEnabled: 'payload inspection',
+  abuseDetectionEnabled: 'abuse detection',
+};

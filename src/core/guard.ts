@@ -1,0 +1,553 @@
+/**
+ * `createGuard`: the transport-agnostic core. Adapters turn native handshakes and packets into contexts, ask the
+ * guard for a verdict, and report how connections end; the guard runs the checks in order (cheap ones first, store
+ * round trips last), emits security events and keeps the connection registry.
+ */
+
+import cluster from 'node:cluster';
+import type { ReasonCode } from '../codes/reason-codes.js';
+import {
+  ALLOW,
+  deny,
+  toClientError,
+  type Awaitable,
+  type AuthRequest,
+  type ConnectionContext,
+  type ConnectionVerdict,
+  type Denied,
+  type Identity,
+  type MessageContext,
+  type Verdict,
+} from '../codes/types.js';
+import type { CheckName, GuardConfig } from '../config/types.js';
+import { validateConfig } from '../config/validate.js';
+import { collectConfigWarnings } from '../config/warnings.js';
+import { EventBus, type SecurityEventListener } from '../events/bus.js';
+import type { SecurityEventInput } from '../events/catalogue.js';
+import { pinoSink } from '../events/pino-sink.js';
+import { checkEventRoles, checkNamespaceAccess } from '../policies/authorization/index.js';
+import {
+  LEASE_TTL_MS,
+  acquireSlot,
+  ipLeaseKey,
+  userLeaseKey,
+} from '../policies/connection-caps/index.js';
+import { checkEventAllowed } from '../policies/event-allow-list/index.js';
+import { checkMessageSize } from '../policies/message-size/index.js';
+import { consumeToken } from '../policies/rate-limit/index.js';
+import { memoryStore } from '../stores/memory.js';
+import type { Store } from '../stores/types.js';
+import { LruMap } from '../util/lru-map.js';
+import { ipGroupKey } from './ip.js';
+import { resolveOptions, type ResolvedNamespace, type ResolvedOptions } from './options.js';
+import { ConnectionRegistry, type CloseConnection, type ConnectionSelector, type NotifyClient } from './registry.js';
+import { createSecure, type SecureOptions } from './secure.js';
+
+/** What an adapter reports once an admitted connection is live. */
+export interface OpenedConnection {
+  readonly id: string;
+  readonly transport: string;
+  readonly close: CloseConnection;
+  readonly notify: NotifyClient;
+  readonly native: object;
+}
+
+export interface ScreenRequest {
+  readonly remoteAddress: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface GuardEvents {
+  /** Every security event, after aggregation, off the hot path. Returns an unsubscribe function. */
+  on(listener: SecurityEventListener): () => void;
+}
+
+export interface GuardConnections {
+  /** Live connections. */
+  readonly size: number;
+  list(): ReturnType<ConnectionRegistry['list']>;
+  select(selector: ConnectionSelector): ReturnType<ConnectionRegistry['select']>;
+  counts(): ReturnType<ConnectionRegistry['counts']>;
+  /** Close every live connection the selector matches, telling each client `code`. Returns how many. */
+  close(selector: ConnectionSelector, code: ReasonCode, message?: string): number;
+}
+
+export interface Guard {
+  /** May this connection open? Never rejects: a store fault becomes an `internal_error` refusal. */
+  admitConnection(ctx: ConnectionContext): Promise<ConnectionVerdict>;
+  /** May this message pass? Synchronous with the memory store; `await` it either way. */
+  admitMessage(ctx: MessageContext): Awaitable<Verdict>;
+  /**
+   * A cheap pre-handshake screen (no store round trip): refuses addresses that were just refused for connection
+   * rate, so a flood is turned away before a handshake costs anything. Socket.IO's `allowRequest` uses it.
+   */
+  screenRequest(request: ScreenRequest): Verdict;
+  /** The adapter reports an admitted connection is live. */
+  connectionOpened(connection: OpenedConnection): void;
+  /** The adapter reports a connection ended, however it ended. Idempotent; releases every count it held. */
+  connectionClosed(id: string, detail?: Readonly<Record<string, unknown>>): void;
+  /** Wrap one event handler with per-handler rules (roles, admin only, rate limit). */
+  secure: <Args extends unknown[]>(
+    options: SecureOptions,
+    handler: (this: never, ...args: Args) => unknown,
+  ) => (this: object, ...args: Args) => void;
+  readonly connections: GuardConnections;
+  readonly events: GuardEvents;
+  readonly store: Store;
+  /** The options as resolved at creation (frozen). */
+  readonly options: ResolvedOptions;
+  /** Coded warnings about weakened defaults found at creation. */
+  readonly warnings: readonly { code: string; message: string }[];
+  /** Emit a security event (for adapters and features built on the guard). */
+  emit(event: SecurityEventInput): void;
+  /** Stop timers, flush the sinks, close a store the guard created. */
+  close(): Promise<void>;
+}
+
+/** What the guard remembers about an admitted connection, from admission until it is closed. */
+interface ConnectionState {
+  readonly id: string;
+  readonly ip: string;
+  readonly ipGroup: string;
+  readonly namespace: string;
+  readonly identity: Identity | null;
+  readonly rules: ResolvedNamespace;
+  /** Store keys of the connection slots it holds, released when it ends. */
+  readonly leases: string[];
+  /** Bucket key for its messages: the user, or the connection for anonymous clients. */
+  readonly messageKey: string;
+  /** Anonymous clients are also limited per IP group. */
+  readonly ipMessageKey: string | null;
+  /** Per-event bucket keys, built on first use (bounded by the configured events). */
+  readonly eventKeys: Map<string, string>;
+  registered: boolean;
+}
+
+/** Warnings are logged once per process however many guards are created (tests, hot reload). */
+const warnedOnce = new Set<string>();
+
+function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createGuard(config: GuardConfig = {}): Guard {
+  validateConfig(config);
+  const options = resolveOptions(config);
+  const { modes, now } = options;
+  const ownsStore = config.store === undefined;
+  const store: Store = config.store ?? memoryStore({ maxKeys: options.maxTrackedKeys, now });
+  const bus = new EventBus({
+    sinks: config.sinks ?? [pinoSink()],
+    aggregationMs: options.eventAggregationMs,
+    queueSize: options.eventQueueSize,
+    maxKeys: options.maxTrackedKeys,
+    now,
+  });
+  const registry = new ConnectionRegistry();
+  const states = new Map<string, ConnectionState>();
+  // Addresses refused for connection rate, until their retry time: the pre-handshake screen reads only this.
+  const recentlyLimited = new LruMap<string, number>(options.maxTrackedKeys);
+
+  const processCount = cluster.isWorker || process.env['NODE_APP_INSTANCE'] !== undefined ? 2 : 1;
+  const warnings = collectConfigWarnings(config, { processCount });
+  for (const warning of warnings) {
+    if (warnedOnce.has(warning.code)) continue;
+    warnedOnce.add(warning.code);
+    bus.emit({ type: 'config_warning', detail: { code: warning.code, message: warning.message } });
+  }
+
+  /** Apply a check's mode: in monitor mode a refusal is reported and the request goes on. */
+  function refused(check: CheckName, verdict: Denied, kind: 'connection' | 'message', fields: SecurityEventInput): boolean {
+    if (modes[check] === 'monitor') {
+      bus.emit({ ...fields, type: kind === 'connection' ? 'connection_would_be_refused' : 'message_would_be_refused', reason: verdict.code });
+      return false;
+    }
+    return true;
+  }
+
+  async function authenticate(
+    ctx: ConnectionContext,
+    ip: string,
+  ): Promise<{ identity: Identity | null } | { failure: Denied }> {
+    if (!options.authenticate) return { identity: null };
+    const request: AuthRequest = {
+      headers: ctx.headers,
+      url: ctx.url,
+      query: ctx.query,
+      remoteAddress: ctx.remoteAddress,
+      ip,
+      auth: ctx.auth,
+    };
+    let identity: Identity | null | undefined;
+    try {
+      identity = await timeout(Promise.resolve(options.authenticate(request)), options.authTimeoutMs);
+    } catch (error) {
+      bus.emit({ type: 'auth_hook_failed', ip, namespace: ctx.namespace, connectionId: ctx.id, detail: { error: errorMessage(error) } });
+      return { failure: deny('unauthenticated', { details: { reason: 'hook_failed' } }) };
+    }
+    if (identity === null || identity === undefined) return { identity: null };
+    if (typeof identity.userId !== 'string' || identity.userId === '' || !Array.isArray(identity.roles)) {
+      bus.emit({ type: 'auth_hook_failed', ip, namespace: ctx.namespace, connectionId: ctx.id, detail: { error: 'authenticate returned an identity without userId or roles' } });
+      return { failure: deny('unauthenticated', { details: { reason: 'hook_failed' } }) };
+    }
+    if (identity.expiresAt !== undefined && identity.expiresAt <= now()) {
+      return { failure: deny('unauthenticated', { details: { reason: 'credentials_expired' } }) };
+    }
+    return { identity };
+  }
+
+  async function runConnectionChecks(ctx: ConnectionContext, ip: string, ipGroup: string): Promise<ConnectionVerdict> {
+    const rules = options.namespaces.get(ctx.namespace) ?? options.defaultNamespace;
+    const fields: SecurityEventInput = { type: 'connection_refused', ip, namespace: ctx.namespace, connectionId: ctx.id };
+    const refuse = (verdict: Denied, extra?: Partial<SecurityEventInput>): ConnectionVerdict => {
+      bus.emit({ ...fields, ...extra, reason: verdict.code, detail: verdict.details });
+      return verdict;
+    };
+
+    const origin = options.checkOrigin(firstHeader(ctx.headers['origin']));
+    if (!origin.allowed) {
+      const verdict = deny('origin_not_allowed', { details: { reason: origin.why } });
+      if (refused('origin', verdict, 'connection', fields)) return refuse(verdict);
+    }
+
+    if (options.rateLimiting) {
+      const limited = await consumeToken(store, `rate:conn:${ipGroup}`, options.connectionBucket, 'connection_rate_limited');
+      if (limited && refused('connectionRate', limited, 'connection', fields)) {
+        recentlyLimited.set(ipGroup, now() + (limited.retryAfterMs ?? 0));
+        return refuse(limited);
+      }
+    }
+
+    const auth = await authenticate(ctx, ip);
+    let identity: Identity | null = null;
+    if ('failure' in auth) {
+      if (refused('authentication', auth.failure, 'connection', fields)) return refuse(auth.failure);
+    } else {
+      identity = auth.identity;
+    }
+    const userFields = identity ? { userId: identity.userId, sessionId: identity.sessionId } : {};
+
+    const access = checkNamespaceAccess(rules, identity);
+    if (access) {
+      const check: CheckName = access.code === 'unauthenticated' ? 'authentication' : 'namespace';
+      if (refused(check, access, 'connection', { ...fields, ...userFields })) return refuse(access, userFields);
+    }
+
+    // Slots last: a connection refused by any earlier check never takes (and so never leaks) a count.
+    const leases: string[] = [];
+    const ipKey = ipLeaseKey(ipGroup);
+    const ipCap = await acquireSlot(store, ipKey, ctx.id, options.maxConnectionsPerIp, 'too_many_connections_ip');
+    if (ipCap) {
+      if (refused('connectionCaps', ipCap, 'connection', { ...fields, ...userFields })) return refuse(ipCap, userFields);
+    } else {
+      leases.push(ipKey);
+    }
+    if (identity) {
+      const userKey = userLeaseKey(identity.userId);
+      let userCap: Denied | null;
+      try {
+        userCap = await acquireSlot(store, userKey, ctx.id, options.maxConnectionsPerUser, 'too_many_connections_user');
+      } catch (error) {
+        for (const key of leases) await store.releaseLease(key, ctx.id);
+        throw error;
+      }
+      if (userCap) {
+        if (refused('connectionCaps', userCap, 'connection', { ...fields, ...userFields })) {
+          for (const key of leases) await store.releaseLease(key, ctx.id);
+          return refuse(userCap, userFields);
+        }
+      } else {
+        leases.push(userKey);
+      }
+    }
+
+    states.set(ctx.id, {
+      id: ctx.id,
+      ip,
+      ipGroup,
+      namespace: ctx.namespace,
+      identity,
+      rules,
+      leases,
+      messageKey: identity ? `rate:msg:u:${identity.userId}` : `rate:msg:c:${ctx.id}`,
+      ipMessageKey: identity ? null : `rate:msg:ip:${ipGroup}`,
+      eventKeys: new Map(),
+      registered: false,
+    });
+    return { allowed: true, identity, ip, ipGroup };
+  }
+
+  async function admitConnection(ctx: ConnectionContext): Promise<ConnectionVerdict> {
+    let ip = ctx.remoteAddress;
+    try {
+      ip = options.resolveClientIp(ctx.remoteAddress, ctx.headers);
+      return await runConnectionChecks(ctx, ip, ipGroupKey(ip, options.ipv6Prefix));
+    } catch (error) {
+      bus.emit({ type: 'internal_error', ip, namespace: ctx.namespace, connectionId: ctx.id, detail: { stage: 'connection', error: errorMessage(error) } });
+      return deny('internal_error');
+    }
+  }
+
+  function messageRefused(state: ConnectionState, event: string, verdict: Denied): Denied {
+    bus.emit({
+      type: 'message_refused',
+      reason: verdict.code,
+      ip: state.ip,
+      userId: state.identity?.userId,
+      sessionId: state.identity?.sessionId,
+      namespace: state.namespace,
+      event,
+      connectionId: state.id,
+      detail: verdict.details,
+    });
+    return verdict;
+  }
+
+  function monitored(check: CheckName, state: ConnectionState, event: string, verdict: Denied): boolean {
+    if (modes[check] === 'enforce') return true;
+    bus.emit({
+      type: 'message_would_be_refused',
+      reason: verdict.code,
+      ip: state.ip,
+      userId: state.identity?.userId,
+      namespace: state.namespace,
+      event,
+      connectionId: state.id,
+    });
+    return false;
+  }
+
+  function finishRate(state: ConnectionState, event: string, verdict: Denied | null): Verdict {
+    if (verdict && monitored('messageRate', state, event, verdict)) return messageRefused(state, event, verdict);
+    return ALLOW;
+  }
+
+  function rateCheck(state: ConnectionState, event: string): Awaitable<Verdict> {
+    const rule = options.events.get(event);
+    let key = state.messageKey;
+    let spec = options.messageBucket;
+    if (rule?.bucket) {
+      spec = rule.bucket;
+      let eventKey = state.eventKeys.get(event);
+      if (eventKey === undefined) {
+        eventKey = `${state.messageKey}:e:${event}`;
+        state.eventKeys.set(event, eventKey);
+      }
+      key = eventKey;
+    }
+    const own = consumeToken(store, key, spec, 'message_rate_limited');
+    const ipKey = state.ipMessageKey;
+    if (own instanceof Promise || ipKey === null) {
+      if (own instanceof Promise) {
+        return own.then(async (denied) =>
+          finishRate(state, event, denied ?? (ipKey ? await consumeToken(store, ipKey, options.anonymousIpBucket, 'message_rate_limited') : null)),
+        );
+      }
+      return finishRate(state, event, own);
+    }
+    if (own) return finishRate(state, event, own);
+    const shared = consumeToken(store, ipKey, options.anonymousIpBucket, 'message_rate_limited');
+    return shared instanceof Promise ? shared.then((d) => finishRate(state, event, d)) : finishRate(state, event, shared);
+  }
+
+  function admitMessage(ctx: MessageContext): Awaitable<Verdict> {
+    const state = states.get(ctx.connectionId);
+    if (!state) return deny('internal_error', { details: { reason: 'unknown_connection' } });
+    const event = ctx.event;
+    try {
+      // Cheapest first: a set lookup, a comparison, then the store.
+      const notAllowed = checkEventAllowed(state.rules.allowedEvents, event);
+      if (notAllowed && monitored('eventAllowList', state, event, notAllowed)) return messageRefused(state, event, notAllowed);
+      const rule = options.events.get(event);
+      const tooLarge = checkMessageSize(ctx.bytes, rule?.maxBytes ?? options.maxMessageBytes);
+      if (tooLarge && monitored('messageSize', state, event, tooLarge)) return messageRefused(state, event, tooLarge);
+      if (rule) {
+        const forbidden = checkEventRoles(rule.roles, state.identity);
+        if (forbidden && monitored('eventRoles', state, event, forbidden)) return messageRefused(state, event, forbidden);
+      }
+      if (!options.rateLimiting) return ALLOW;
+      const verdict = rateCheck(state, event);
+      if (verdict instanceof Promise) return verdict.catch((error: unknown) => messageFault(state, event, error));
+      return verdict;
+    } catch (error) {
+      return messageFault(state, event, error);
+    }
+  }
+
+  function messageFault(state: ConnectionState, event: string, error: unknown): Denied {
+    bus.emit({ type: 'internal_error', ip: state.ip, connectionId: state.id, event, detail: { stage: 'message', error: errorMessage(error) } });
+    return deny('internal_error');
+  }
+
+  function screenRequest(request: ScreenRequest): Verdict {
+    if (!options.rateLimiting || recentlyLimited.size === 0) return ALLOW;
+    const ip = options.resolveClientIp(request.remoteAddress, request.headers);
+    const group = ipGroupKey(ip, options.ipv6Prefix);
+    const until = recentlyLimited.peek(group);
+    if (until === undefined) return ALLOW;
+    const left = until - now();
+    if (left <= 0) {
+      recentlyLimited.delete(group);
+      return ALLOW;
+    }
+    const verdict = deny('connection_rate_limited', { retryAfterMs: left, details: { stage: 'pre_handshake' } });
+    bus.emit({ type: 'connection_refused', reason: verdict.code, ip, detail: verdict.details });
+    return verdict;
+  }
+
+  function connectionOpened(connection: OpenedConnection): void {
+    const state = states.get(connection.id);
+    if (!state) throw new Error(`wsguard: connectionOpened(${connection.id}) without an admitted connection`);
+    state.registered = true;
+    registry.add({
+      id: state.id,
+      ip: state.ip,
+      ipGroup: state.ipGroup,
+      namespace: state.namespace,
+      userId: state.identity?.userId ?? null,
+      sessionId: state.identity?.sessionId ?? null,
+      roles: state.identity?.roles ?? [],
+      transport: connection.transport,
+      connectedAt: now(),
+      close: connection.close,
+      notify: connection.notify,
+      native: connection.native,
+    });
+    bus.emit({
+      type: 'connection_accepted',
+      ip: state.ip,
+      userId: state.identity?.userId,
+      sessionId: state.identity?.sessionId,
+      namespace: state.namespace,
+      connectionId: state.id,
+      detail: { transport: connection.transport },
+    });
+  }
+
+  function connectionClosed(id: string, detail?: Readonly<Record<string, unknown>>): void {
+    const state = states.get(id);
+    if (!state) return;
+    states.delete(id);
+    registry.remove(id);
+    for (const key of state.leases) {
+      try {
+        const released = store.releaseLease(key, id);
+        if (released instanceof Promise) released.catch((error: unknown) => leaseFault(state, error));
+      } catch (error) {
+        leaseFault(state, error);
+      }
+    }
+    if (state.registered) {
+      bus.emit({
+        type: 'connection_closed',
+        ip: state.ip,
+        userId: state.identity?.userId,
+        sessionId: state.identity?.sessionId,
+        namespace: state.namespace,
+        connectionId: id,
+        detail,
+      });
+    }
+  }
+
+  function leaseFault(state: ConnectionState, error: unknown): void {
+    // The slot expires on its own (LEASE_TTL_MS) since nobody renews it any more; say so.
+    bus.emit({ type: 'internal_error', ip: state.ip, connectionId: state.id, detail: { stage: 'release', error: errorMessage(error) } });
+  }
+
+  // One timer renews every held slot, so a live connection never loses its count and a dead process's expire.
+  const renewTimer = setInterval(() => {
+    const holders = new Map<string, string[]>();
+    for (const state of states.values()) {
+      for (const key of state.leases) {
+        const list = holders.get(key);
+        if (list) list.push(state.id);
+        else holders.set(key, [state.id]);
+      }
+    }
+    for (const [key, ids] of holders) {
+      try {
+        const renewed = store.renewLeases(key, ids, LEASE_TTL_MS);
+        if (renewed instanceof Promise) renewed.catch((error: unknown) => bus.emit({ type: 'internal_error', detail: { stage: 'renew', error: errorMessage(error) } }));
+      } catch (error) {
+        bus.emit({ type: 'internal_error', detail: { stage: 'renew', error: errorMessage(error) } });
+      }
+    }
+  }, LEASE_TTL_MS / 3);
+  renewTimer.unref();
+
+  const connections: GuardConnections = {
+    get size() {
+      return registry.size;
+    },
+    list: () => registry.list(),
+    select: (selector) => registry.select(selector),
+    counts: () => registry.counts(),
+    close(selector, code, message) {
+      const targets = registry.select(selector);
+      for (const record of targets) {
+        bus.emit({ type: 'connection_closed_by_guard', reason: code, ip: record.ip, userId: record.userId ?? undefined, namespace: record.namespace, connectionId: record.id });
+        try {
+          record.close(code, message);
+        } catch (error) {
+          bus.emit({ type: 'internal_error', connectionId: record.id, detail: { stage: 'close', error: errorMessage(error) } });
+        }
+      }
+      return targets.length;
+    },
+  };
+
+  const emit = (event: SecurityEventInput): void => bus.emit(event);
+
+  const guard: Guard = {
+    admitConnection,
+    admitMessage,
+    screenRequest,
+    connectionOpened,
+    connectionClosed,
+    secure: createSecure({
+      registry,
+      store,
+      emit,
+      stateOf: (id) => {
+        const state = states.get(id);
+        return state ? { identity: state.identity, messageKey: state.messageKey } : undefined;
+      },
+    }),
+    connections,
+    events: { on: (listener) => bus.on(listener) },
+    store,
+    options,
+    warnings,
+    emit,
+    async close() {
+      clearInterval(renewTimer);
+      await bus.close();
+      if (ownsStore) await store.close();
+    },
+  };
+  return guard;
+}
+
+export { toClientError };

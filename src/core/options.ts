@@ -1,0 +1,148 @@
+/**
+ * Turn a validated config into the guard's resolved options, once, when the guard is created: defaults applied,
+ * origins compiled to a predicate, role and event lists turned into sets, bucket specs computed. Nothing here runs
+ * per message.
+ */
+
+import { DEFAULT_CONFIG } from '../config/defaults.js';
+import type { AuthenticateHook, CheckName, GuardConfig, Mode, ModeConfig } from '../config/types.js';
+import { compileOriginPolicy, type OriginCheck } from '../policies/origin/index.js';
+import type { TokenBucketSpec } from '../stores/types.js';
+import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
+
+export interface ResolvedNamespace {
+  readonly roles: ReadonlySet<string> | null;
+  readonly allowedEvents: ReadonlySet<string> | null;
+  readonly requireAuthentication: boolean;
+}
+
+export interface ResolvedEventRule {
+  readonly bucket: TokenBucketSpec | null;
+  readonly maxBytes: number | null;
+  readonly roles: ReadonlySet<string> | null;
+}
+
+export interface ResolvedOptions {
+  readonly environment: 'development' | 'production';
+  readonly modes: Readonly<Record<CheckName, Mode>>;
+  readonly checkOrigin: (origin: string | undefined) => OriginCheck;
+  readonly resolveClientIp: ClientIpResolver;
+  readonly ipv6Prefix: number;
+  readonly authenticate: AuthenticateHook | null;
+  readonly requireAuthentication: boolean;
+  readonly authTimeoutMs: number;
+  readonly namespaces: ReadonlyMap<string, ResolvedNamespace>;
+  readonly defaultNamespace: ResolvedNamespace;
+  readonly rateLimiting: boolean;
+  readonly connectionBucket: TokenBucketSpec;
+  readonly messageBucket: TokenBucketSpec;
+  /** Anonymous clients share this bucket per IP group on top of their per-connection one. */
+  readonly anonymousIpBucket: TokenBucketSpec;
+  readonly maxConnectionsPerIp: number;
+  readonly maxConnectionsPerUser: number;
+  readonly maxMessageBytes: number;
+  /** The largest size any event may have (for transport buffer limits). */
+  readonly largestMessageBytes: number;
+  readonly events: ReadonlyMap<string, ResolvedEventRule>;
+  readonly eventAggregationMs: number;
+  readonly eventQueueSize: number;
+  readonly maxTrackedKeys: number;
+  readonly now: () => number;
+}
+
+const CHECKS: readonly CheckName[] = [
+  'origin',
+  'authentication',
+  'connectionRate',
+  'connectionCaps',
+  'namespace',
+  'eventRoles',
+  'messageRate',
+  'messageSize',
+  'eventAllowList',
+];
+
+function resolveModes(mode: ModeConfig): Record<CheckName, Mode> {
+  const modes = {} as Record<CheckName, Mode>;
+  const fallback: Mode = typeof mode === 'string' ? mode : (mode.default ?? 'enforce');
+  for (const check of CHECKS) modes[check] = typeof mode === 'string' ? mode : (mode[check] ?? fallback);
+  return modes;
+}
+
+function toSet(list: readonly string[] | undefined): ReadonlySet<string> | null {
+  return list === undefined ? null : new Set(list);
+}
+
+/** A steady rate of `perMinute` with room for `burst` at once. */
+export function bucketSpec(perMinute: number, burst: number): TokenBucketSpec {
+  return Object.freeze({ capacity: burst, refillPerSecond: perMinute / 60 });
+}
+
+/** Keys that have no default: absent means "none" (no hook, any event, no secret) or "create one" (store). */
+type WithoutDefault = 'authenticate' | 'store' | 'sinks' | 'now' | 'allowedEvents' | 'csrfSecret';
+type WithDefaults = Required<Omit<GuardConfig, WithoutDefault>> & Pick<GuardConfig, WithoutDefault>;
+
+export function resolveOptions(config: GuardConfig): ResolvedOptions {
+  // A key set to `undefined` means "not set": it must not erase its default.
+  const given = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
+  const c = { ...DEFAULT_CONFIG, ...given } as WithDefaults;
+  const globalEvents = toSet(c.allowedEvents);
+
+  const namespaces = new Map<string, ResolvedNamespace>();
+  for (const [name, rule] of Object.entries(c.namespaces)) {
+    namespaces.set(
+      name,
+      Object.freeze({
+        roles: toSet(rule.roles),
+        allowedEvents: rule.allowedEvents ? new Set(rule.allowedEvents) : globalEvents,
+        requireAuthentication: rule.requireAuthentication ?? c.requireAuthentication,
+      }),
+    );
+  }
+
+  const events = new Map<string, ResolvedEventRule>();
+  let largest = c.maxMessageBytes;
+  for (const [name, rule] of Object.entries(c.events)) {
+    const bucket =
+      rule.rateLimit !== undefined
+        ? bucketSpec(rule.rateLimit, rule.burst ?? Math.min(c.burstLimit, rule.rateLimit))
+        : rule.burst !== undefined
+          ? bucketSpec(c.messageRateLimit, rule.burst)
+          : null;
+    if (rule.maxBytes !== undefined) largest = Math.max(largest, rule.maxBytes);
+    events.set(name, Object.freeze({ bucket, maxBytes: rule.maxBytes ?? null, roles: toSet(rule.roles) }));
+  }
+
+  return Object.freeze({
+    environment: c.environment,
+    modes: Object.freeze(resolveModes(c.mode)),
+    checkOrigin: compileOriginPolicy({ allowedOrigins: c.allowedOrigins, allowMissingOrigin: c.allowMissingOrigin }),
+    resolveClientIp: createClientIpResolver(c.trustProxy, c.proxyHeader),
+    ipv6Prefix: c.ipv6Prefix,
+    authenticate: c.authenticate ?? null,
+    requireAuthentication: c.requireAuthentication,
+    authTimeoutMs: c.authTimeoutMs,
+    namespaces,
+    defaultNamespace: Object.freeze({
+      roles: null,
+      allowedEvents: globalEvents,
+      requireAuthentication: c.requireAuthentication,
+    }),
+    rateLimiting: c.rateLimitingEnabled,
+    connectionBucket: bucketSpec(c.connectionRateLimit, c.connectionRateLimit),
+    messageBucket: bucketSpec(c.messageRateLimit, c.burstLimit),
+    anonymousIpBucket: bucketSpec(
+      c.messageRateLimit * c.maxConnectionsPerIp,
+      c.burstLimit * c.maxConnectionsPerIp,
+    ),
+    maxConnectionsPerIp: c.maxConnectionsPerIp,
+    maxConnectionsPerUser: c.maxConnectionsPerUser,
+    maxMessageBytes: c.maxMessageBytes,
+    largestMessageBytes: largest,
+    events,
+    eventAggregationMs: c.eventAggregationMs,
+    eventQueueSize: c.eventQueueSize,
+    maxTrackedKeys: c.maxTrackedKeys,
+    now: c.now ?? Date.now,
+  });
+}

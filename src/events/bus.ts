@@ -1,0 +1,218 @@
+/**
+ * The security-event bus: takes events on the hot path in O(1), hands them to listeners and sinks later, in order.
+ *
+ * Two protections keep an attacker from turning logging into the bottleneck:
+ * - Aggregation: identical refusals (same type, reason, IP, user, event) within one interval are delivered once
+ *   right away and then once more at the end of the interval with `count` = how many more there were.
+ * - A bounded queue: past `queueSize` pending events, new ones are dropped and counted; the next batch carries an
+ *   `events_dropped` event with the count.
+ */
+
+import { REASON_CODES } from '../codes/reason-codes.js';
+import { LruMap } from '../util/lru-map.js';
+import { EVENT_TYPES, type SecurityEvent, type SecurityEventInput, type SecurityEventType } from './catalogue.js';
+import type { EventSink } from './sink.js';
+
+export type SecurityEventListener = (event: SecurityEvent) => void;
+
+export interface EventBusOptions {
+  readonly sinks: readonly EventSink[];
+  readonly aggregationMs: number;
+  readonly queueSize: number;
+  /** Cap on distinct aggregation keys per interval. */
+  readonly maxKeys: number;
+  readonly now: () => number;
+}
+
+export interface EventBusStats {
+  readonly queued: number;
+  readonly dropped: number;
+  readonly aggregated: number;
+  readonly sinkErrors: number;
+}
+
+/** Refusal types are the ones a flood produces; everything else is rare enough to deliver one by one. */
+const AGGREGATED_TYPES: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([
+  'connection_refused',
+  'message_refused',
+  'connection_would_be_refused',
+  'message_would_be_refused',
+]);
+
+interface AggregateEntry {
+  readonly sample: SecurityEvent;
+  suppressed: number;
+}
+
+/** Fill category, severity and time from the catalogue (refusals take them from their reason code). */
+export function completeEvent(input: SecurityEventInput, now: number): SecurityEvent {
+  const info = EVENT_TYPES[input.type];
+  const reasonInfo = input.reason ? REASON_CODES[input.reason] : undefined;
+  const category = info.category === 'reason' ? (reasonInfo?.category ?? 'system') : info.category;
+  const severity = input.severity ?? (info.severity === 'reason' ? (reasonInfo?.severity ?? 'warning') : info.severity);
+  return { ...input, category, severity, time: input.time ?? now };
+}
+
+export class EventBus {
+  readonly #options: EventBusOptions;
+  readonly #listeners = new Set<SecurityEventListener>();
+  #queue: SecurityEvent[] = [];
+  #dropped = 0;
+  #droppedTotal = 0;
+  #aggregatedTotal = 0;
+  #sinkErrors = 0;
+  #flushScheduled = false;
+  #pendingWrites = new Set<Promise<void>>();
+  readonly #aggregates: LruMap<string, AggregateEntry>;
+  #windowTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(options: EventBusOptions) {
+    this.#options = options;
+    // An aggregate pushed out by the cap is reported at once rather than lost.
+    this.#aggregates = new LruMap(options.maxKeys, (_key, entry) => this.#reportAggregate(entry));
+  }
+
+  /** Subscribe to every event (after aggregation). Listeners run off the hot path; a throwing listener is ignored. */
+  on(listener: SecurityEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(input: SecurityEventInput): void {
+    if (this.#closed) return;
+    const now = this.#options.now();
+    if (this.#options.aggregationMs > 0 && AGGREGATED_TYPES.has(input.type)) {
+      const key = `${input.type}|${input.reason ?? ''}|${input.ip ?? ''}|${input.userId ?? ''}|${input.event ?? ''}`;
+      const entry = this.#aggregates.get(key);
+      if (entry) {
+        entry.suppressed++;
+        this.#aggregatedTotal++;
+        return;
+      }
+      const event = completeEvent(input, now);
+      this.#aggregates.set(key, { sample: event, suppressed: 0 });
+      this.#startWindow();
+      this.#enqueue(event);
+      return;
+    }
+    this.#enqueue(completeEvent(input, now));
+  }
+
+  stats(): EventBusStats {
+    return {
+      queued: this.#queue.length,
+      dropped: this.#droppedTotal,
+      aggregated: this.#aggregatedTotal,
+      sinkErrors: this.#sinkErrors,
+    };
+  }
+
+  /** Deliver everything pending (aggregates included) and wait for the sinks. */
+  async flush(): Promise<void> {
+    this.#closeWindow();
+    this.#deliver();
+    while (this.#pendingWrites.size > 0) await Promise.all([...this.#pendingWrites]);
+    await Promise.all(
+      this.#options.sinks.map(async (sink) => {
+        try {
+          await sink.flush?.();
+        } catch {
+          this.#sinkErrors++;
+        }
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    if (this.#windowTimer) clearTimeout(this.#windowTimer);
+    this.#windowTimer = null;
+    await Promise.all(
+      this.#options.sinks.map(async (sink) => {
+        try {
+          await sink.close?.();
+        } catch {
+          this.#sinkErrors++;
+        }
+      }),
+    );
+    this.#listeners.clear();
+  }
+
+  #enqueue(event: SecurityEvent): void {
+    if (this.#queue.length >= this.#options.queueSize) {
+      this.#dropped++;
+      this.#droppedTotal++;
+    } else {
+      this.#queue.push(event);
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#deliver());
+    }
+  }
+
+  #startWindow(): void {
+    if (this.#windowTimer) return;
+    this.#windowTimer = setTimeout(() => {
+      this.#windowTimer = null;
+      this.#closeWindow();
+    }, this.#options.aggregationMs);
+    this.#windowTimer.unref();
+  }
+
+  #closeWindow(): void {
+    for (const entry of this.#aggregates.values()) this.#reportAggregate(entry);
+    this.#aggregates.clear();
+  }
+
+  #reportAggregate(entry: AggregateEntry): void {
+    if (entry.suppressed === 0) return;
+    this.#enqueue({ ...entry.sample, time: this.#options.now(), count: entry.suppressed });
+    entry.suppressed = 0;
+  }
+
+  #deliver(): void {
+    this.#flushScheduled = false;
+    if (this.#dropped > 0) {
+      // Always room for this one: it is how a dropped batch stays visible.
+      this.#queue.push(completeEvent({ type: 'events_dropped', detail: { count: this.#dropped } }, this.#options.now()));
+      this.#dropped = 0;
+    }
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    for (const listener of this.#listeners) {
+      for (const event of batch) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's bug must not stop the others or the sinks.
+        }
+      }
+    }
+    for (const sink of this.#options.sinks) {
+      let result: void | Promise<void>;
+      try {
+        result = sink.write(batch);
+      } catch {
+        this.#sinkErrors++;
+        continue;
+      }
+      if (result instanceof Promise) {
+        const pending: Promise<void> = result.then(
+          () => {
+            this.#pendingWrites.delete(pending);
+          },
+          () => {
+            this.#sinkErrors++;
+            this.#pendingWrites.delete(pending);
+          },
+        );
+        this.#pendingWrites.add(pending);
+      }
+    }
+  }
+}

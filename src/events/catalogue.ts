@@ -1,0 +1,112 @@
+/**
+ * The security-event registry: every event type wsguard emits, with its category and severity.
+ *
+ * Refusal events (`connection_refused`, `message_refused`) take category and severity from their reason code, so a
+ * rate-limit refusal is a `rate_limit` event and an origin refusal a `connection` one. Later features add their
+ * types here; the README's event table is checked against this object by a test.
+ */
+
+import type { EventCategory, ReasonCode, Severity } from '../codes/reason-codes.js';
+
+export interface EventTypeInfo {
+  /** `'reason'`: taken from the event's reason code. */
+  readonly category: EventCategory | 'reason';
+  readonly severity: Severity | 'reason';
+  readonly description: string;
+}
+
+export const EVENT_TYPES = {
+  connection_accepted: {
+    category: 'connection',
+    severity: 'info',
+    description: 'A connection passed every check and was registered.',
+  },
+  connection_closed: {
+    category: 'connection',
+    severity: 'info',
+    description: 'A registered connection ended (client close, server close, transport error); its counts were released.',
+  },
+  connection_refused: {
+    category: 'reason',
+    severity: 'reason',
+    description: 'A connection attempt was refused; `reason` is the code sent to the client.',
+  },
+  message_refused: {
+    category: 'reason',
+    severity: 'reason',
+    description: 'A message was refused before its handler; `reason` is the code sent to the client.',
+  },
+  connection_would_be_refused: {
+    category: 'reason',
+    severity: 'reason',
+    description: 'Monitor mode: a check would have refused this connection, and let it pass.',
+  },
+  message_would_be_refused: {
+    category: 'reason',
+    severity: 'reason',
+    description: 'Monitor mode: a check would have refused this message, and let it pass.',
+  },
+  connection_closed_by_guard: {
+    category: 'reason',
+    severity: 'reason',
+    description: 'The guard closed a live connection (through the connection registry); `reason` says why.',
+  },
+  auth_hook_failed: {
+    category: 'authorization',
+    severity: 'high',
+    description: 'The `authenticate` hook threw or timed out; the connection was refused as `unauthenticated`.',
+  },
+  handler_error: {
+    category: 'system',
+    severity: 'high',
+    description: 'A handler wrapped with `guard.secure` threw or rejected; the client got `internal_error`.',
+  },
+  internal_error: {
+    category: 'system',
+    severity: 'critical',
+    description: 'A check failed with an error (a store fault or a bug); the request was refused with `internal_error`.',
+  },
+  config_warning: {
+    category: 'system',
+    severity: 'warning',
+    description: 'The configuration weakens a default (logged once per process).',
+  },
+  events_dropped: {
+    category: 'system',
+    severity: 'warning',
+    description: 'The event queue was full and events were dropped; `detail.count` says how many.',
+  },
+} as const satisfies Record<string, EventTypeInfo>;
+
+export type SecurityEventType = keyof typeof EVENT_TYPES;
+
+/**
+ * One security event. Never carries a secret (token, cookie, authorization header) or a whole payload.
+ * `count` > 1 when the event stands for several identical refusals aggregated over one interval.
+ */
+export interface SecurityEvent {
+  readonly type: SecurityEventType;
+  readonly category: EventCategory;
+  readonly severity: Severity;
+  /** Epoch milliseconds. */
+  readonly time: number;
+  readonly reason?: ReasonCode;
+  readonly ip?: string;
+  readonly userId?: string;
+  readonly sessionId?: string;
+  readonly namespace?: string;
+  readonly event?: string;
+  readonly connectionId?: string;
+  readonly count?: number;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** What a caller passes to the bus; category, severity and time are filled in from the catalogue. */
+export type SecurityEventInput = Omit<SecurityEvent, 'category' | 'severity' | 'time'> & {
+  readonly severity?: Severity;
+  readonly time?: number;
+};
+
+export const securityEventTypes: readonly SecurityEventType[] = Object.freeze(
+  Object.keys(EVENT_TYPES) as SecurityEventType[],
+);

@@ -1,0 +1,49 @@
+/**
+ * The default sink: each security event as one JSON line, written by pino off the hot path.
+ *
+ * pino writes through sonic-boom asynchronously, so a burst of events costs the event loop a buffer copy, not a
+ * write system call per event. The line is the event itself (pino's own `time`, `pid` and `hostname` are left out so
+ * that `time` is the event's time) plus pino's numeric `level` and `msg` (the event type).
+ */
+
+import { pino, type Logger } from 'pino';
+import type { Severity } from '../codes/reason-codes.js';
+import type { SecurityEvent } from './catalogue.js';
+import type { EventSink } from './sink.js';
+
+export interface PinoSinkOptions {
+  /** Use your own logger (its level, redaction and transports apply). */
+  readonly logger?: Logger;
+  /** File path or file descriptor for a new logger. Default: stdout (1). */
+  readonly destination?: string | number;
+  /** Lowest level written by a new logger. Default: `info`. */
+  readonly level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+}
+
+const LEVEL_OF: Record<Severity, 'info' | 'warn' | 'error' | 'fatal'> = {
+  info: 'info',
+  warning: 'warn',
+  high: 'error',
+  critical: 'fatal',
+};
+
+export function pinoSink(options: PinoSinkOptions = {}): EventSink {
+  const destination = options.logger
+    ? null
+    : pino.destination({ dest: options.destination ?? 1, sync: false, mkdir: true });
+  const logger =
+    options.logger ??
+    pino({ base: null, timestamp: false, level: options.level ?? 'info' }, destination ?? undefined);
+  return {
+    name: 'pino',
+    write(events: readonly SecurityEvent[]) {
+      for (const event of events) logger[LEVEL_OF[event.severity]](event, event.type);
+    },
+    flush() {
+      return new Promise<void>((resolve) => logger.flush(() => resolve()));
+    },
+    close() {
+      if (destination) destination.end();
+    },
+  };
+}

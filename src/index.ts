@@ -1,0 +1,64 @@
+/**
+ * wsguard: a security layer for WebSocket servers. This entry point is transport-agnostic; the adapters live at
+ * `wsguard/socket.io` (and later `wsguard/ws`).
+ */
+
+export { createGuard } from './core/guard.js';
+export type { Guard, GuardConnections, GuardEvents, OpenedConnection, ScreenRequest } from './core/guard.js';
+export type { SecureOptions } from './core/secure.js';
+export type { ConnectionRecord, ConnectionSelector, CloseConnection, NotifyClient } from './core/registry.js';
+export type { ResolvedOptions } from './core/options.js';
+export { normalizeIp, ipGroupKey } from './core/ip.js';
+
+export { REASON_CODES, reasonCodes, isReasonCode, reasonInfo } from './codes/reason-codes.js';
+export type { ReasonCode, ReasonCodeInfo, EventCategory, Severity } from './codes/reason-codes.js';
+export { deny, toClientError } from './codes/types.js';
+export type {
+  Allowed,
+  AuthRequest,
+  Awaitable,
+  ClientError,
+  ConnectionAllowed,
+  ConnectionContext,
+  ConnectionVerdict,
+  Denied,
+  Identity,
+  MessageContext,
+  Verdict,
+} from './codes/types.js';
+
+export { presets } from './config/presets.js';
+export type { PresetName } from './config/presets.js';
+export { DEFAULT_CONFIG } from './config/defaults.js';
+export { validateConfig, ConfigError } from './config/validate.js';
+export type { ConfigIssue } from './config/validate.js';
+export { loadConfig } from './config/load.js';
+export { CONFIG_WARNINGS } from './config/warnings.js';
+export type {
+  AuthenticateHook,
+  CheckName,
+  EventRule,
+  GuardConfig,
+  Mode,
+  ModeConfig,
+  NamespaceRule,
+  TrustProxy,
+} from './config/types.js';
+
+export { EVENT_TYPES, securityEventTypes } from './events/catalogue.js';
+export type { SecurityEvent, SecurityEventInput, SecurityEventType, EventTypeInfo } from './events/catalogue.js';
+export type { EventSink } from './events/sink.js';
+export { pinoSink } from './events/pino-sink.js';
+export type { PinoSinkOptions } from './events/pino-sink.js';
+
+export { memoryStore } from './stores/memory.js';
+export type { MemoryStoreOptions } from './stores/memory.js';
+export type {
+  Ban,
+  CounterResult,
+  LeaseResult,
+  Store,
+  TokenBucketResult,
+  TokenBucketSpec,
+  Unsubscribe,
+} from './stores/types.js';

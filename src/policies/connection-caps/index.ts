@@ -1,0 +1,31 @@
+/**
+ * Caps on live connections per IP group and per user, counted as store leases held by connection ids.
+ *
+ * A lease (rather than a counter) is what makes the count exact: releasing twice is harmless, and a process that
+ * dies without releasing stops renewing, so its share expires instead of leaking for ever.
+ */
+
+import { deny, type Denied } from '../../codes/types.js';
+import type { Store } from '../../stores/types.js';
+
+/** How long a slot lives without renewal; the guard renews held slots every third of it. */
+export const LEASE_TTL_MS = 60_000;
+
+export function ipLeaseKey(ipGroup: string): string {
+  return `conn:ip:${ipGroup}`;
+}
+
+export function userLeaseKey(userId: string): string {
+  return `conn:user:${userId}`;
+}
+
+export async function acquireSlot(
+  store: Store,
+  key: string,
+  holder: string,
+  limit: number,
+  code: 'too_many_connections_ip' | 'too_many_connections_user',
+): Promise<Denied | null> {
+  const result = await store.acquireLease(key, holder, limit, LEASE_TTL_MS);
+  return result.acquired ? null : deny(code, { details: { limit } });
+}

@@ -1,0 +1,27 @@
+import { defineConfig } from 'tsup';
+
+// One dual build (ESM + CommonJS) with declarations for every public entry point.
+// The CLI is ESM only: it is a program, never required by a user.
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'adapters/socket.io/index': 'src/adapters/socket.io/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    splitting: true,
+    external: ['socket.io', 'ws', 'ioredis'],
+  },
+  {
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    external: ['socket.io', 'ws', 'ioredis'],
+  },
+]);
