@@ -75,7 +75,12 @@ function wrapClient(socket: ClientSocket): TestClient {
   };
 }
 
-export async function startSocketIoServer(config: GuardConfig, transport: Transport): Promise<SocketIoTestServer> {
+/** `echo: false` leaves event handling to the test (no `onAny` echo acknowledging every event). */
+export async function startSocketIoServer(
+  config: GuardConfig,
+  transport: Transport,
+  { echo: withEcho = true }: { echo?: boolean } = {},
+): Promise<SocketIoTestServer> {
   const events = (config.sinks?.[0] as { events?: SecurityEvent[] } | undefined)?.events ?? [];
   const http = createServer();
   const io = new Server(http, { transports: ['polling', 'websocket'] });
@@ -90,12 +95,20 @@ export async function startSocketIoServer(config: GuardConfig, transport: Transp
       ack?.({ ok: true, event, echo: args[0] });
     });
   };
-  io.on('connection', echo);
-  io.of('/admin').on('connection', echo);
+  if (withEcho) {
+    io.on('connection', echo);
+    io.of('/admin').on('connection', echo);
+  }
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const sockets = new Set<ClientSocket>();
   let closed = false;
+  const stopTransport = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await io.close();
+    for (const socket of sockets) socket.disconnect();
+  };
 
   return {
     io,
@@ -124,14 +137,9 @@ export async function startSocketIoServer(config: GuardConfig, transport: Transp
         });
       });
     },
-    async stopTransport() {
-      if (closed) return;
-      closed = true;
-      await io.close();
-      for (const socket of sockets) socket.disconnect();
-    },
+    stopTransport,
     async close() {
-      await this.stopTransport();
+      await stopTransport();
       await guard.close();
     },
   };

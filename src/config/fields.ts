@@ -1,0 +1,434 @@
+/**
+ * The configuration schema, as data: one entry per key of `GuardConfig` (and of its nested rules), saying what the key
+ * accepts, its default, whether it may come from the environment or a JSON file, and one line of documentation.
+ *
+ * The validator (`validate.ts`), the loader (`load.ts`) and the README's config table all read this table, so a key is
+ * described once. The mapped types below make the compiler refuse a table that misses a key of `GuardConfig` or names
+ * one it does not have.
+ */
+
+import { DEFAULT_CONFIG } from './defaults.js';
+import type { CheckName, EventRule, GuardConfig, NamespaceRule } from './types.js';
+
+/** The checks whose mode can be set one by one, at run time (types.ts only has the type). */
+export const CHECK_NAMES = Object.freeze([
+  'origin',
+  'authentication',
+  'connectionRate',
+  'connectionCaps',
+  'namespace',
+  'eventRoles',
+  'messageRate',
+  'messageSize',
+  'eventAllowList',
+] as const satisfies readonly CheckName[]);
+
+// Fails to compile when a check is added to `CheckName` but not to the list above: a mode key the validator did not
+// know would be refused as unknown.
+type MissingCheckNames = Exclude<CheckName, (typeof CHECK_NAMES)[number]>;
+const _allCheckNamesListed: [MissingCheckNames] extends [never] ? true : MissingCheckNames = true;
+
+/** Keys a `mode` object accepts. */
+export const MODE_KEYS: readonly string[] = Object.freeze(['default', ...CHECK_NAMES]);
+
+export const MODES = Object.freeze(['enforce', 'monitor'] as const);
+
+/** 100 MiB: far above any sane WebSocket message, low enough that a typo (an extra zero or three) is caught. */
+export const MAX_MESSAGE_BYTES_LIMIT = 100 * 1024 * 1024;
+
+/**
+ * Upper bound for counts and rates. A million per minute (per IP, per user) is no limit in practice; someone who wants
+ * none sets `rateLimitingEnabled: false`, which is warned about, rather than a huge number, which would not be.
+ */
+export const MAX_COUNT = 1_000_000;
+
+/** What a key accepts. `integer` covers the brief's positive (min 1), non-negative (min 0) and ranged numbers. */
+export type FieldKind =
+  | { readonly type: 'boolean' }
+  | { readonly type: 'integer'; readonly min: number; readonly max: number; readonly note?: string }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | {
+      readonly type: 'stringList';
+      /** What each entry is, for messages and the origin syntax check. */
+      readonly item: 'origin' | 'event' | 'role';
+      /** An empty list is refused (it would refuse everyone rather than mean "no restriction"). */
+      readonly nonEmpty?: boolean;
+    }
+  | { readonly type: 'mode' }
+  | { readonly type: 'trustProxy' }
+  | { readonly type: 'namespaceRules' }
+  | { readonly type: 'eventRules' }
+  | { readonly type: 'function' }
+  | { readonly type: 'store' }
+  | { readonly type: 'sinks' }
+  | { readonly type: 'csrfSecret' }
+  /** A Standard Schema validator (`EventRule.schema`); the feature is not available yet, so any value is refused. */
+  | { readonly type: 'schema' };
+
+export type FieldType = FieldKind['type'];
+
+export interface FieldSpec {
+  readonly kind: FieldKind;
+  /**
+   * `data`: plain JSON, may come from a file or a `WSGUARD_*` variable. `code`: functions and live objects, only from
+   * the config object passed in code (a file or an environment variable cannot carry them).
+   */
+  readonly source: 'data' | 'code';
+  /** The library default (from `DEFAULT_CONFIG`); absent when the key has none. */
+  readonly default?: unknown;
+  /** What happens when the key is absent and there is no value default (`sinks`: a pino sink to stdout). */
+  readonly defaultDoc?: string;
+  /** One line, for the README's config table. */
+  readonly doc: string;
+}
+
+/** Every key of `T`, required, so an entry cannot be forgotten. */
+type FieldTable<T> = { readonly [K in keyof Required<T>]: FieldSpec };
+
+const positive = (max: number, note?: string): FieldKind =>
+  note === undefined ? { type: 'integer', min: 1, max } : { type: 'integer', min: 1, max, note };
+
+export const CONFIG_FIELDS: FieldTable<GuardConfig> = Object.freeze({
+  environment: {
+    kind: { type: 'enum', values: ['development', 'production'] },
+    source: 'data',
+    default: DEFAULT_CONFIG.environment,
+    doc: '`production` makes an empty `allowedOrigins` a startup error and turns on production warnings.',
+  },
+  mode: {
+    kind: { type: 'mode' },
+    source: 'data',
+    default: DEFAULT_CONFIG.mode,
+    doc: '`enforce` refuses, `monitor` only logs what would be refused; or an object with `default` and one key per check.',
+  },
+  allowedOrigins: {
+    kind: { type: 'stringList', item: 'origin' },
+    source: 'data',
+    default: DEFAULT_CONFIG.allowedOrigins,
+    doc: 'Origins allowed to connect: exact (`https://app.example.com`), wildcard (`https://*.example.com`, `http://localhost:*`) or `*` (warned).',
+  },
+  allowMissingOrigin: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.allowMissingOrigin,
+    doc: 'Let clients without an Origin header (scripts, native apps) connect. Warned.',
+  },
+  trustProxy: {
+    kind: { type: 'trustProxy' },
+    source: 'data',
+    default: DEFAULT_CONFIG.trustProxy,
+    doc: 'Forwarding headers to believe: `false` none, `true` all (warned), a hop count, or proxy addresses/CIDRs.',
+  },
+  proxyHeader: {
+    kind: { type: 'enum', values: ['x-forwarded-for', 'forwarded'] },
+    source: 'data',
+    default: DEFAULT_CONFIG.proxyHeader,
+    doc: 'Which forwarding header `trustProxy` reads: `x-forwarded-for` or `forwarded` (RFC 7239).',
+  },
+  ipv6Prefix: {
+    kind: { type: 'integer', min: 1, max: 128 },
+    source: 'data',
+    default: DEFAULT_CONFIG.ipv6Prefix,
+    doc: 'IPv6 clients are counted per prefix of this length (a /64 is usually one subscriber).',
+  },
+  authenticate: {
+    kind: { type: 'function' },
+    source: 'code',
+    defaultDoc: 'every client is anonymous',
+    doc: 'Hook `(request) => identity | null` that identifies the user of a connection.',
+  },
+  requireAuthentication: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.requireAuthentication,
+    doc: 'Refuse anonymous clients with `unauthenticated`. Needs `authenticate`.',
+  },
+  authTimeoutMs: {
+    // Two minutes: past that the client's own handshake timeout has long fired.
+    kind: { type: 'integer', min: 1, max: 120_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.authTimeoutMs,
+    doc: 'How long the `authenticate` hook may take before the connection is refused, in ms.',
+  },
+  namespaces: {
+    kind: { type: 'namespaceRules' },
+    source: 'data',
+    default: DEFAULT_CONFIG.namespaces,
+    doc: 'Per-namespace rules (`roles`, `allowedEvents`, `requireAuthentication`), keyed by namespace (`/admin`).',
+  },
+  rateLimitingEnabled: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.rateLimitingEnabled,
+    doc: 'Switch connection and message rate limits on or off (off is warned).',
+  },
+  connectionRateLimit: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    default: DEFAULT_CONFIG.connectionRateLimit,
+    doc: 'New connections per minute per IP (group).',
+  },
+  messageRateLimit: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    default: DEFAULT_CONFIG.messageRateLimit,
+    doc: 'Messages per minute per user (anonymous: per connection and per IP group).',
+  },
+  burstLimit: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    default: DEFAULT_CONFIG.burstLimit,
+    doc: 'Messages a client may send at once above the steady rate (the token bucket size).',
+  },
+  maxConnectionsPerIp: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    default: DEFAULT_CONFIG.maxConnectionsPerIp,
+    doc: 'Open connections allowed per IP (group).',
+  },
+  maxConnectionsPerUser: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    default: DEFAULT_CONFIG.maxConnectionsPerUser,
+    doc: 'Open connections allowed per authenticated user.',
+  },
+  maxMessageBytes: {
+    kind: positive(MAX_MESSAGE_BYTES_LIMIT, '100 MiB'),
+    source: 'data',
+    default: DEFAULT_CONFIG.maxMessageBytes,
+    doc: 'Largest message accepted, in wire bytes (binary attachments included).',
+  },
+  allowedEvents: {
+    kind: { type: 'stringList', item: 'event' },
+    source: 'data',
+    defaultDoc: 'any event',
+    doc: 'Events a client may send; absent means any. A namespace’s own list replaces it there.',
+  },
+  events: {
+    kind: { type: 'eventRules' },
+    source: 'data',
+    default: DEFAULT_CONFIG.events,
+    doc: 'Per-event rules (`rateLimit`, `burst`, `maxBytes`, `roles`), keyed by event name.',
+  },
+  csrfEnabled: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.csrfEnabled,
+    doc: 'CSRF protection. Not available yet: `true` is a startup error.',
+  },
+  csrfSecret: {
+    kind: { type: 'csrfSecret' },
+    source: 'data',
+    doc: 'CSRF signing secret (at least 32 characters), or a list of them, newest first, for rotation.',
+  },
+  csrfTokenTtlMs: {
+    // One second to one day: shorter tokens expire before the client can use them, longer ones defeat rotation.
+    kind: { type: 'integer', min: 1_000, max: 86_400_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.csrfTokenTtlMs,
+    doc: 'How long a CSRF token stays valid, in ms.',
+  },
+  payloadInspectionEnabled: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.payloadInspectionEnabled,
+    doc: 'Payload inspection (per-event schemas). Not available yet: `true` is a startup error.',
+  },
+  abuseDetectionEnabled: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.abuseDetectionEnabled,
+    doc: 'Abuse detection. Not available yet: `true` is a startup error.',
+  },
+  autoDisconnectOnAbuse: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.autoDisconnectOnAbuse,
+    doc: 'Disconnect clients flagged by abuse detection. Not available yet: `true` is a startup error.',
+  },
+  suspiciousActivityThreshold: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    default: DEFAULT_CONFIG.suspiciousActivityThreshold,
+    doc: 'Abuse score at which a client is flagged (abuse detection).',
+  },
+  sinks: {
+    kind: { type: 'sinks' },
+    source: 'code',
+    defaultDoc: 'one pino sink writing JSON lines to stdout',
+    doc: 'Where security events go: objects with a `write(events)` method.',
+  },
+  eventAggregationMs: {
+    // 0 turns aggregation off; past a minute, a burst of refusals would be reported too late to act on.
+    kind: { type: 'integer', min: 0, max: 60_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.eventAggregationMs,
+    doc: 'Identical refusals within this many ms are logged once, then as one count (0: log each).',
+  },
+  eventQueueSize: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    default: DEFAULT_CONFIG.eventQueueSize,
+    doc: 'Events waiting for the sinks; past this, events are dropped and counted.',
+  },
+  maxTrackedKeys: {
+    // Ten million keys is already gigabytes of heap; a larger cap is no cap.
+    kind: positive(10_000_000),
+    source: 'data',
+    default: DEFAULT_CONFIG.maxTrackedKeys,
+    doc: 'Cap on IPs, users and connections tracked in memory; least recently seen go first.',
+  },
+  store: {
+    kind: { type: 'store' },
+    source: 'code',
+    defaultDoc: 'an in-memory store (one process)',
+    doc: 'Where counters, leases and bans live; a shared store (Redis) for several processes.',
+  },
+  now: {
+    kind: { type: 'function' },
+    source: 'code',
+    defaultDoc: '`Date.now`',
+    doc: 'Clock in epoch ms; injectable for tests.',
+  },
+} satisfies FieldTable<GuardConfig>);
+
+export const NAMESPACE_RULE_FIELDS: FieldTable<NamespaceRule> = Object.freeze({
+  roles: {
+    kind: { type: 'stringList', item: 'role', nonEmpty: true },
+    source: 'data',
+    defaultDoc: 'any user',
+    doc: 'Roles of which the user needs at least one to join.',
+  },
+  allowedEvents: {
+    kind: { type: 'stringList', item: 'event' },
+    source: 'data',
+    defaultDoc: 'the global `allowedEvents`',
+    doc: 'Event allow-list for this namespace; replaces the global one here.',
+  },
+  requireAuthentication: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    defaultDoc: 'the global `requireAuthentication`',
+    doc: 'Refuse anonymous clients in this namespace.',
+  },
+} satisfies FieldTable<NamespaceRule>);
+
+export const EVENT_RULE_FIELDS: FieldTable<EventRule> = Object.freeze({
+  rateLimit: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    defaultDoc: '`messageRateLimit`',
+    doc: 'Messages per minute per user for this event.',
+  },
+  burst: {
+    kind: positive(MAX_COUNT),
+    source: 'data',
+    defaultDoc: '`burstLimit`, or `rateLimit` when smaller',
+    doc: 'Burst (bucket size) for this event.',
+  },
+  maxBytes: {
+    kind: positive(MAX_MESSAGE_BYTES_LIMIT, '100 MiB'),
+    source: 'data',
+    defaultDoc: '`maxMessageBytes`',
+    doc: 'Size limit in bytes for this event.',
+  },
+  roles: {
+    kind: { type: 'stringList', item: 'role', nonEmpty: true },
+    source: 'data',
+    defaultDoc: 'any sender',
+    doc: 'Roles of which the sender needs at least one.',
+  },
+  schema: {
+    kind: { type: 'schema' },
+    source: 'code',
+    doc: 'Standard Schema validator for the payload. Not available yet: setting it is a startup error.',
+  },
+  requireCsrf: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: false,
+    doc: 'Require a CSRF token in the payload. Not available yet: `true` is a startup error.',
+  },
+} satisfies FieldTable<EventRule>);
+
+export type ConfigKey = keyof GuardConfig;
+
+export const CONFIG_KEYS: readonly ConfigKey[] = Object.freeze(Object.keys(CONFIG_FIELDS) as ConfigKey[]);
+
+export function isConfigKey(key: string): key is ConfigKey {
+  return Object.prototype.hasOwnProperty.call(CONFIG_FIELDS, key);
+}
+
+/** `maxMessageBytes` → `MAX_MESSAGE_BYTES`; `ipv6Prefix` → `IPV6_PREFIX`. */
+export function screamingSnake(camel: string): string {
+  return camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+export const ENV_PREFIX = 'WSGUARD_';
+
+/** The environment variable for a key, or null for code-only keys (a string cannot carry a function). */
+export function envVarFor(key: ConfigKey): string | null {
+  return CONFIG_FIELDS[key].source === 'data' ? ENV_PREFIX + screamingSnake(key) : null;
+}
+
+/** Human-readable type of a field, for docs and error messages (`integer 1–128`, `'enforce' | 'monitor'`). */
+export function describeKind(kind: FieldKind): string {
+  switch (kind.type) {
+    case 'boolean':
+      return 'boolean';
+    case 'integer':
+      return `integer ${kind.min}–${kind.max}${kind.note === undefined ? '' : ` (${kind.note})`}`;
+    case 'enum':
+      return kind.values.map((value) => `'${value}'`).join(' | ');
+    case 'stringList':
+      return 'string[]';
+    case 'mode':
+      return "'enforce' | 'monitor' | { default?, <check>?: mode }";
+    case 'trustProxy':
+      return 'boolean | integer ≥ 0 | string | string[]';
+    case 'namespaceRules':
+      return 'Record<namespace, NamespaceRule>';
+    case 'eventRules':
+      return 'Record<event, EventRule>';
+    case 'function':
+      return 'function';
+    case 'store':
+      return 'Store';
+    case 'sinks':
+      return 'EventSink[]';
+    case 'csrfSecret':
+      return 'string | string[]';
+    case 'schema':
+      return 'StandardSchema';
+  }
+}
+
+/** A default rendered as a reader would write it in a config (`'enforce'`, `[]`, `65536`). */
+function renderDefault(spec: FieldSpec): string {
+  if (spec.default === undefined) return spec.defaultDoc ?? '—';
+  if (typeof spec.default === 'string') return `'${spec.default}'`;
+  return JSON.stringify(spec.default);
+}
+
+/**
+ * One row per top-level key, in declaration order, for the README's config table. `type` may contain `|`: escape it
+ * when writing a Markdown table.
+ */
+export function configFieldDocs(): Array<{
+  key: string;
+  type: string;
+  default: string;
+  description: string;
+  envVar: string | null;
+}> {
+  return CONFIG_KEYS.map((key) => {
+    const spec = CONFIG_FIELDS[key];
+    return {
+      key,
+      type: describeKind(spec.kind),
+      default: renderDefault(spec),
+      description: spec.doc,
+      envVar: envVarFor(key),
+    };
+  });
+}
