@@ -7,7 +7,7 @@ import type { GuardConfig } from './types.js';
 export const DEFAULT_CONFIG = Object.freeze({
   environment: 'development',
   mode: 'enforce',
-  allowedOrigins: Object.freeze([]) as readonly string[],
+  allowedOrigins: Object.freeze([]),
   allowMissingOrigin: false,
   trustProxy: false,
   proxyHeader: 'x-forwarded-for',

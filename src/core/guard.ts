@@ -89,7 +89,7 @@ export interface Guard {
   /** Wrap one event handler with per-handler rules (roles, admin only, rate limit). */
   secure: <Args extends unknown[]>(
     options: SecureOptions,
-    handler: (this: never, ...args: Args) => unknown,
+    handler: (...args: Args) => unknown,
   ) => (this: object, ...args: Args) => void;
   readonly connections: GuardConnections;
   readonly events: GuardEvents;

@@ -32,7 +32,7 @@ export function ipv6Groups(address: string): number[] | null {
     v4 = tail.split('.').map(Number);
     text = text.slice(0, lastColon + 1) + '0:0';
   }
-  const [head = '', rest] = text.split('::') as [string, string | undefined];
+  const [head, rest] = text.split('::') as [string, string | undefined];
   const headParts = head === '' ? [] : head.split(':');
   const restParts = rest === undefined || rest === '' ? [] : rest.split(':');
   const missing = 8 - headParts.length - restParts.length;

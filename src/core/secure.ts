@@ -50,7 +50,7 @@ function positiveInteger(name: string, value: number | undefined): void {
 export function createSecure(deps: SecureDeps) {
   return function secure<Args extends unknown[]>(
     options: SecureOptions,
-    handler: (this: never, ...args: Args) => unknown,
+    handler: (...args: Args) => unknown,
   ): (this: object, ...args: Args) => void {
     if (typeof handler !== 'function') throw new TypeError('guard.secure: the second argument must be the handler function');
     if (options.requireCsrf) throw new Error('guard.secure: requireCsrf needs CSRF protection, which is not available in this version of wsguard');
@@ -98,7 +98,7 @@ export function createSecure(deps: SecureDeps) {
 
     function run(self: object, record: ConnectionRecord, ack: Ack | undefined, args: Args): void {
       try {
-        const result = (handler as (...a: Args) => unknown).apply(self, args);
+        const result: unknown = Reflect.apply(handler, self, args);
         if (result instanceof Promise) result.catch((error: unknown) => failed(record, ack, error));
       } catch (error) {
         failed(record, ack, error);

@@ -63,7 +63,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   protect(io, guard);
   io.on('connection', (socket) => {
     socket.on('chat:send', (message: unknown, ack?: (r: unknown) => void) => {
-      const text = typeof message === 'object' && message !== null ? String((message as { text?: unknown }).text ?? '') : '';
+      const raw = typeof message === 'object' && message !== null ? (message as { text?: unknown }).text : undefined;
+      const text = typeof raw === 'string' ? raw : '';
       const from = (socket.handshake.auth as { user?: string }).user ?? 'anonymous';
       io.emit('chat:message', { from, text: text.slice(0, 500) });
       ack?.({ ok: true });

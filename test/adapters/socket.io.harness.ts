@@ -5,7 +5,7 @@
 
 import { Agent, createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
+import { Server, type Socket as ServerSocket } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { protect } from '../../src/adapters/socket.io/index.js';
 import type { GuardConfig } from '../../src/config/types.js';
@@ -87,7 +87,7 @@ export async function startSocketIoServer(
   const guard = createGuard(config);
   protect(io, guard);
   const received: Array<{ event: string; payload: unknown }> = [];
-  const echo = (socket: import('socket.io').Socket) => {
+  const echo = (socket: ServerSocket) => {
     socket.onAny((event: string, ...args: unknown[]) => {
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (last as (reply: unknown) => void) : undefined;
@@ -118,7 +118,7 @@ export async function startSocketIoServer(
     events,
     received,
     async connect(options: ConnectOptions = {}): Promise<ConnectResult> {
-      const agent = options.localAddress ? new Agent({ localAddress: options.localAddress } as ConstructorParameters<typeof Agent>[0]) : undefined;
+      const agent = options.localAddress ? new Agent({ localAddress: options.localAddress }) : undefined;
       const socket = connectClient(`${url}${options.namespace ?? '/'}`, {
         transports: [transport],
         upgrade: false,

@@ -105,9 +105,9 @@ describe('protect(io, guard)', () => {
     const s = await start({ maxMessageBytes: 1_000 });
     const socket = connectClient(s.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: TEST_ORIGIN } });
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    const small = await socket.timeout(2_000).emitWithAck('upload', Buffer.alloc(100));
+    const small: unknown = await socket.timeout(2_000).emitWithAck('upload', Buffer.alloc(100));
     expect(small).toMatchObject({ ok: true });
-    const big = await socket.timeout(2_000).emitWithAck('upload', Buffer.alloc(5_000));
+    const big: unknown = await socket.timeout(2_000).emitWithAck('upload', Buffer.alloc(5_000));
     expect(big).toMatchObject({ error: { code: 'message_too_large' } });
     socket.disconnect();
   });

@@ -81,9 +81,9 @@ function connectionMiddleware(guard: Guard, pending: PendingSockets): Middleware
       remoteAddress: conn.remoteAddress ?? handshake.address,
       headers: handshake.headers,
       url: handshake.url,
-      query: handshake.query as ConnectionContext['query'],
+      query: handshake.query,
       namespace: socket.nsp.name,
-      auth: (handshake.auth ?? {}) as Record<string, unknown>,
+      auth: (handshake.auth ?? {}),
       transport: conn.transport.name,
     };
     void guard.admitConnection(ctx).then((verdict) => {
@@ -134,8 +134,8 @@ interface EventPacket {
   id?: number;
 }
 interface SocketInternals {
-  onevent(packet: EventPacket): void;
-  ack(id: number): (...args: unknown[]) => void;
+  onevent: (this: SocketInternals, packet: EventPacket) => void;
+  ack: (this: SocketInternals, id: number) => (...args: unknown[]) => void;
 }
 
 /**
