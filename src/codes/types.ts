@@ -43,6 +43,8 @@ export interface ConnectionContext {
   readonly auth: Readonly<Record<string, unknown>>;
   /** The transport name, for events only (`websocket`, `polling`, `ws`). */
   readonly transport?: string;
+  /** CSRF token presented with the handshake (Socket.IO `auth.csrfToken`; for `ws` a subprotocol entry or query). */
+  readonly csrfToken?: string;
 }
 
 /** What an adapter knows about one incoming message. */

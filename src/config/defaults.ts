@@ -25,6 +25,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   events: Object.freeze({}),
   csrfEnabled: false,
   csrfTokenTtlMs: 3_600_000,
+  csrfTokenField: 'csrfToken',
   payloadInspectionEnabled: false,
   abuseDetectionEnabled: false,
   autoDisconnectOnAbuse: false,

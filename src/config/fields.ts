@@ -21,6 +21,7 @@ export const CHECK_NAMES = Object.freeze([
   'messageRate',
   'messageSize',
   'eventAllowList',
+  'csrf',
 ] as const satisfies readonly CheckName[]);
 
 // Fails to compile when a check is added to `CheckName` but not to the list above: a mode key the validator did not
@@ -62,6 +63,8 @@ export type FieldKind =
   | { readonly type: 'store' }
   | { readonly type: 'sinks' }
   | { readonly type: 'csrfSecret' }
+  /** A payload property name (`csrfToken`): an identifier, never a prototype key. */
+  | { readonly type: 'fieldName' }
   /** A Standard Schema validator (`EventRule.schema`); the feature is not available yet, so any value is refused. */
   | { readonly type: 'schema' };
 
@@ -214,7 +217,7 @@ export const CONFIG_FIELDS: FieldTable<GuardConfig> = Object.freeze({
     kind: { type: 'boolean' },
     source: 'data',
     default: DEFAULT_CONFIG.csrfEnabled,
-    doc: 'CSRF protection. Not available yet: `true` is a startup error.',
+    doc: 'Clients with a session must present a CSRF token for it at the handshake (and in events marked `requireCsrf`).',
   },
   csrfSecret: {
     kind: { type: 'csrfSecret' },
@@ -227,6 +230,12 @@ export const CONFIG_FIELDS: FieldTable<GuardConfig> = Object.freeze({
     source: 'data',
     default: DEFAULT_CONFIG.csrfTokenTtlMs,
     doc: 'How long a CSRF token stays valid, in ms.',
+  },
+  csrfTokenField: {
+    kind: { type: 'fieldName' },
+    source: 'data',
+    default: DEFAULT_CONFIG.csrfTokenField,
+    doc: 'Payload field that carries the CSRF token in events that need one; removed before the handler runs.',
   },
   payloadInspectionEnabled: {
     kind: { type: 'boolean' },
@@ -347,7 +356,7 @@ export const EVENT_RULE_FIELDS: FieldTable<EventRule> = Object.freeze({
     kind: { type: 'boolean' },
     source: 'data',
     default: false,
-    doc: 'Require a CSRF token in the payload. Not available yet: `true` is a startup error.',
+    doc: 'Require a valid CSRF token for the sender’s session in the payload (`csrfTokenField`). Needs `csrfEnabled`.',
   },
 } satisfies FieldTable<EventRule>);
 
@@ -398,6 +407,8 @@ export function describeKind(kind: FieldKind): string {
       return 'EventSink[]';
     case 'csrfSecret':
       return 'string | string[]';
+    case 'fieldName':
+      return 'string (identifier)';
     case 'schema':
       return 'StandardSchema';
   }

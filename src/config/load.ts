@@ -136,6 +136,7 @@ function coerce(kind: FieldKind, text: string, name: string, issues: ConfigIssue
     case 'enum':
     case 'mode':
     case 'csrfSecret':
+    case 'fieldName':
       return text;
     case 'function':
     case 'store':

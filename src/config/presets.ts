@@ -19,11 +19,14 @@ const development: GuardConfig = Object.freeze({
   maxConnectionsPerIp: 50,
   maxConnectionsPerUser: 20,
   maxMessageBytes: 1_048_576,
+  // A secret is generated per process when none is given (warned): fine on one laptop, not in production.
+  csrfEnabled: true,
 });
 
 /**
- * Production: every check enforced. You must add `allowedOrigins` (an empty list is a startup error) and an
- * `authenticate` hook (anonymous clients are refused; set `requireAuthentication: false` for a public app).
+ * Production: every check enforced. You must add `allowedOrigins` (an empty list is a startup error), an
+ * `authenticate` hook (anonymous clients are refused; set `requireAuthentication: false` for a public app) and a
+ * `csrfSecret` (at least 32 random characters; a list rotates them).
  */
 const production: GuardConfig = Object.freeze({
   environment: 'production',
@@ -38,6 +41,7 @@ const production: GuardConfig = Object.freeze({
   maxConnectionsPerIp: 20,
   maxConnectionsPerUser: 5,
   maxMessageBytes: 65_536,
+  csrfEnabled: true,
 });
 
 export const presets = Object.freeze({ development, production });

@@ -15,7 +15,8 @@ export type CheckName =
   | 'eventRoles'
   | 'messageRate'
   | 'messageSize'
-  | 'eventAllowList';
+  | 'eventAllowList'
+  | 'csrf';
 
 /** One mode for every check, or a mode per check (`default` for the rest). */
 export type ModeConfig = Mode | ({ readonly default?: Mode } & { readonly [K in CheckName]?: Mode });
@@ -43,7 +44,7 @@ export interface EventRule {
   readonly roles?: readonly string[];
   /** Standard Schema validator (payload inspection feature; not available yet). */
   readonly schema?: unknown;
-  /** Require a CSRF token in the payload (CSRF feature; not available yet). */
+  /** Require a valid CSRF token for the sender's session in the payload's `csrfTokenField`; removed before the handler. */
   readonly requireCsrf?: boolean;
 }
 
@@ -96,10 +97,16 @@ export interface GuardConfig {
   readonly allowedEvents?: readonly string[];
   readonly events?: Readonly<Record<string, EventRule>>;
 
-  // Features built by later releases: their keys are accepted now, switching them on is a startup error until then.
+  // CSRF tokens bound to the session (the second wall after Origin).
+  /** Connections of a client with a session must present a valid token (`auth.csrfToken` with Socket.IO). */
   readonly csrfEnabled?: boolean;
+  /** HMAC secret(s), at least 32 characters; the first signs, every one verifies (rotation). */
   readonly csrfSecret?: string | readonly string[];
   readonly csrfTokenTtlMs?: number;
+  /** Payload field that carries the token in events that need one. */
+  readonly csrfTokenField?: string;
+
+  // Features built by later releases: their keys are accepted now, switching them on is a startup error until then.
   readonly payloadInspectionEnabled?: boolean;
   readonly abuseDetectionEnabled?: boolean;
   readonly autoDisconnectOnAbuse?: boolean;
@@ -121,7 +128,6 @@ export interface GuardConfig {
 
 /** Keys whose feature is not built yet: switching one on is a startup error saying so. */
 export const UNAVAILABLE_FEATURES: Readonly<Record<string, string>> = {
-  csrfEnabled: 'CSRF protection',
   payloadInspectionEnabled: 'payload inspection',
   abuseDetectionEnabled: 'abuse detection',
 };

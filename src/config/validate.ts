@@ -442,6 +442,8 @@ function expectCsrfSecret(value: unknown, path: string, issues: Issues): void {
   });
 }
 
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 function checkKind(kind: FieldKind, value: unknown, path: string, issues: Issues): void {
   switch (kind.type) {
     case 'boolean':
@@ -470,6 +472,11 @@ function checkKind(kind: FieldKind, value: unknown, path: string, issues: Issues
       return expectSinks(value, path, issues);
     case 'csrfSecret':
       return expectCsrfSecret(value, path, issues);
+    case 'fieldName':
+      if (typeof value !== 'string' || !/^[A-Za-z_$][\w$]{0,63}$/.test(value) || PROTOTYPE_KEYS.has(value)) {
+        issues.add(path, 'must be a property name such as `csrfToken` (letters, digits, `_`, `$`; not a prototype key)', describeValue(value));
+      }
+      return;
     case 'schema':
       // The feature is not built: any schema is refused by the unavailable-feature rule, whatever its shape.
       return;
@@ -538,6 +545,15 @@ function checkCrossField(config: Record<string, unknown>, issues: Issues): void 
     );
   }
 
+  // Without a secret no token can be issued. Development may use one generated per process (warned); production
+  // must not, since every restart or second process would invalidate every token in flight.
+  if (config.csrfEnabled === true && config.csrfSecret === undefined && environment === 'production') {
+    issues.add(
+      'csrfSecret',
+      "is required when `csrfEnabled` is true in production: add `csrfSecret: process.env.WSGUARD_CSRF_SECRET` (a random string of at least 32 characters, e.g. `openssl rand -base64 48`)",
+    );
+  }
+
   for (const [key, feature] of Object.entries(UNAVAILABLE_SWITCHES)) {
     if (config[key] === true) issues.add(key, unavailable(feature, key, true));
   }
@@ -549,8 +565,11 @@ function checkCrossField(config: Record<string, unknown>, issues: Issues): void 
       if (rule.schema !== undefined) {
         issues.add(fieldPath(rulePath, 'schema'), unavailable('payload inspection', fieldPath(rulePath, 'schema'), false));
       }
-      if (rule.requireCsrf === true) {
-        issues.add(fieldPath(rulePath, 'requireCsrf'), unavailable('CSRF protection', fieldPath(rulePath, 'requireCsrf'), true));
+      if (rule.requireCsrf === true && config.csrfEnabled !== true) {
+        issues.add(
+          fieldPath(rulePath, 'requireCsrf'),
+          'needs CSRF protection switched on: add `csrfEnabled: true` (and a `csrfSecret`)',
+        );
       }
     }
   }

@@ -56,6 +56,17 @@ export const CONFIG_WARNINGS = Object.freeze({
       '`rateLimitingEnabled: false` and raise the limits that are too tight (`messageRateLimit`, `connectionRateLimit`, ' +
       '`burstLimit`) instead.',
   },
+  WSGUARD_W_CSRF_SECRET_GENERATED: {
+    message:
+      '`csrfEnabled` is true without a `csrfSecret`: a secret was generated for this process, so tokens do not survive ' +
+      'a restart and are not accepted by other processes. Set `csrfSecret` (at least 32 random characters).',
+  },
+  WSGUARD_W_CSRF_OFF_IN_PRODUCTION: {
+    message:
+      "`environment` is 'production' and `csrfEnabled` is false: a page on another site that gets past the Origin " +
+      'check (a proxy that drops Origin, a listed origin with an XSS hole) can use your visitors\' sessions. Set ' +
+      '`csrfEnabled: true` and a `csrfSecret`.',
+  },
   WSGUARD_W_NO_EVENT_ALLOWLIST_IN_PRODUCTION: {
     message:
       "`environment` is 'production' and no `allowedEvents` list is set, globally or in any namespace: clients may " +
@@ -128,6 +139,13 @@ export function collectConfigWarnings(config: GuardConfig, env: { processCount?:
 
   if (!(config.rateLimitingEnabled ?? DEFAULT_CONFIG.rateLimitingEnabled)) {
     warnings.push(warning('WSGUARD_W_RATE_LIMITING_OFF'));
+  }
+
+  if (config.csrfEnabled === true && config.csrfSecret === undefined) {
+    warnings.push(warning('WSGUARD_W_CSRF_SECRET_GENERATED'));
+  }
+  if (production && config.csrfEnabled !== true) {
+    warnings.push(warning('WSGUARD_W_CSRF_OFF_IN_PRODUCTION'));
   }
 
   if (production) {

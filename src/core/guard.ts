@@ -11,7 +11,6 @@ import {
   deny,
   toClientError,
   type Awaitable,
-  type AuthRequest,
   type ConnectionContext,
   type ConnectionVerdict,
   type Denied,
@@ -26,6 +25,7 @@ import { EventBus, type SecurityEventListener } from '../events/bus.js';
 import type { SecurityEventInput } from '../events/catalogue.js';
 import { pinoSink } from '../events/pino-sink.js';
 import { checkEventRoles, checkNamespaceAccess } from '../policies/authorization/index.js';
+import { checkCsrfToken, takeCsrfToken } from '../policies/csrf/index.js';
 import {
   LEASE_TTL_MS,
   acquireSlot,
@@ -38,6 +38,8 @@ import { consumeToken } from '../policies/rate-limit/index.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Store } from '../stores/types.js';
 import { LruMap } from '../util/lru-map.js';
+import { createAuthenticator } from './authenticate.js';
+import { createCsrfEndpoint, type GuardCsrf } from './csrf-endpoint.js';
 import { ipGroupKey } from './ip.js';
 import { resolveOptions, type ResolvedNamespace, type ResolvedOptions } from './options.js';
 import { ConnectionRegistry, type CloseConnection, type ConnectionSelector, type NotifyClient } from './registry.js';
@@ -93,6 +95,8 @@ export interface Guard {
   ) => (this: object, ...args: Args) => void;
   readonly connections: GuardConnections;
   readonly events: GuardEvents;
+  /** CSRF tokens bound to sessions: issue, verify, and a ready HTTP endpoint handler. */
+  readonly csrf: GuardCsrf;
   readonly store: Store;
   /** The options as resolved at creation (frozen). */
   readonly options: ResolvedOptions;
@@ -126,23 +130,6 @@ interface ConnectionState {
 /** Warnings are logged once per process however many guards are created (tests, hot reload). */
 const warnedOnce = new Set<string>();
 
-function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -169,6 +156,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
   // Addresses refused for connection rate, until their retry time: the pre-handshake screen reads only this.
   const recentlyLimited = new LruMap<string, number>(options.maxTrackedKeys);
 
+  const authenticate = createAuthenticator({
+    hook: options.authenticate,
+    timeoutMs: options.authTimeoutMs,
+    now,
+    emit: (event) => bus.emit(event),
+  });
+
   const processCount = cluster.isWorker || process.env['NODE_APP_INSTANCE'] !== undefined ? 2 : 1;
   const warnings = collectConfigWarnings(config, { processCount });
   for (const warning of warnings) {
@@ -186,42 +180,11 @@ export function createGuard(config: GuardConfig = {}): Guard {
     return true;
   }
 
-  async function authenticate(
-    ctx: ConnectionContext,
-    ip: string,
-  ): Promise<{ identity: Identity | null } | { failure: Denied }> {
-    if (!options.authenticate) return { identity: null };
-    const request: AuthRequest = {
-      headers: ctx.headers,
-      url: ctx.url,
-      query: ctx.query,
-      remoteAddress: ctx.remoteAddress,
-      ip,
-      auth: ctx.auth,
-    };
-    let identity: Identity | null | undefined;
-    try {
-      identity = await timeout(Promise.resolve(options.authenticate(request)), options.authTimeoutMs);
-    } catch (error) {
-      bus.emit({ type: 'auth_hook_failed', ip, namespace: ctx.namespace, connectionId: ctx.id, detail: { error: errorMessage(error) } });
-      return { failure: deny('unauthenticated', { details: { reason: 'hook_failed' } }) };
-    }
-    if (identity === null || identity === undefined) return { identity: null };
-    if (typeof identity.userId !== 'string' || identity.userId === '' || !Array.isArray(identity.roles)) {
-      bus.emit({ type: 'auth_hook_failed', ip, namespace: ctx.namespace, connectionId: ctx.id, detail: { error: 'authenticate returned an identity without userId or roles' } });
-      return { failure: deny('unauthenticated', { details: { reason: 'hook_failed' } }) };
-    }
-    if (identity.expiresAt !== undefined && identity.expiresAt <= now()) {
-      return { failure: deny('unauthenticated', { details: { reason: 'credentials_expired' } }) };
-    }
-    return { identity };
-  }
-
   async function runConnectionChecks(ctx: ConnectionContext, ip: string, ipGroup: string): Promise<ConnectionVerdict> {
     const rules = options.namespaces.get(ctx.namespace) ?? options.defaultNamespace;
     const fields: SecurityEventInput = { type: 'connection_refused', ip, namespace: ctx.namespace, connectionId: ctx.id };
     const refuse = (verdict: Denied, extra?: Partial<SecurityEventInput>): ConnectionVerdict => {
-      bus.emit({ ...fields, ...extra, reason: verdict.code, detail: verdict.details });
+      bus.emit({ ...fields, reason: verdict.code, detail: verdict.details, ...extra });
       return verdict;
     };
 
@@ -239,7 +202,10 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
     }
 
-    const auth = await authenticate(ctx, ip);
+    const auth = await authenticate(
+      { headers: ctx.headers, url: ctx.url, query: ctx.query, remoteAddress: ctx.remoteAddress, ip, auth: ctx.auth },
+      { namespace: ctx.namespace, connectionId: ctx.id },
+    );
     let identity: Identity | null = null;
     if ('failure' in auth) {
       if (refused('authentication', auth.failure, 'connection', fields)) return refuse(auth.failure);
@@ -247,6 +213,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
       identity = auth.identity;
     }
     const userFields = identity ? { userId: identity.userId, sessionId: identity.sessionId } : {};
+
+    if (options.csrf) {
+      const badToken = checkCsrfToken(options.csrf.tokens, ctx.csrfToken, identity, 'handshake');
+      if (badToken && refused('csrf', badToken, 'connection', { ...fields, ...userFields })) {
+        return refuse(badToken, { ...userFields, type: 'csrf_failure', detail: { stage: 'handshake' } });
+      }
+    }
 
     const access = checkNamespaceAccess(rules, identity);
     if (access) {
@@ -309,9 +282,14 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }
   }
 
-  function messageRefused(state: ConnectionState, event: string, verdict: Denied): Denied {
+  function messageRefused(
+    state: ConnectionState,
+    event: string,
+    verdict: Denied,
+    type: 'message_refused' | 'csrf_failure' = 'message_refused',
+  ): Denied {
     bus.emit({
-      type: 'message_refused',
+      type,
       reason: verdict.code,
       ip: state.ip,
       userId: state.identity?.userId,
@@ -382,14 +360,27 @@ export function createGuard(config: GuardConfig = {}): Guard {
       const rule = options.events.get(event);
       const tooLarge = checkMessageSize(ctx.bytes, rule?.maxBytes ?? options.maxMessageBytes);
       if (tooLarge && monitored('messageSize', state, event, tooLarge)) return messageRefused(state, event, tooLarge);
+      let payload: readonly unknown[] | undefined;
       if (rule) {
         const forbidden = checkEventRoles(rule.roles, state.identity);
         if (forbidden && monitored('eventRoles', state, event, forbidden)) return messageRefused(state, event, forbidden);
+        if (rule.requireCsrf && options.csrf) {
+          const taken = takeCsrfToken(ctx.payload, options.csrf.field);
+          const badToken = checkCsrfToken(options.csrf.tokens, taken.token, state.identity, 'event');
+          if (badToken && monitored('csrf', state, event, badToken)) return messageRefused(state, event, badToken, 'csrf_failure');
+          // The handler never sees the token, valid or not.
+          payload = taken.payload;
+        }
       }
-      if (!options.rateLimiting) return ALLOW;
+      if (!options.rateLimiting) return payload ? { allowed: true, payload } : ALLOW;
       const verdict = rateCheck(state, event);
-      if (verdict instanceof Promise) return verdict.catch((error: unknown) => messageFault(state, event, error));
-      return verdict;
+      if (verdict instanceof Promise) {
+        return verdict.then(
+          (v) => (payload && v.allowed ? { allowed: true, payload } : v),
+          (error: unknown) => messageFault(state, event, error),
+        );
+      }
+      return payload && verdict.allowed ? { allowed: true, payload } : verdict;
     } catch (error) {
       return messageFault(state, event, error);
     }
@@ -530,6 +521,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
       registry,
       store,
       emit,
+      csrf: options.csrf,
       stateOf: (id) => {
         const state = states.get(id);
         return state ? { identity: state.identity, messageKey: state.messageKey } : undefined;
@@ -537,6 +529,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }),
     connections,
     events: { on: (listener) => bus.on(listener) },
+    csrf: createCsrfEndpoint({ csrf: options.csrf, authenticate, resolveIp: options.resolveClientIp }),
     store,
     options,
     warnings,

@@ -6,6 +6,8 @@
 
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import type { AuthenticateHook, CheckName, GuardConfig, Mode, ModeConfig } from '../config/types.js';
+import { randomBytes } from 'node:crypto';
+import { createCsrfTokens, type CsrfTokens } from '../policies/csrf/tokens.js';
 import { compileOriginPolicy, type OriginCheck } from '../policies/origin/index.js';
 import type { TokenBucketSpec } from '../stores/types.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
@@ -20,6 +22,15 @@ export interface ResolvedEventRule {
   readonly bucket: TokenBucketSpec | null;
   readonly maxBytes: number | null;
   readonly roles: ReadonlySet<string> | null;
+  readonly requireCsrf: boolean;
+}
+
+export interface ResolvedCsrf {
+  readonly tokens: CsrfTokens;
+  /** Payload property that carries the token in events that need one. */
+  readonly field: string;
+  /** True when no secret was configured and one was generated for this process. */
+  readonly generatedSecret: boolean;
 }
 
 export interface ResolvedOptions {
@@ -44,6 +55,8 @@ export interface ResolvedOptions {
   /** The largest size any event may have (for transport buffer limits). */
   readonly largestMessageBytes: number;
   readonly events: ReadonlyMap<string, ResolvedEventRule>;
+  /** null when CSRF protection is off. */
+  readonly csrf: ResolvedCsrf | null;
   readonly eventAggregationMs: number;
   readonly eventQueueSize: number;
   readonly maxTrackedKeys: number;
@@ -60,6 +73,7 @@ const CHECKS: readonly CheckName[] = [
   'messageRate',
   'messageSize',
   'eventAllowList',
+  'csrf',
 ];
 
 function resolveModes(mode: ModeConfig): Record<CheckName, Mode> {
@@ -110,7 +124,23 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
           ? bucketSpec(c.messageRateLimit, rule.burst)
           : null;
     if (rule.maxBytes !== undefined) largest = Math.max(largest, rule.maxBytes);
-    events.set(name, Object.freeze({ bucket, maxBytes: rule.maxBytes ?? null, roles: toSet(rule.roles) }));
+    events.set(
+      name,
+      Object.freeze({ bucket, maxBytes: rule.maxBytes ?? null, roles: toSet(rule.roles), requireCsrf: rule.requireCsrf === true }),
+    );
+  }
+
+  const now = c.now ?? Date.now;
+  let csrf: ResolvedCsrf | null = null;
+  if (c.csrfEnabled) {
+    const configured = c.csrfSecret === undefined ? [] : typeof c.csrfSecret === 'string' ? [c.csrfSecret] : [...c.csrfSecret];
+    // Validation refuses a missing secret in production; elsewhere one per process will do (and is warned).
+    const secrets = configured.length > 0 ? configured : [randomBytes(32).toString('base64url')];
+    csrf = Object.freeze({
+      tokens: createCsrfTokens({ secrets, ttlMs: c.csrfTokenTtlMs, now }),
+      field: c.csrfTokenField,
+      generatedSecret: configured.length === 0,
+    });
   }
 
   return Object.freeze({
@@ -140,9 +170,10 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
     maxMessageBytes: c.maxMessageBytes,
     largestMessageBytes: largest,
     events,
+    csrf,
     eventAggregationMs: c.eventAggregationMs,
     eventQueueSize: c.eventQueueSize,
     maxTrackedKeys: c.maxTrackedKeys,
-    now: c.now ?? Date.now,
+    now,
   });
 }

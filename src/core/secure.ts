@@ -12,7 +12,8 @@ import type { SecurityEventInput } from '../events/catalogue.js';
 import { checkEventRoles } from '../policies/authorization/index.js';
 import { consumeToken } from '../policies/rate-limit/index.js';
 import type { Store, TokenBucketSpec } from '../stores/types.js';
-import { bucketSpec } from './options.js';
+import { checkCsrfToken, takeCsrfToken } from '../policies/csrf/index.js';
+import { bucketSpec, type ResolvedCsrf } from './options.js';
 import type { ConnectionRecord, ConnectionRegistry } from './registry.js';
 
 export interface SecureOptions {
@@ -26,7 +27,7 @@ export interface SecureOptions {
   readonly rateLimit?: number;
   /** Burst for `rateLimit`; default `rateLimit` itself. */
   readonly burst?: number;
-  /** Needs a CSRF token in the payload (CSRF feature; not available in this version). */
+  /** Needs a valid CSRF token for the sender's session in the first argument's `csrfTokenField`; removed before the handler. */
   readonly requireCsrf?: boolean;
   /** Standard Schema validator (payload inspection feature; not available in this version). */
   readonly schema?: unknown;
@@ -36,6 +37,7 @@ export interface SecureDeps {
   readonly registry: ConnectionRegistry;
   readonly store: Store;
   readonly emit: (event: SecurityEventInput) => void;
+  readonly csrf: ResolvedCsrf | null;
   readonly stateOf: (id: string) => { identity: Identity | null; messageKey: string } | undefined;
 }
 
@@ -53,7 +55,7 @@ export function createSecure(deps: SecureDeps) {
     handler: (...args: Args) => unknown,
   ): (this: object, ...args: Args) => void {
     if (typeof handler !== 'function') throw new TypeError('guard.secure: the second argument must be the handler function');
-    if (options.requireCsrf) throw new Error('guard.secure: requireCsrf needs CSRF protection, which is not available in this version of wsguard');
+    if (options.requireCsrf && !deps.csrf) throw new Error('guard.secure: requireCsrf needs CSRF protection: set `csrfEnabled: true`');
     if (options.schema !== undefined) throw new Error('guard.secure: schema needs payload inspection, which is not available in this version of wsguard');
     positiveInteger('rateLimit', options.rateLimit);
     positiveInteger('burst', options.burst);
@@ -63,6 +65,7 @@ export function createSecure(deps: SecureDeps) {
     const spec: TokenBucketSpec | null =
       options.rateLimit !== undefined ? bucketSpec(options.rateLimit, options.burst ?? options.rateLimit) : null;
     const { registry, store, emit, stateOf } = deps;
+    const csrf = options.requireCsrf ? deps.csrf : null;
 
     function reply(record: ConnectionRecord | undefined, ack: Ack | undefined, verdict: Denied): void {
       const error = toClientError(verdict);
@@ -70,9 +73,15 @@ export function createSecure(deps: SecureDeps) {
       else record?.notify('wsguard:error', { ...error, event: operation });
     }
 
-    function refuse(record: ConnectionRecord, identity: Identity | null, ack: Ack | undefined, verdict: Denied): void {
+    function refuse(
+      record: ConnectionRecord,
+      identity: Identity | null,
+      ack: Ack | undefined,
+      verdict: Denied,
+      type: 'message_refused' | 'csrf_failure' = 'message_refused',
+    ): void {
       emit({
-        type: 'message_refused',
+        type,
         reason: verdict.code,
         ip: record.ip,
         userId: identity?.userId,
@@ -117,6 +126,13 @@ export function createSecure(deps: SecureDeps) {
       }
       const forbidden = checkEventRoles(roles, state.identity);
       if (forbidden) return refuse(record, state.identity, ack, forbidden);
+      if (csrf) {
+        const taken = takeCsrfToken(args, csrf.field);
+        const badToken = checkCsrfToken(csrf.tokens, taken.token, state.identity, 'event');
+        if (badToken) return refuse(record, state.identity, ack, badToken, 'csrf_failure');
+        // The handler never sees the token.
+        args = taken.payload as Args;
+      }
       if (!spec) return run(this, record, ack, args);
       const limited = consumeToken(store, `${state.messageKey}:op:${operation}`, spec, 'message_rate_limited');
       if (limited instanceof Promise) {

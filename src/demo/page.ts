@@ -30,7 +30,7 @@ export const DEMO_PAGE = `<!doctype html>
 <fieldset>
   <legend>Connection</legend>
   <label>User <select id="user"><option value="alice">alice (user)</option><option value="admin">admin (admin)</option><option value="">anonymous</option></select></label>
-  <button id="connect">Connect</button> <button id="admin">Join /admin</button>
+  <button id="connect">Connect</button> <button id="admin">Join /admin</button> <button id="forged">Connect with a forged CSRF token</button>
   <span id="status">disconnected</span>
 </fieldset>
 <fieldset>
@@ -53,9 +53,16 @@ export const DEMO_PAGE = `<!doctype html>
     logList.prepend(li);
     while (logList.children.length > 200) logList.lastChild.remove();
   }
-  function connect(namespace) {
+  async function csrfToken(user) {
+    if (!user) return undefined;
+    const response = await fetch('/csrf-token?user=' + encodeURIComponent(user));
+    return response.ok ? (await response.json()).token : undefined;
+  }
+  async function connect(namespace, forged) {
     const user = document.getElementById('user').value;
-    const s = io(namespace, { auth: user ? { user } : {}, reconnection: false, transports: ['websocket'] });
+    const token = forged ? 'v1.forged.token.by.attacker' : await csrfToken(user);
+    const auth = user ? { user, csrfToken: token } : {};
+    const s = io(namespace, { auth, reconnection: false, transports: ['websocket'] });
     s.on('connect', () => { statusText.textContent = 'connected to ' + namespace; log('ok', 'connected to ' + namespace); });
     s.on('connect_error', (err) => log('refused', namespace + ' refused: ' + (err.data ? err.data.code + ' (' + err.data.message + ')' : err.message)));
     s.on('disconnect', (reason) => { statusText.textContent = 'disconnected'; log('info', namespace + ' disconnected: ' + reason); });
@@ -69,8 +76,9 @@ export const DEMO_PAGE = `<!doctype html>
       if (res && res.error) log('refused', event + ' refused: ' + res.error.code + (res.error.retryAfterMs ? ' (retry in ' + res.error.retryAfterMs + ' ms)' : ''));
     });
   }
-  document.getElementById('connect').onclick = () => { if (socket) socket.close(); socket = connect('/'); };
-  document.getElementById('admin').onclick = () => { connect('/admin'); };
+  document.getElementById('connect').onclick = async () => { if (socket) socket.close(); socket = await connect('/'); };
+  document.getElementById('admin').onclick = () => { void connect('/admin'); };
+  document.getElementById('forged').onclick = () => { void connect('/', true); };
   document.getElementById('send').onclick = () => send('chat:send', document.getElementById('text').value);
   document.getElementById('burst').onclick = () => { for (let i = 0; i < 30; i++) send('chat:send', 'burst ' + i); };
   document.getElementById('big').onclick = () => send('chat:send', 'x'.repeat(4096));

@@ -2,11 +2,11 @@
  * The demo server: a tiny chat protected by wsguard, built only from the public API, as a user would build it.
  */
 
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { protect } from '../adapters/socket.io/index.js';
-import { createGuard, presets, type Identity } from '../index.js';
+import { createGuard, presets, type AuthRequest, type Identity } from '../index.js';
 import { DEMO_PAGE } from './page.js';
 
 export interface DemoOptions {
@@ -20,18 +20,24 @@ export interface RunningDemo {
 }
 
 /**
- * Demo authentication only: the client names its user in the handshake's `auth`. A real app verifies a session
- * cookie or a JWT here.
+ * Demo authentication only: the client names its user in the handshake's `auth` (or, for the CSRF token endpoint,
+ * in the query string). A real app verifies a session cookie or a JWT here.
  */
-function demoAuthenticate(request: { auth: Readonly<Record<string, unknown>> }): Identity | null {
-  const user = request.auth['user'];
+function demoAuthenticate(request: AuthRequest): Identity | null {
+  const user = request.auth['user'] ?? request.query['user'];
   if (typeof user !== 'string' || !/^[a-z0-9_-]{1,32}$/i.test(user)) return null;
   return { userId: user, roles: user === 'admin' ? ['admin', 'user'] : ['user'], sessionId: `demo-${user}` };
 }
 
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const host = options.host ?? '127.0.0.1';
+  // Assigned once the guard exists (it needs the port, which needs the server).
+  let csrfHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
   const http = createServer((req, res) => {
+    if (req.url?.startsWith('/csrf-token') && csrfHandler) {
+      void csrfHandler(req, res);
+      return;
+    }
     if (req.url === '/' || req.url === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(DEMO_PAGE);
@@ -58,7 +64,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     maxMessageBytes: 2_048,
     allowedEvents: ['chat:send'],
     namespaces: { '/admin': { roles: ['admin'] } },
+    csrfEnabled: true,
   });
+  csrfHandler = (req, res) => guard.csrf.handler(req, res);
   const io = new Server(http, { serveClient: true });
   protect(io, guard);
   io.on('connection', (socket) => {

@@ -37,6 +37,7 @@ const AGGREGATED_TYPES: ReadonlySet<SecurityEventType> = new Set<SecurityEventTy
   'message_refused',
   'connection_would_be_refused',
   'message_would_be_refused',
+  'csrf_failure',
 ]);
 
 interface AggregateEntry {

@@ -51,6 +51,11 @@ export const EVENT_TYPES = {
     severity: 'reason',
     description: 'The guard closed a live connection (through the connection registry); `reason` says why.',
   },
+  csrf_failure: {
+    category: 'csrf',
+    severity: 'warning',
+    description: 'A connection or event came without a valid CSRF token for its session; `reason` names the cause. The token itself is never logged.',
+  },
   auth_hook_failed: {
     category: 'authorization',
     severity: 'high',

@@ -25,6 +25,8 @@ export interface ConnectOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Source address in 127.0.0.0/8, to play another client IP. */
   readonly localAddress?: string;
+  /** CSRF token for the handshake, sent the way the transport carries it. */
+  readonly csrfToken?: string;
 }
 
 export type SendResult = { readonly ok: true; readonly reply: unknown } | { readonly ok: false; readonly error: Refusal };

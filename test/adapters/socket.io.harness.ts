@@ -126,6 +126,7 @@ export async function startSocketIoServer(
         forceNew: true,
         timeout: 5_000,
         extraHeaders: identityHeaders(options),
+        auth: options.csrfToken === undefined ? {} : { csrfToken: options.csrfToken },
         ...(options.localAddress ? { localAddress: options.localAddress, agent } : {}),
       } as Parameters<typeof connectClient>[1]);
       sockets.add(socket);

@@ -182,24 +182,34 @@ describe('guard.secure', () => {
     await waitFor(() => events.some((e) => e.type === 'handler_error'), 2_000, 'handler_error event');
   });
 
-  it('refuses to wrap options of features this version does not have', async () => {
+  it('refuses to wrap options whose feature is off or not built', async () => {
     const s = await start({});
-    expect(() => s.guard.secure({ requireCsrf: true }, () => undefined)).toThrow(/not available/);
+    expect(() => s.guard.secure({ requireCsrf: true }, () => undefined)).toThrow(/csrfEnabled: true/);
+    expect(() => s.guard.secure({ schema: {} }, () => undefined)).toThrow(/not available/);
     expect(() => s.guard.secure({ rateLimit: -1 }, () => undefined)).toThrow(/positive integer/);
   });
 });
 
 describe('presets through a real client', () => {
-  it('production: origins and an authenticate hook added, anonymous refused, users served', async () => {
+  it('production: origins, an authenticate hook and a CSRF secret added; anonymous and tokenless refused', async () => {
     const s = await start(
-      { ...presets.production, allowedOrigins: [TEST_ORIGIN], authenticate: baseConfig([], {}).authenticate, sinks: baseConfig(events, {}).sinks, eventAggregationMs: 0 },
+      {
+        ...presets.production,
+        allowedOrigins: [TEST_ORIGIN],
+        authenticate: baseConfig([], {}).authenticate,
+        csrfSecret: 'production-test-secret-0123456789abcdef',
+        sinks: baseConfig(events, {}).sinks,
+        eventAggregationMs: 0,
+      },
       true,
     );
     const anonymous = await s.connect();
     expect(anonymous.ok ? null : anonymous.error?.code).toBe('unauthenticated');
     const evil = await s.connect({ origin: 'http://evil.test', user: 'alice' });
     expect(evil.ok ? null : evil.error?.code).toBe('origin_not_allowed');
-    const alice = ok(await s.connect({ user: 'alice' }));
+    const noToken = await s.connect({ user: 'alice' });
+    expect(noToken.ok ? null : noToken.error?.code).toBe('csrf_missing');
+    const alice = ok(await s.connect({ user: 'alice', csrfToken: s.guard.csrf.issue('session-alice').token }));
     expect((await alice.send('chat:send', {})).ok).toBe(true);
   });
 

@@ -305,7 +305,7 @@ describe('presets', () => {
 
   it('validates the production preset from the environment once the code adds origins and authenticate', () => {
     const config = loadConfig({
-      env: { WSGUARD_PRESET: 'production', WSGUARD_ALLOWED_ORIGINS: 'https://app.example.com' },
+      env: { WSGUARD_PRESET: 'production', WSGUARD_ALLOWED_ORIGINS: 'https://app.example.com', WSGUARD_CSRF_SECRET: 's'.repeat(40) },
       config: { authenticate: () => ({ userId: 'u', roles: [] }) },
     });
     expect(collectConfigIssues(config)).toEqual([]);

@@ -45,10 +45,10 @@ describe('valid configs', () => {
     expect(collectConfigIssues(presets.development)).toEqual([]);
   });
 
-  it('accepts the production preset once allowedOrigins and authenticate are added', () => {
-    expect(paths(presets.production).sort()).toEqual(['allowedOrigins', 'requireAuthentication']);
+  it('accepts the production preset once allowedOrigins, authenticate and csrfSecret are added', () => {
+    expect(paths(presets.production).sort()).toEqual(['allowedOrigins', 'csrfSecret', 'requireAuthentication']);
     expect(
-      collectConfigIssues({ ...presets.production, allowedOrigins: ['https://app.example.com'], authenticate }),
+      collectConfigIssues({ ...presets.production, allowedOrigins: ['https://app.example.com'], authenticate, csrfSecret: 's'.repeat(32) }),
     ).toEqual([]);
   });
 
@@ -375,7 +375,6 @@ describe('cross-field rules', () => {
   });
 
   const unavailable: Array<[string, unknown, string, string]> = [
-    ['csrfEnabled', { csrfEnabled: true }, 'csrfEnabled', 'CSRF protection'],
     ['payloadInspectionEnabled', { payloadInspectionEnabled: true }, 'payloadInspectionEnabled', 'payload inspection'],
     ['abuseDetectionEnabled', { abuseDetectionEnabled: true }, 'abuseDetectionEnabled', 'abuse detection'],
     [
@@ -384,12 +383,28 @@ describe('cross-field rules', () => {
       'autoDisconnectOnAbuse',
       'abuse detection (automatic disconnection)',
     ],
-    ['events[].requireCsrf', { events: { e: { requireCsrf: true } } }, 'events["e"].requireCsrf', 'CSRF protection'],
   ];
   it.each(unavailable)('refuses %s: true as not available', (_name, config, path, feature) => {
     expect(issueAt(config, path).message).toBe(
       `${feature} is not available in this version of wsguard; remove \`${path}\` or set it to false`,
     );
+  });
+
+  it('requires a csrfSecret when CSRF is on in production, and generates none silently', () => {
+    const production = { environment: 'production' as const, allowedOrigins: ['https://app.example.com'], csrfEnabled: true };
+    expect(issueAt(production, 'csrfSecret').message).toContain('`csrfSecret: process.env.WSGUARD_CSRF_SECRET`');
+    expect(paths({ ...production, csrfSecret: 'k'.repeat(32) })).toEqual([]);
+    expect(paths({ csrfEnabled: true })).toEqual([]);
+  });
+
+  it('refuses requireCsrf on an event while CSRF is off', () => {
+    expect(issueAt({ events: { e: { requireCsrf: true } } }, 'events["e"].requireCsrf').message).toContain('`csrfEnabled: true`');
+    expect(paths({ csrfEnabled: true, events: { e: { requireCsrf: true } } })).toEqual([]);
+  });
+
+  it('refuses a csrfTokenField that is not a plain property name', () => {
+    for (const field of ['__proto__', 'a.b', '', 42]) expect(paths({ csrfTokenField: field })).toEqual(['csrfTokenField']);
+    expect(paths({ csrfTokenField: '_csrf' })).toEqual([]);
   });
 
   it('refuses a per-event schema as not available', () => {

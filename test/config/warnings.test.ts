@@ -39,6 +39,8 @@ const quiet: GuardConfig = {
   authenticate: () => null,
   requireAuthentication: true,
   allowedEvents: ['chat:send'],
+  csrfEnabled: true,
+  csrfSecret: 'a-test-secret-that-is-long-enough-1234',
 };
 
 const codes = (config: GuardConfig, processCount?: number): string[] =>
@@ -65,7 +67,7 @@ describe('baselines', () => {
   });
 
   it('warns only about clients without Origin for the development preset', () => {
-    expect(codes(presets.development)).toEqual(['WSGUARD_W_MISSING_ORIGIN_ALLOWED']);
+    expect(codes(presets.development)).toEqual(['WSGUARD_W_MISSING_ORIGIN_ALLOWED', 'WSGUARD_W_CSRF_SECRET_GENERATED']);
   });
 
   it('keeps the catalogue codes stable', () => {
@@ -77,6 +79,8 @@ describe('baselines', () => {
       'WSGUARD_W_MEMORY_STORE_MULTIPROCESS',
       'WSGUARD_W_TRUST_ALL_PROXIES',
       'WSGUARD_W_RATE_LIMITING_OFF',
+      'WSGUARD_W_CSRF_SECRET_GENERATED',
+      'WSGUARD_W_CSRF_OFF_IN_PRODUCTION',
       'WSGUARD_W_NO_EVENT_ALLOWLIST_IN_PRODUCTION',
     ]);
   });
@@ -207,6 +211,18 @@ describe('WSGUARD_W_RATE_LIMITING_OFF', () => {
   });
 });
 
+describe('CSRF warnings', () => {
+  it('fires WSGUARD_W_CSRF_SECRET_GENERATED when CSRF is on without a secret', () => {
+    expect(only({ csrfEnabled: true }, 'WSGUARD_W_CSRF_SECRET_GENERATED').message).toContain('`csrfSecret`');
+    expect(codes({ csrfEnabled: true, csrfSecret: 'x'.repeat(32) })).toEqual([]);
+  });
+
+  it('fires WSGUARD_W_CSRF_OFF_IN_PRODUCTION only in production', () => {
+    expect(only({ ...quiet, csrfEnabled: false }, 'WSGUARD_W_CSRF_OFF_IN_PRODUCTION').message).toContain('`csrfEnabled: true`');
+    expect(codes({ csrfEnabled: false })).toEqual([]);
+  });
+});
+
 describe('WSGUARD_W_NO_EVENT_ALLOWLIST_IN_PRODUCTION', () => {
   const { allowedEvents: _dropped, ...withoutList } = quiet;
 
@@ -239,7 +255,9 @@ describe('messages', () => {
       },
       { processCount: 3 },
     );
-    expect(warnings.map((warning) => warning.code)).toEqual(Object.keys(CONFIG_WARNINGS));
+    // A generated CSRF secret and CSRF switched off cannot both happen: the first needs CSRF on.
+    warnings.push(...collectConfigWarnings({ csrfEnabled: true }, {}));
+    expect(warnings.map((warning) => warning.code).sort()).toEqual(Object.keys(CONFIG_WARNINGS).sort());
     for (const warning of warnings) {
       expect(warning.message).not.toMatch(/\{\w+\}/);
       // Each names the setting to change, as code.

@@ -51,8 +51,8 @@ describe('createGuard', () => {
   });
 
   it('refuses to start with a feature this version does not have', () => {
-    expect(() => createGuard({ csrfEnabled: true, csrfSecret: 'x'.repeat(40) })).toThrow(/not available/);
-    expect(() => createGuard({ events: { chat: { requireCsrf: true } } })).toThrow(/not available/);
+    expect(() => createGuard({ payloadInspectionEnabled: true })).toThrow(/not available/);
+    expect(() => createGuard({ abuseDetectionEnabled: true })).toThrow(/not available/);
   });
 
   it('logs each weakened default once per process, however many guards', async () => {

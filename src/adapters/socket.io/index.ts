@@ -85,6 +85,7 @@ function connectionMiddleware(guard: Guard, pending: PendingSockets): Middleware
       namespace: socket.nsp.name,
       auth: (handshake.auth ?? {}),
       transport: conn.transport.name,
+      csrfToken: typeof handshake.auth?.['csrfToken'] === 'string' ? handshake.auth['csrfToken'] : undefined,
     };
     void guard.admitConnection(ctx).then((verdict) => {
       if (!verdict.allowed) return next(connectError(verdict));

@@ -1,0 +1,65 @@
+/**
+ * Running the user's `authenticate` hook safely: bounded by `authTimeoutMs`, a throw or a rejection or a malformed
+ * identity becomes an `unauthenticated` refusal and an `auth_hook_failed` event, never a crash. Shared by the
+ * connection checks and the CSRF token endpoint, which identifies HTTP requests with the same hook.
+ */
+
+import { deny, type AuthRequest, type Denied, type Identity } from '../codes/types.js';
+import type { AuthenticateHook } from '../config/types.js';
+import type { SecurityEventInput } from '../events/catalogue.js';
+
+export type AuthOutcome = { readonly identity: Identity | null } | { readonly failure: Denied };
+
+export type Authenticator = (
+  request: AuthRequest,
+  fields: { readonly namespace?: string; readonly connectionId?: string },
+) => Promise<AuthOutcome>;
+
+const ANONYMOUS: AuthOutcome = Object.freeze({ identity: null });
+const HOOK_FAILED = deny('unauthenticated', { details: { reason: 'hook_failed' } });
+const EXPIRED = deny('unauthenticated', { details: { reason: 'credentials_expired' } });
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+export function createAuthenticator(options: {
+  readonly hook: AuthenticateHook | null;
+  readonly timeoutMs: number;
+  readonly now: () => number;
+  readonly emit: (event: SecurityEventInput) => void;
+}): Authenticator {
+  const { hook, timeoutMs, now, emit } = options;
+  return async (request, fields) => {
+    if (!hook) return ANONYMOUS;
+    const failed = (error: string): AuthOutcome => {
+      emit({ type: 'auth_hook_failed', ip: request.ip, ...fields, detail: { error } });
+      return { failure: HOOK_FAILED };
+    };
+    let identity: Identity | null | undefined;
+    try {
+      identity = await withTimeout(Promise.resolve().then(() => hook(request)), timeoutMs);
+    } catch (error) {
+      return failed(error instanceof Error ? error.message : String(error));
+    }
+    if (identity === null || identity === undefined) return ANONYMOUS;
+    if (typeof identity !== 'object' || typeof identity.userId !== 'string' || identity.userId === '' || !Array.isArray(identity.roles)) {
+      return failed('authenticate returned an identity without a userId string and a roles array');
+    }
+    if (identity.expiresAt !== undefined && identity.expiresAt <= now()) return { failure: EXPIRED };
+    return { identity };
+  };
+}
