@@ -52,7 +52,7 @@ export { pinoSink } from './events/pino-sink.js';
 export type { PinoSinkOptions } from './events/pino-sink.js';
 
 export { memoryStore } from './stores/memory.js';
-export type { MemoryStoreOptions } from './stores/memory.js';
+export type { MemoryStore, MemoryStoreOptions, MemoryStoreStats } from './stores/memory.js';
 export type {
   Ban,
   CounterResult,

@@ -18,7 +18,7 @@ export interface MemoryStoreOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-/** How many entries each structure holds, expired ones the sweep has not dropped yet included. */
+/** How many entries each structure holds, counting what the sweep has not dropped yet (expired, or emptied sets). */
 export interface MemoryStoreStats {
   readonly buckets: number;
   readonly counters: number;
@@ -44,7 +44,7 @@ export interface MemoryStore extends Store {
   resetTokens(key: string): void;
   increment(key: string, ttlMs: number, by?: number): CounterResult;
   getCounter(key: string): number;
-  /** When the set is at `maxKeys` members, adding a new one drops the least recently added. */
+  /** A set holds at most `maxKeys` members: past that, new members are not added (the size stays at the cap). */
   setAdd(key: string, member: string, ttlMs: number): number;
   /** Leaves the set's expiry as it was (there is no `ttlMs` to renew it with). */
   setRemove(key: string, member: string): number;
@@ -126,7 +126,8 @@ class InMemoryStore implements MemoryStore {
   private readonly bans: LruMap<string, Ban>;
   // Leases are not evicted: forgetting one would forget a live connection and let its cap be exceeded. They are
   // bounded anyway: a key holds at most `limit` holders, each a live connection, and a holder that stops renewing
-  // expires by TTL.
+  // expires by TTL. A key is dropped as soon as it is empty, so that what is kept stays bounded by live connections
+  // rather than by the connection rate times the sweep interval.
   private readonly leases = new Map<string, Map<string, number>>();
   private readonly channels = new Map<string, Set<Subscription>>();
 
@@ -161,7 +162,7 @@ class InMemoryStore implements MemoryStore {
     const bucket = this.buckets.get(key);
     let tokens = capacity;
     if (bucket !== undefined) {
-      // A clock that steps back refills nothing; `updatedAt` then follows it, so later refills are measured from it.
+      // A clock stepping back (Date.now after an NTP correction) must not drain the bucket.
       const elapsed = now > bucket.updatedAt ? now - bucket.updatedAt : 0;
       tokens = Math.min(capacity, bucket.tokens + (elapsed * refillPerSecond) / 1000);
     }
@@ -176,18 +177,14 @@ class InMemoryStore implements MemoryStore {
       };
     }
     tokens = tokens > cost ? tokens - cost : 0;
-    if (tokens >= capacity) {
-      // Still full (cost 0): the same as no bucket at all.
-      if (bucket !== undefined) this.buckets.delete(key);
-    } else {
-      const fullAt = now + ((capacity - tokens) / refillPerSecond) * 1000;
-      if (bucket === undefined) {
-        this.buckets.set(key, { tokens, updatedAt: now, fullAt });
-      } else {
-        bucket.tokens = tokens;
-        bucket.updatedAt = now;
-        bucket.fullAt = fullAt;
-      }
+    const fullAt = now + ((capacity - tokens) / refillPerSecond) * 1000;
+    if (bucket !== undefined) {
+      bucket.tokens = tokens;
+      bucket.updatedAt = now;
+      bucket.fullAt = fullAt;
+    } else if (tokens < capacity) {
+      // A bucket still full (cost 0) is the same as none, so none is created.
+      this.buckets.set(key, { tokens, updatedAt: now, fullAt });
     }
     return { allowed: true, remaining: Math.floor(tokens + FLOAT_SLACK), retryAfterMs: 0 };
   }
@@ -239,12 +236,9 @@ class InMemoryStore implements MemoryStore {
       entry.members.clear();
     }
     const members = entry.members;
-    // Re-adding moves the member to the end, so the cap drops the member least recently added.
-    if (!members.delete(member) && members.size >= this.maxKeys) {
-      const oldest = members.values().next();
-      if (!oldest.done) members.delete(oldest.value);
-    }
-    members.add(member);
+    // At the cap a new member is left out rather than an old one dropped: dropping the first member of a large
+    // Set again and again is slow in V8 (see LruMap), and the count, which is what a cap is about, comes out the same.
+    if (members.size < this.maxKeys) members.add(member);
     entry.expiresAt = now + ttlMs;
     return members.size;
   }
@@ -253,8 +247,9 @@ class InMemoryStore implements MemoryStore {
     if (this.closed) throw closedError();
     const entry = this.liveSet(key);
     if (entry === undefined) return 0;
+    // An emptied set stays until it expires (the LRU cap bounds it): deleting and re-adding the same key of a large
+    // Map in a loop is slow in V8 (see LruMap).
     entry.members.delete(member);
-    if (entry.members.size === 0) this.sets.delete(key);
     return entry.members.size;
   }
 

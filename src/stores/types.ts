@@ -3,7 +3,8 @@
  * process can keep it in memory and several processes can share it (Redis).
  *
  * Rules every store follows (the contract suite in test/stores/store-contract.ts checks them):
- * - Going over a limit is a *result* (`allowed: false`, `acquired: false`); only a store fault throws or rejects.
+ * - Going over a limit is a *result* (`allowed: false`, `acquired: false`); only a store fault (or a caller's bug:
+ *   an invalid argument such as a zero TTL) throws or rejects.
  * - Methods may answer synchronously (the memory store does, so the message path needs no promise) or with a promise
  *   (network stores). Callers handle both; `await` works on either.
  * - Every key has a bounded lifetime (TTL, expiry, or the live connection that holds it), and a store bounds the
@@ -69,9 +70,9 @@ export interface Store {
   /** Current value of a counter, 0 when absent or expired. */
   getCounter(key: string): Awaitable<number>;
 
-  /** Add a member to a set; the set expires `ttlMs` after its last change. Returns the set's size. */
+  /** Add a member to a set; the set expires `ttlMs` after its last add. Returns the set's size. */
   setAdd(key: string, member: string, ttlMs: number): Awaitable<number>;
-  /** Remove a member; returns the set's size. */
+  /** Remove a member (the set's expiry stays as it was); returns the set's size. */
   setRemove(key: string, member: string): Awaitable<number>;
   setMembers(key: string): Awaitable<readonly string[]>;
 
@@ -83,7 +84,7 @@ export interface Store {
   acquireLease(key: string, holder: string, limit: number, ttlMs: number): Awaitable<LeaseResult>;
   /** Give a slot back; releasing one that is not held is a no-op. */
   releaseLease(key: string, holder: string): Awaitable<void>;
-  /** Extend the slots of these holders (a heartbeat). */
+  /** Extend the slots of these holders (a heartbeat). A slot that already expired is not revived. */
   renewLeases(key: string, holders: readonly string[], ttlMs: number): Awaitable<void>;
   /** Live holders at `key`. */
   leaseCount(key: string): Awaitable<number>;
@@ -92,7 +93,7 @@ export interface Store {
   addBan(ban: Ban): Awaitable<void>;
   /** The active ban on `key`, or null (expired bans are never returned). */
   getBan(key: string): Awaitable<Ban | null>;
-  /** Lift a ban; true when there was one. */
+  /** Lift a ban; true when there was an active one (an expired ban counts as none). */
   removeBan(key: string): Awaitable<boolean>;
   /** Every active ban. */
   listBans(): Awaitable<readonly Ban[]>;

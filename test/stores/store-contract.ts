@@ -183,6 +183,7 @@ export function runStoreContract(name: string, create: () => Promise<StoreHarnes
 
       it('expires a set ttlMs after its last change', async () => {
         await store.setAdd(`${p}s`, 'a', 200);
+        await store.setAdd(`${p}unread`, 'a', 200);
         await harness.advance(120);
         await store.setAdd(`${p}s`, 'b', 200);
         await harness.advance(120);
@@ -191,6 +192,9 @@ export function runStoreContract(name: string, create: () => Promise<StoreHarnes
         await harness.advance(120);
         expect(await store.setMembers(`${p}s`)).toEqual([]);
         expect(await store.setAdd(`${p}s`, 'c', 200)).toBe(1);
+        // Expired without being read since: adding starts an empty set all the same.
+        expect(await store.setAdd(`${p}unread`, 'b', 200)).toBe(1);
+        expect(await store.setMembers(`${p}unread`)).toEqual(['b']);
       });
     });
 

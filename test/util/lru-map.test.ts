@@ -87,6 +87,27 @@ describe('LruMap', () => {
     expect([...lru.keys()]).toEqual([1, 3, 5]);
   });
 
+  // A Map-order LRU (delete + set to touch, delete the first key to evict) takes about 0.1 ms per operation here on
+  // V8, which would put seconds on these loops; the limits leave a wide margin for slow machines.
+  it('stays fast when two hot keys take turns in a full map', () => {
+    const lru = new LruMap<string, number>(100_000);
+    for (let i = 0; i < 100_000; i++) lru.set(`k${i}`, i);
+    const started = performance.now();
+    for (let i = 0; i < 200_000; i++) lru.get(i % 2 === 0 ? 'k1' : 'k2');
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect([...lru.keys()].slice(-2)).toEqual(['k1', 'k2']);
+  });
+
+  it('stays fast when every set evicts', () => {
+    const lru = new LruMap<string, number>(100_000);
+    for (let i = 0; i < 100_000; i++) lru.set(`k${i}`, i);
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i++) lru.set(`n${i}`, i);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(lru.size).toBe(100_000);
+    expect(lru.has('k99999')).toBe(false);
+  });
+
   it('matches a reference LRU over a long random sequence of operations', () => {
     // The reference: an array, oldest first, with no shortcuts.
     const maxSize = 4;
