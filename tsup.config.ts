@@ -7,6 +7,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'adapters/socket.io/index': 'src/adapters/socket.io/index.ts',
+      'adapters/ws/index': 'src/adapters/ws/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

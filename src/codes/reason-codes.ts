@@ -33,8 +33,10 @@ export interface ReasonCodeInfo {
   readonly message: string;
 }
 
-// RFC 6455 close codes used below: 1008 policy violation, 1009 message too big, 1011 internal error,
+// RFC 6455 close codes used below: 1003 unsupported data, 1007 invalid payload data, 1008 policy violation, 1009 message too big, 1011 internal error,
 // 1013 try again later (temporary conditions such as rate limits).
+const UNSUPPORTED = 1003;
+const INVALID_DATA = 1007;
 const POLICY = 1008;
 const TOO_BIG = 1009;
 const INTERNAL = 1011;
@@ -112,6 +114,22 @@ export const REASON_CODES = {
     category: 'validation',
     severity: 'warning',
     message: 'Message too large',
+  },
+  malformed_message: {
+    status: 400,
+    closeCode: INVALID_DATA,
+    retryable: false,
+    category: 'validation',
+    severity: 'warning',
+    message: 'Message could not be read',
+  },
+  binary_not_allowed: {
+    status: 415,
+    closeCode: UNSUPPORTED,
+    retryable: false,
+    category: 'validation',
+    severity: 'warning',
+    message: 'Binary messages are not accepted',
   },
   event_not_allowed: {
     status: 403,

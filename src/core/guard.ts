@@ -80,6 +80,11 @@ export interface Guard {
   /** May this message pass? Synchronous with the memory store; `await` it either way. */
   admitMessage(ctx: MessageContext): Awaitable<Verdict>;
   /**
+   * Refuse a frame the adapter could not turn into a message at all (not its envelope format, binary where none is
+   * accepted). Reported like any refused message; there is nothing a monitor mode could let through.
+   */
+  refuseUnreadable(connectionId: string, code: 'malformed_message' | 'binary_not_allowed'): Denied;
+  /**
    * A cheap pre-handshake screen (no store round trip): refuses addresses that were just refused for connection
    * rate, so a flood is turned away before a handshake costs anything. Socket.IO's `allowRequest` uses it.
    */
@@ -126,6 +131,9 @@ interface ConnectionState {
   readonly eventKeys: Map<string, string>;
   registered: boolean;
 }
+
+const MALFORMED = deny('malformed_message');
+const BINARY = deny('binary_not_allowed');
 
 /** Warnings are logged once per process however many guards are created (tests, hot reload). */
 const warnedOnce = new Set<string>();
@@ -386,6 +394,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }
   }
 
+  function refuseUnreadable(connectionId: string, code: 'malformed_message' | 'binary_not_allowed'): Denied {
+    const verdict = code === 'malformed_message' ? MALFORMED : BINARY;
+    const state = states.get(connectionId);
+    if (state) messageRefused(state, '', verdict);
+    return verdict;
+  }
+
   function messageFault(state: ConnectionState, event: string, error: unknown): Denied {
     bus.emit({ type: 'internal_error', ip: state.ip, connectionId: state.id, event, detail: { stage: 'message', error: errorMessage(error) } });
     return deny('internal_error');
@@ -514,6 +529,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
   const guard: Guard = {
     admitConnection,
     admitMessage,
+    refuseUnreadable,
     screenRequest,
     connectionOpened,
     connectionClosed,

@@ -11,6 +11,12 @@ import type { Store } from '../../stores/types.js';
 /** How long a slot lives without renewal; the guard renews held slots every third of it. */
 export const LEASE_TTL_MS = 60_000;
 
+/**
+ * `retryAfterMs` of a cap refusal. A slot frees when one of the holder's own connections ends, which nobody can
+ * predict; this is a hint that keeps well-behaved clients from retrying in a tight loop.
+ */
+export const CAP_RETRY_AFTER_MS = 5_000;
+
 export function ipLeaseKey(ipGroup: string): string {
   return `conn:ip:${ipGroup}`;
 }
@@ -27,5 +33,5 @@ export async function acquireSlot(
   code: 'too_many_connections_ip' | 'too_many_connections_user',
 ): Promise<Denied | null> {
   const result = await store.acquireLease(key, holder, limit, LEASE_TTL_MS);
-  return result.acquired ? null : deny(code, { details: { limit } });
+  return result.acquired ? null : deny(code, { retryAfterMs: CAP_RETRY_AFTER_MS, details: { limit } });
 }
