@@ -545,12 +545,13 @@ function checkCrossField(config: Record<string, unknown>, issues: Issues): void 
     );
   }
 
-  // Without a secret no token can be issued. Development may use one generated per process (warned); production
-  // must not, since every restart or second process would invalidate every token in flight.
-  if (config.csrfEnabled === true && config.csrfSecret === undefined && environment === 'production') {
+  // Without a secret no token can be issued. A config that says it is for development (the development preset does)
+  // may use one generated per process, which is warned; anything else must not, since every restart or second process
+  // would invalidate every token in flight.
+  if (config.csrfEnabled === true && config.csrfSecret === undefined && config.environment !== 'development') {
     issues.add(
       'csrfSecret',
-      "is required when `csrfEnabled` is true in production: add `csrfSecret: process.env.WSGUARD_CSRF_SECRET` (a random string of at least 32 characters, e.g. `openssl rand -base64 48`)",
+      "is required when `csrfEnabled` is true (only `environment: 'development'` may use a secret generated per process): add `csrfSecret: process.env.WSGUARD_CSRF_SECRET` (a random string of at least 32 characters, e.g. `openssl rand -base64 48`)",
     );
   }
 

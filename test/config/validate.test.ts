@@ -394,12 +394,14 @@ describe('cross-field rules', () => {
     const production = { environment: 'production' as const, allowedOrigins: ['https://app.example.com'], csrfEnabled: true };
     expect(issueAt(production, 'csrfSecret').message).toContain('`csrfSecret: process.env.WSGUARD_CSRF_SECRET`');
     expect(paths({ ...production, csrfSecret: 'k'.repeat(32) })).toEqual([]);
-    expect(paths({ csrfEnabled: true })).toEqual([]);
+    // Only a config that says it is for development may do without one (a secret is then generated, and warned).
+    expect(paths({ csrfEnabled: true })).toEqual(['csrfSecret']);
+    expect(paths({ csrfEnabled: true, environment: 'development' })).toEqual([]);
   });
 
   it('refuses requireCsrf on an event while CSRF is off', () => {
     expect(issueAt({ events: { e: { requireCsrf: true } } }, 'events["e"].requireCsrf').message).toContain('`csrfEnabled: true`');
-    expect(paths({ csrfEnabled: true, events: { e: { requireCsrf: true } } })).toEqual([]);
+    expect(paths({ csrfEnabled: true, environment: 'development', events: { e: { requireCsrf: true } } })).toEqual([]);
   });
 
   it('refuses a csrfTokenField that is not a plain property name', () => {

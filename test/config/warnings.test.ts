@@ -213,7 +213,7 @@ describe('WSGUARD_W_RATE_LIMITING_OFF', () => {
 
 describe('CSRF warnings', () => {
   it('fires WSGUARD_W_CSRF_SECRET_GENERATED when CSRF is on without a secret', () => {
-    expect(only({ csrfEnabled: true }, 'WSGUARD_W_CSRF_SECRET_GENERATED').message).toContain('`csrfSecret`');
+    expect(only({ csrfEnabled: true, environment: 'development' }, 'WSGUARD_W_CSRF_SECRET_GENERATED').message).toContain('`csrfSecret`');
     expect(codes({ csrfEnabled: true, csrfSecret: 'x'.repeat(32) })).toEqual([]);
   });
 
@@ -256,7 +256,7 @@ describe('messages', () => {
       { processCount: 3 },
     );
     // A generated CSRF secret and CSRF switched off cannot both happen: the first needs CSRF on.
-    warnings.push(...collectConfigWarnings({ csrfEnabled: true }, {}));
+    warnings.push(...collectConfigWarnings({ csrfEnabled: true, environment: 'development' }, {}));
     expect(warnings.map((warning) => warning.code).sort()).toEqual(Object.keys(CONFIG_WARNINGS).sort());
     for (const warning of warnings) {
       expect(warning.message).not.toMatch(/\{\w+\}/);
