@@ -129,6 +129,8 @@ interface ConnectionState {
   readonly ipMessageKey: string | null;
   /** Per-event bucket keys, built on first use (bounded by the configured events). */
   readonly eventKeys: Map<string, string>;
+  /** What every security event about this connection says of it, built once. */
+  readonly fields: Pick<SecurityEventInput, 'ip' | 'userId' | 'sessionId' | 'namespace' | 'connectionId'>;
   registered: boolean;
 }
 
@@ -274,6 +276,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
       messageKey: identity ? `rate:msg:u:${identity.userId}` : `rate:msg:c:${ctx.id}`,
       ipMessageKey: identity ? null : `rate:msg:ip:${ipGroup}`,
       eventKeys: new Map(),
+      fields: Object.freeze({
+        ip,
+        userId: identity?.userId,
+        sessionId: identity?.sessionId,
+        namespace: ctx.namespace,
+        connectionId: ctx.id,
+      }),
       registered: false,
     });
     return { allowed: true, identity, ip, ipGroup };
@@ -296,31 +305,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
     verdict: Denied,
     type: 'message_refused' | 'csrf_failure' = 'message_refused',
   ): Denied {
-    bus.emit({
-      type,
-      reason: verdict.code,
-      ip: state.ip,
-      userId: state.identity?.userId,
-      sessionId: state.identity?.sessionId,
-      namespace: state.namespace,
-      event,
-      connectionId: state.id,
-      detail: verdict.details,
-    });
+    bus.emit({ ...state.fields, type, reason: verdict.code, event, detail: verdict.details });
     return verdict;
   }
 
   function monitored(check: CheckName, state: ConnectionState, event: string, verdict: Denied): boolean {
     if (modes[check] === 'enforce') return true;
-    bus.emit({
-      type: 'message_would_be_refused',
-      reason: verdict.code,
-      ip: state.ip,
-      userId: state.identity?.userId,
-      namespace: state.namespace,
-      event,
-      connectionId: state.id,
-    });
+    bus.emit({ ...state.fields, type: 'message_would_be_refused', reason: verdict.code, event });
     return false;
   }
 
@@ -402,7 +393,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
   }
 
   function messageFault(state: ConnectionState, event: string, error: unknown): Denied {
-    bus.emit({ type: 'internal_error', ip: state.ip, connectionId: state.id, event, detail: { stage: 'message', error: errorMessage(error) } });
+    bus.emit({ ...state.fields, type: 'internal_error', event, detail: { stage: 'message', error: errorMessage(error) } });
     return deny('internal_error');
   }
 
@@ -440,15 +431,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
       notify: connection.notify,
       native: connection.native,
     });
-    bus.emit({
-      type: 'connection_accepted',
-      ip: state.ip,
-      userId: state.identity?.userId,
-      sessionId: state.identity?.sessionId,
-      namespace: state.namespace,
-      connectionId: state.id,
-      detail: { transport: connection.transport },
-    });
+    bus.emit({ ...state.fields, type: 'connection_accepted', detail: { transport: connection.transport } });
   }
 
   function connectionClosed(id: string, detail?: Readonly<Record<string, unknown>>): void {
@@ -465,15 +448,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
     }
     if (state.registered) {
-      bus.emit({
-        type: 'connection_closed',
-        ip: state.ip,
-        userId: state.identity?.userId,
-        sessionId: state.identity?.sessionId,
-        namespace: state.namespace,
-        connectionId: id,
-        detail,
-      });
+      bus.emit({ ...state.fields, type: 'connection_closed', detail });
     }
   }
 

@@ -5,6 +5,7 @@
  */
 
 import { DEFAULT_CONFIG } from '../config/defaults.js';
+import { CHECK_NAMES } from '../config/fields.js';
 import type { AuthenticateHook, CheckName, GuardConfig, Mode, ModeConfig } from '../config/types.js';
 import { randomBytes } from 'node:crypto';
 import { createCsrfTokens, type CsrfTokens } from '../policies/csrf/tokens.js';
@@ -63,23 +64,10 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
-const CHECKS: readonly CheckName[] = [
-  'origin',
-  'authentication',
-  'connectionRate',
-  'connectionCaps',
-  'namespace',
-  'eventRoles',
-  'messageRate',
-  'messageSize',
-  'eventAllowList',
-  'csrf',
-];
-
 function resolveModes(mode: ModeConfig): Record<CheckName, Mode> {
   const modes = {} as Record<CheckName, Mode>;
   const fallback: Mode = typeof mode === 'string' ? mode : (mode.default ?? 'enforce');
-  for (const check of CHECKS) modes[check] = typeof mode === 'string' ? mode : (mode[check] ?? fallback);
+  for (const check of CHECK_NAMES) modes[check] = typeof mode === 'string' ? mode : (mode[check] ?? fallback);
   return modes;
 }
 
