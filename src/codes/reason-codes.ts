@@ -23,6 +23,8 @@ export type Severity = 'info' | 'warning' | 'high' | 'critical';
 export interface ReasonCodeInfo {
   /** HTTP status for a refused upgrade or an HTTP API error. */
   readonly status: number;
+  /** Status when the refusal is permanent (a permanent ban: 403 rather than 429). */
+  readonly permanentStatus?: number;
   /** WebSocket close code used when a connection is closed for this reason. */
   readonly closeCode: number;
   /** True when the refusal is temporary and carries `retryAfterMs`. */
@@ -170,6 +172,24 @@ export const REASON_CODES = {
     category: 'csrf',
     severity: 'warning',
     message: 'CSRF token belongs to another session',
+  },
+  banned: {
+    status: 429,
+    permanentStatus: 403,
+    // 1008 either way: 1013 ("try again later") invites clients into an automatic reconnect loop.
+    closeCode: POLICY,
+    retryable: true,
+    category: 'abuse',
+    severity: 'warning',
+    message: 'Banned',
+  },
+  abuse_disconnected: {
+    status: 403,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'abuse',
+    severity: 'warning',
+    message: 'Disconnected for abuse',
   },
   internal_error: {
     status: 500,

@@ -1,4 +1,4 @@
-import { REASON_CODES, type ReasonCode } from './reason-codes.js';
+import { REASON_CODES, type ReasonCode, type ReasonCodeInfo } from './reason-codes.js';
 
 /** A value or a promise of it. Stores and checks answer synchronously when they can, so the hot path avoids a promise. */
 export type Awaitable<T> = T | Promise<T>;
@@ -101,17 +101,18 @@ export const ALLOW: Allowed = Object.freeze({ allowed: true });
 /** Build a refusal for `code`, taking status and close code from the catalogue. */
 export function deny(
   code: ReasonCode,
-  extra?: { message?: string; retryAfterMs?: number; details?: Record<string, unknown> },
+  extra?: { message?: string; retryAfterMs?: number; details?: Record<string, unknown>; permanent?: boolean },
 ): Denied {
-  const info = REASON_CODES[code];
+  const info: ReasonCodeInfo = REASON_CODES[code];
+  const permanent = extra?.permanent === true;
   const verdict: { -readonly [K in keyof Denied]: Denied[K] } = {
     allowed: false,
     code,
     message: extra?.message ?? info.message,
-    status: info.status,
+    status: permanent ? (info.permanentStatus ?? info.status) : info.status,
     closeCode: info.closeCode,
   };
-  if (info.retryable && extra?.retryAfterMs !== undefined) verdict.retryAfterMs = Math.max(0, Math.ceil(extra.retryAfterMs));
+  if (info.retryable && !permanent && extra?.retryAfterMs !== undefined) verdict.retryAfterMs = Math.max(0, Math.ceil(extra.retryAfterMs));
   if (extra?.details) verdict.details = extra.details;
   return verdict;
 }

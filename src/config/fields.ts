@@ -22,6 +22,7 @@ export const CHECK_NAMES = Object.freeze([
   'messageSize',
   'eventAllowList',
   'csrf',
+  'abuse',
 ] as const satisfies readonly CheckName[]);
 
 // Fails to compile when a check is added to `CheckName` but not to the list above: a mode key the validator did not
@@ -65,6 +66,8 @@ export type FieldKind =
   | { readonly type: 'csrfSecret' }
   /** A payload property name (`csrfToken`): an identifier, never a prototype key. */
   | { readonly type: 'fieldName' }
+  /** The nested `abuse` settings, checked by the abuse module's own validator. */
+  | { readonly type: 'abuseSettings' }
   /** A Standard Schema validator (`EventRule.schema`); the feature is not available yet, so any value is refused. */
   | { readonly type: 'schema' };
 
@@ -247,19 +250,25 @@ export const CONFIG_FIELDS: FieldTable<GuardConfig> = Object.freeze({
     kind: { type: 'boolean' },
     source: 'data',
     default: DEFAULT_CONFIG.abuseDetectionEnabled,
-    doc: 'Abuse detection. Not available yet: `true` is a startup error.',
+    doc: 'Watch security events for abuse patterns and answer them with each pattern’s ladder (throttle, disconnect, ban, alert).',
   },
   autoDisconnectOnAbuse: {
     kind: { type: 'boolean' },
     source: 'data',
     default: DEFAULT_CONFIG.autoDisconnectOnAbuse,
-    doc: 'Disconnect clients flagged by abuse detection. Not available yet: `true` is a startup error.',
+    doc: 'Carry out abuse responses (disconnects, bans, throttles); `false` only reports what would have been done.',
   },
   suspiciousActivityThreshold: {
     kind: positive(MAX_COUNT),
     source: 'data',
     default: DEFAULT_CONFIG.suspiciousActivityThreshold,
-    doc: 'Abuse score at which a client is flagged (abuse detection).',
+    doc: 'Suspicious-activity score (a decaying weighted sum of all abuse evidence) that triggers its ladder.',
+  },
+  abuse: {
+    kind: { type: 'abuseSettings' },
+    source: 'data',
+    defaultDoc: 'per `environment` (see Abuse detection)',
+    doc: 'Abuse patterns (`threshold`, `windowMs`, `weight`, `ladder`), `bans` escalation, `throttle`, `allowList` of IPs/CIDRs and users.',
   },
   sinks: {
     kind: { type: 'sinks' },
@@ -409,6 +418,8 @@ export function describeKind(kind: FieldKind): string {
       return 'string | string[]';
     case 'fieldName':
       return 'string (identifier)';
+    case 'abuseSettings':
+      return 'AbuseSettings';
     case 'schema':
       return 'StandardSchema';
   }

@@ -125,12 +125,15 @@ function coerce(kind: FieldKind, text: string, name: string, issues: ConfigIssue
     }
     case 'namespaceRules':
     case 'eventRules':
+    case 'abuseSettings':
       issues.push({
         path: name,
         message:
           kind.type === 'eventRules'
             ? `must be a JSON object, e.g. ${name}={"chat:send":{"rateLimit":30}}`
-            : `must be a JSON object, e.g. ${name}={"/admin":{"roles":["admin"]}}`,
+            : kind.type === 'abuseSettings'
+              ? `must be a JSON object, e.g. ${name}={"bans":{"baseMs":600000}}`
+              : `must be a JSON object, e.g. ${name}={"/admin":{"roles":["admin"]}}`,
       });
       return INVALID;
     case 'enum':
@@ -292,7 +295,7 @@ export function mergeConfigLayers(layers: ReadonlyArray<object | undefined>): La
       if (value === undefined) continue;
       const lower = merged.get(key);
       if (key === 'mode') merged.set(key, mergeMode(lower, value));
-      else if ((key === 'namespaces' || key === 'events') && isPlainObject(lower) && isPlainObject(value)) {
+      else if ((key === 'namespaces' || key === 'events' || key === 'abuse') && isPlainObject(lower) && isPlainObject(value)) {
         merged.set(key, { ...lower, ...value });
       } else merged.set(key, value);
     }

@@ -21,6 +21,11 @@ const development: GuardConfig = Object.freeze({
   maxMessageBytes: 1_048_576,
   // A secret is generated per process when none is given (warned): fine on one laptop, not in production.
   csrfEnabled: true,
+  // Abuse is detected and reported, but nobody is disconnected or banned while you develop.
+  abuseDetectionEnabled: true,
+  autoDisconnectOnAbuse: false,
+  // Development limits are about four times production's; so are its abuse thresholds.
+  suspiciousActivityThreshold: 400,
 });
 
 /**
@@ -42,6 +47,9 @@ const production: GuardConfig = Object.freeze({
   maxConnectionsPerUser: 5,
   maxMessageBytes: 65_536,
   csrfEnabled: true,
+  abuseDetectionEnabled: true,
+  autoDisconnectOnAbuse: true,
+  suspiciousActivityThreshold: 100,
 });
 
 export const presets = Object.freeze({ development, production });

@@ -1,3 +1,4 @@
+import type { AbuseSettings } from '../abuse/options.js';
 import type { Awaitable, AuthRequest, Identity } from '../codes/types.js';
 import type { EventSink } from '../events/sink.js';
 import type { Store } from '../stores/types.js';
@@ -16,7 +17,8 @@ export type CheckName =
   | 'messageRate'
   | 'messageSize'
   | 'eventAllowList'
-  | 'csrf';
+  | 'csrf'
+  | 'abuse';
 
 /** One mode for every check, or a mode per check (`default` for the rest). */
 export type ModeConfig = Mode | ({ readonly default?: Mode } & { readonly [K in CheckName]?: Mode });
@@ -106,11 +108,17 @@ export interface GuardConfig {
   /** Payload field that carries the token in events that need one. */
   readonly csrfTokenField?: string;
 
+  // Abuse detection: patterns over security events, response ladders, escalating bans.
+  readonly abuseDetectionEnabled?: boolean;
+  /** `false`: every abuse response runs in monitor mode (reported as what would have been done, nothing done). */
+  readonly autoDisconnectOnAbuse?: boolean;
+  /** Suspicious-activity score (a decaying weighted sum of every pattern's evidence) that triggers its ladder. */
+  readonly suspiciousActivityThreshold?: number;
+  /** Patterns, ladders, ban escalation, throttling and the allow-list; defaults per `environment`. */
+  readonly abuse?: AbuseSettings;
+
   // Features built by later releases: their keys are accepted now, switching them on is a startup error until then.
   readonly payloadInspectionEnabled?: boolean;
-  readonly abuseDetectionEnabled?: boolean;
-  readonly autoDisconnectOnAbuse?: boolean;
-  readonly suspiciousActivityThreshold?: number;
 
   // Events and state
   /** Where security events go, off the hot path. Default: one pino sink writing JSON lines to stdout. */
@@ -129,5 +137,4 @@ export interface GuardConfig {
 /** Keys whose feature is not built yet: switching one on is a startup error saying so. */
 export const UNAVAILABLE_FEATURES: Readonly<Record<string, string>> = {
   payloadInspectionEnabled: 'payload inspection',
-  abuseDetectionEnabled: 'abuse detection',
 };

@@ -21,6 +21,7 @@ import {
   type FieldKind,
   type FieldSpec,
 } from './fields.js';
+import { abuseSettingsIssues } from '../abuse/options.js';
 import { UNAVAILABLE_FEATURES, type GuardConfig } from './types.js';
 
 export interface ConfigIssue {
@@ -472,6 +473,11 @@ function checkKind(kind: FieldKind, value: unknown, path: string, issues: Issues
       return expectSinks(value, path, issues);
     case 'csrfSecret':
       return expectCsrfSecret(value, path, issues);
+    case 'abuseSettings':
+      for (const issue of abuseSettingsIssues(value)) {
+        issues.add(issue.path === '' ? path : `${path}.${issue.path}`, issue.message);
+      }
+      return;
     case 'fieldName':
       if (typeof value !== 'string' || !/^[A-Za-z_$][\w$]{0,63}$/.test(value) || PROTOTYPE_KEYS.has(value)) {
         issues.add(path, 'must be a property name such as `csrfToken` (letters, digits, `_`, `$`; not a prototype key)', describeValue(value));
@@ -520,11 +526,8 @@ function unavailable(feature: string, path: string, canSetFalse: boolean): strin
   return `${feature} is not available in this version of wsguard; ${fix}`;
 }
 
-/** Switches of features not built yet beyond `UNAVAILABLE_FEATURES`: turning them on would otherwise do nothing, silently. */
-const UNAVAILABLE_SWITCHES: Readonly<Record<string, string>> = {
-  ...UNAVAILABLE_FEATURES,
-  autoDisconnectOnAbuse: 'abuse detection (automatic disconnection)',
-};
+/** Switches of features not built yet: turning them on would otherwise do nothing, silently. */
+const UNAVAILABLE_SWITCHES: Readonly<Record<string, string>> = UNAVAILABLE_FEATURES;
 
 function checkCrossField(config: Record<string, unknown>, issues: Issues): void {
   const environment = config.environment ?? CONFIG_FIELDS.environment.default;

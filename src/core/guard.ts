@@ -34,7 +34,8 @@ import {
 } from '../policies/connection-caps/index.js';
 import { checkEventAllowed } from '../policies/event-allow-list/index.js';
 import { checkMessageSize } from '../policies/message-size/index.js';
-import { consumeToken } from '../policies/rate-limit/index.js';
+import { consumeToken, throttledCost } from '../policies/rate-limit/index.js';
+import { createAbuseDetector, type AbuseDetector, type BanCheck } from '../abuse/index.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Store } from '../stores/types.js';
 import { LruMap } from '../util/lru-map.js';
@@ -63,6 +64,8 @@ export interface GuardEvents {
   /** Every security event, after aggregation, off the hot path. Returns an unsubscribe function. */
   on(listener: SecurityEventListener): () => void;
 }
+
+export type GuardAbuse = Pick<AbuseDetector, 'ban' | 'unban' | 'listBans' | 'scores' | 'stats' | 'ready' | 'checkBanned'>;
 
 export interface GuardConnections {
   /** Live connections. */
@@ -102,6 +105,8 @@ export interface Guard {
   readonly events: GuardEvents;
   /** CSRF tokens bound to sessions: issue, verify, and a ready HTTP endpoint handler. */
   readonly csrf: GuardCsrf;
+  /** Abuse detection: bans (list, add, lift), suspicious-activity scores. null when `abuseDetectionEnabled` is false. */
+  readonly abuse: GuardAbuse | null;
   readonly store: Store;
   /** The options as resolved at creation (frozen). */
   readonly options: ResolvedOptions;
@@ -137,6 +142,10 @@ interface ConnectionState {
 const MALFORMED = deny('malformed_message');
 const BINARY = deny('binary_not_allowed');
 
+function banVerdict(ban: BanCheck): Denied {
+  return ban.permanent ? deny('banned', { permanent: true }) : deny('banned', { retryAfterMs: ban.retryAfterMs });
+}
+
 /** Warnings are logged once per process however many guards are created (tests, hot reload). */
 const warnedOnce = new Set<string>();
 
@@ -165,6 +174,21 @@ export function createGuard(config: GuardConfig = {}): Guard {
   const states = new Map<string, ConnectionState>();
   // Addresses refused for connection rate, until their retry time: the pre-handshake screen reads only this.
   const recentlyLimited = new LruMap<string, number>(options.maxTrackedKeys);
+
+  // The detector reads the aggregated event stream (off the hot path) and acts through the registry's close operation.
+  const abuse: AbuseDetector | null = options.abuse
+    ? createAbuseDetector(
+        {
+          store,
+          now,
+          emit: (event) => bus.emit(event),
+          closeConnections: (selector, code) => connections.close(selector, code),
+          ipGroupOf: (ip) => ipGroupKey(ip, options.ipv6Prefix),
+        },
+        options.abuse,
+      )
+    : null;
+  const stopObserving = abuse ? bus.on((event) => abuse.observe(event)) : null;
 
   const authenticate = createAuthenticator({
     hook: options.authenticate,
@@ -198,6 +222,15 @@ export function createGuard(config: GuardConfig = {}): Guard {
       return verdict;
     };
 
+    // A banned client costs nothing more: no rate token, no hook call. The cache answers without a promise.
+    if (abuse) {
+      const ban = await abuse.checkBanned({ ip, ipGroup });
+      if (ban) {
+        const verdict = banVerdict(ban);
+        if (refused('abuse', verdict, 'connection', fields)) return refuse(verdict);
+      }
+    }
+
     const origin = options.checkOrigin(firstHeader(ctx.headers['origin']));
     if (!origin.allowed) {
       const verdict = deny('origin_not_allowed', { details: { reason: origin.why } });
@@ -205,7 +238,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }
 
     if (options.rateLimiting) {
-      const limited = await consumeToken(store, `rate:conn:${ipGroup}`, options.connectionBucket, 'connection_rate_limited');
+      const cost = throttledCost(abuse ? abuse.throttleFor({ ipGroup }) : null, options.connectionBucket);
+      const limited = await consumeToken(store, `rate:conn:${ipGroup}`, options.connectionBucket, 'connection_rate_limited', cost);
       if (limited && refused('connectionRate', limited, 'connection', fields)) {
         recentlyLimited.set(ipGroup, now() + (limited.retryAfterMs ?? 0));
         return refuse(limited);
@@ -223,6 +257,14 @@ export function createGuard(config: GuardConfig = {}): Guard {
       identity = auth.identity;
     }
     const userFields = identity ? { userId: identity.userId, sessionId: identity.sessionId } : {};
+
+    if (abuse && identity) {
+      const ban = await abuse.checkBanned({ userId: identity.userId });
+      if (ban) {
+        const verdict = banVerdict(ban);
+        if (refused('abuse', verdict, 'connection', { ...fields, ...userFields })) return refuse(verdict, userFields);
+      }
+    }
 
     if (options.csrf) {
       const badToken = checkCsrfToken(options.csrf.tokens, ctx.csrfToken, identity, 'handshake');
@@ -333,18 +375,21 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
       key = eventKey;
     }
-    const own = consumeToken(store, key, spec, 'message_rate_limited');
+    // While the abuse detector throttles this sender, each message costs more tokens of the same buckets.
+    const factor = abuse ? abuse.throttleFor({ ipGroup: state.ipGroup, userId: state.identity?.userId }) : null;
+    const own = consumeToken(store, key, spec, 'message_rate_limited', throttledCost(factor, spec));
     const ipKey = state.ipMessageKey;
+    const ipCost = throttledCost(factor, options.anonymousIpBucket);
     if (own instanceof Promise || ipKey === null) {
       if (own instanceof Promise) {
         return own.then(async (denied) =>
-          finishRate(state, event, denied ?? (ipKey ? await consumeToken(store, ipKey, options.anonymousIpBucket, 'message_rate_limited') : null)),
+          finishRate(state, event, denied ?? (ipKey ? await consumeToken(store, ipKey, options.anonymousIpBucket, 'message_rate_limited', ipCost) : null)),
         );
       }
       return finishRate(state, event, own);
     }
     if (own) return finishRate(state, event, own);
-    const shared = consumeToken(store, ipKey, options.anonymousIpBucket, 'message_rate_limited');
+    const shared = consumeToken(store, ipKey, options.anonymousIpBucket, 'message_rate_limited', ipCost);
     return shared instanceof Promise ? shared.then((d) => finishRate(state, event, d)) : finishRate(state, event, shared);
   }
 
@@ -398,9 +443,20 @@ export function createGuard(config: GuardConfig = {}): Guard {
   }
 
   function screenRequest(request: ScreenRequest): Verdict {
-    if (!options.rateLimiting || recentlyLimited.size === 0) return ALLOW;
+    const screenBans = abuse !== null && abuse.cachedBanCount > 0;
+    const screenRate = options.rateLimiting && recentlyLimited.size > 0;
+    if (!screenBans && !screenRate) return ALLOW;
     const ip = options.resolveClientIp(request.remoteAddress, request.headers);
     const group = ipGroupKey(ip, options.ipv6Prefix);
+    if (screenBans) {
+      const ban = abuse.cachedBan({ ip, ipGroup: group });
+      if (ban && modes.abuse === 'enforce') {
+        const verdict = deny('banned', ban.permanent ? { permanent: true, details: { stage: 'pre_handshake' } } : { retryAfterMs: ban.retryAfterMs, details: { stage: 'pre_handshake' } });
+        bus.emit({ type: 'connection_refused', reason: verdict.code, ip, detail: verdict.details });
+        return verdict;
+      }
+    }
+    if (!screenRate) return ALLOW;
     const until = recentlyLimited.peek(group);
     if (until === undefined) return ALLOW;
     const left = until - now();
@@ -521,12 +577,16 @@ export function createGuard(config: GuardConfig = {}): Guard {
     connections,
     events: { on: (listener) => bus.on(listener) },
     csrf: createCsrfEndpoint({ csrf: options.csrf, authenticate, resolveIp: options.resolveClientIp }),
+    abuse,
     store,
     options,
     warnings,
     emit,
     async close() {
       clearInterval(renewTimer);
+      stopObserving?.();
+      // Bans still being written go to the store before it closes.
+      await abuse?.close();
       await bus.close();
       if (ownsStore) await store.close();
     },

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { CHECK_NAMES } from '../config/fields.js';
 import type { AuthenticateHook, CheckName, GuardConfig, Mode, ModeConfig } from '../config/types.js';
 import { randomBytes } from 'node:crypto';
+import { resolveAbuseOptions, type AbuseOptions } from '../abuse/options.js';
 import { createCsrfTokens, type CsrfTokens } from '../policies/csrf/tokens.js';
 import { compileOriginPolicy, type OriginCheck } from '../policies/origin/index.js';
 import type { TokenBucketSpec } from '../stores/types.js';
@@ -58,6 +59,8 @@ export interface ResolvedOptions {
   readonly events: ReadonlyMap<string, ResolvedEventRule>;
   /** null when CSRF protection is off. */
   readonly csrf: ResolvedCsrf | null;
+  /** null when abuse detection is off. */
+  readonly abuse: AbuseOptions | null;
   readonly eventAggregationMs: number;
   readonly eventQueueSize: number;
   readonly maxTrackedKeys: number;
@@ -81,7 +84,7 @@ export function bucketSpec(perMinute: number, burst: number): TokenBucketSpec {
 }
 
 /** Keys that have no default: absent means "none" (no hook, any event, no secret) or "create one" (store). */
-type WithoutDefault = 'authenticate' | 'store' | 'sinks' | 'now' | 'allowedEvents' | 'csrfSecret';
+type WithoutDefault = 'authenticate' | 'store' | 'sinks' | 'now' | 'allowedEvents' | 'csrfSecret' | 'abuse';
 type WithDefaults = Required<Omit<GuardConfig, WithoutDefault>> & Pick<GuardConfig, WithoutDefault>;
 
 export function resolveOptions(config: GuardConfig): ResolvedOptions {
@@ -131,9 +134,20 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
     });
   }
 
+  const modes = resolveModes(c.mode);
+  const abuse = c.abuseDetectionEnabled
+    ? resolveAbuseOptions({
+        preset: c.environment,
+        // Responses are carried out only when asked to, and not while the abuse check itself is monitored.
+        monitor: !c.autoDisconnectOnAbuse || modes.abuse === 'monitor',
+        suspiciousActivityThreshold: c.suspiciousActivityThreshold,
+        settings: { maxTrackedKeys: c.maxTrackedKeys, ...c.abuse },
+      })
+    : null;
+
   return Object.freeze({
     environment: c.environment,
-    modes: Object.freeze(resolveModes(c.mode)),
+    modes: Object.freeze(modes),
     checkOrigin: compileOriginPolicy({ allowedOrigins: c.allowedOrigins, allowMissingOrigin: c.allowMissingOrigin }),
     resolveClientIp: createClientIpResolver(c.trustProxy, c.proxyHeader),
     ipv6Prefix: c.ipv6Prefix,
@@ -159,6 +173,7 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
     largestMessageBytes: largest,
     events,
     csrf,
+    abuse,
     eventAggregationMs: c.eventAggregationMs,
     eventQueueSize: c.eventQueueSize,
     maxTrackedKeys: c.maxTrackedKeys,

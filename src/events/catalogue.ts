@@ -71,6 +71,33 @@ export const EVENT_TYPES = {
     severity: 'critical',
     description: 'A check failed with an error (a store fault or a bug); the request was refused with `internal_error`.',
   },
+
+  abuse_detected: {
+    category: 'abuse',
+    severity: 'warning',
+    description:
+      'A client crossed an abuse threshold; `detail` names the pattern, the key, the evidence and the actions taken (or, with `detail.monitor`, the actions that would have been taken).',
+  },
+  ban_added: {
+    category: 'abuse',
+    severity: 'high',
+    description: 'An IP group or a user was banned (by the detector or an admin); its live connections were closed.',
+  },
+  ban_expired: {
+    category: 'abuse',
+    severity: 'info',
+    description: 'A temporary ban ended on time.',
+  },
+  ban_lifted: {
+    category: 'admin',
+    severity: 'warning',
+    description: 'A ban was lifted before it ended, through the guard\u2019s API; `detail.by` says who lifted it.',
+  },
+  admin_alert: {
+    category: 'abuse',
+    severity: 'high',
+    description: 'An abuse response asked for a human: an `alert` step of a ladder, or a ban that became permanent.',
+  },
   config_warning: {
     category: 'system',
     severity: 'warning',

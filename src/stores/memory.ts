@@ -124,6 +124,12 @@ class InMemoryStore implements MemoryStore {
   private readonly counters: LruMap<string, Counter>;
   private readonly sets: LruMap<string, SetEntry>;
   private readonly bans: LruMap<string, Ban>;
+  /**
+   * Permanent bans have a cap of their own, so a flood of temporary bans (many addresses misbehaving at once) can
+   * never push a permanent one out. They come only from admins and from escalation (several bans of one key), so
+   * this cap is reached far later, if ever.
+   */
+  private readonly permanentBans: LruMap<string, Ban>;
   // Leases are not evicted: forgetting one would forget a live connection and let its cap be exceeded. They are
   // bounded anyway: a key holds at most `limit` holders, each a live connection, and a holder that stops renewing
   // expires by TTL. A key is dropped as soon as it is empty, so that what is kept stays bounded by live connections
@@ -145,6 +151,7 @@ class InMemoryStore implements MemoryStore {
     this.counters = new LruMap(maxKeys);
     this.sets = new LruMap(maxKeys);
     this.bans = new LruMap(maxKeys);
+    this.permanentBans = new LruMap(maxKeys);
     if (sweepIntervalMs > 0) {
       this.timer = setInterval(() => this.sweep(), sweepIntervalMs);
       this.timer.unref();
@@ -312,18 +319,20 @@ class InMemoryStore implements MemoryStore {
 
   addBan(ban: Ban): void {
     if (this.closed) throw closedError();
-    if (isExpired(ban, this.now())) {
-      // Replacing with a ban that has already ended leaves no active ban.
-      this.bans.delete(ban.key);
-      return;
-    }
+    this.bans.delete(ban.key);
+    this.permanentBans.delete(ban.key);
+    // Replacing with a ban that has already ended leaves no active ban.
+    if (isExpired(ban, this.now())) return;
     // A copy, frozen, so neither the caller nor a reader can change the stored ban (as with a serialising store).
     const stored: Ban = { key: ban.key, reason: ban.reason, createdAt: ban.createdAt, expiresAt: ban.expiresAt };
-    this.bans.set(ban.key, Object.freeze(ban.meta === undefined ? stored : { ...stored, meta: Object.freeze({ ...ban.meta }) }));
+    const frozen = Object.freeze(ban.meta === undefined ? stored : { ...stored, meta: Object.freeze({ ...ban.meta }) });
+    (ban.expiresAt === null ? this.permanentBans : this.bans).set(ban.key, frozen);
   }
 
   getBan(key: string): Ban | null {
     if (this.closed) throw closedError();
+    const permanent = this.permanentBans.get(key);
+    if (permanent !== undefined) return permanent;
     const ban = this.bans.get(key);
     if (ban === undefined) return null;
     if (isExpired(ban, this.now())) {
@@ -335,6 +344,7 @@ class InMemoryStore implements MemoryStore {
 
   removeBan(key: string): boolean {
     if (this.closed) throw closedError();
+    if (this.permanentBans.delete(key)) return true;
     const ban = this.bans.peek(key);
     if (ban === undefined) return false;
     this.bans.delete(key);
@@ -344,7 +354,7 @@ class InMemoryStore implements MemoryStore {
   listBans(): readonly Ban[] {
     if (this.closed) throw closedError();
     const now = this.now();
-    const active: Ban[] = [];
+    const active: Ban[] = [...this.permanentBans.values()];
     for (const [key, ban] of this.bans.entries()) {
       if (isExpired(ban, now)) this.bans.delete(key);
       else active.push(ban);
@@ -386,6 +396,7 @@ class InMemoryStore implements MemoryStore {
     this.sets.clear();
     this.leases.clear();
     this.bans.clear();
+    this.permanentBans.clear();
     // Emptied too, so that messages already queued find no recipient still subscribed.
     for (const subscriptions of this.channels.values()) subscriptions.clear();
     this.channels.clear();
@@ -406,7 +417,7 @@ class InMemoryStore implements MemoryStore {
       counters: this.counters.size,
       sets: this.sets.size,
       leaseKeys: this.leases.size,
-      bans: this.bans.size,
+      bans: this.bans.size + this.permanentBans.size,
       channels: this.channels.size,
     };
   }

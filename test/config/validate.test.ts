@@ -376,13 +376,6 @@ describe('cross-field rules', () => {
 
   const unavailable: Array<[string, unknown, string, string]> = [
     ['payloadInspectionEnabled', { payloadInspectionEnabled: true }, 'payloadInspectionEnabled', 'payload inspection'],
-    ['abuseDetectionEnabled', { abuseDetectionEnabled: true }, 'abuseDetectionEnabled', 'abuse detection'],
-    [
-      'autoDisconnectOnAbuse',
-      { autoDisconnectOnAbuse: true },
-      'autoDisconnectOnAbuse',
-      'abuse detection (automatic disconnection)',
-    ],
   ];
   it.each(unavailable)('refuses %s: true as not available', (_name, config, path, feature) => {
     expect(issueAt(config, path).message).toBe(

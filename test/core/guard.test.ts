@@ -52,7 +52,6 @@ describe('createGuard', () => {
 
   it('refuses to start with a feature this version does not have', () => {
     expect(() => createGuard({ payloadInspectionEnabled: true })).toThrow(/not available/);
-    expect(() => createGuard({ abuseDetectionEnabled: true })).toThrow(/not available/);
   });
 
   it('logs each weakened default once per process, however many guards', async () => {

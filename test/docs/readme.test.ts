@@ -15,7 +15,7 @@ const README = new URL('../../README.md', import.meta.url);
 
 function reasonCodeTable(): string {
   const rows = Object.entries(REASON_CODES).map(
-    ([code, i]) => `| \`${code}\` | ${i.status} | ${i.closeCode} | ${i.retryable ? 'yes' : 'no'} | ${i.category} | ${i.message} |`,
+    ([code, i]) => `| \`${code}\` | ${i.status}${'permanentStatus' in i ? ` (${i.permanentStatus} when permanent)` : ''} | ${i.closeCode} | ${i.retryable ? 'yes' : 'no'} | ${i.category} | ${i.message} |`,
   );
   return ['| code | HTTP status | close code | `retryAfterMs` | category | meaning |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }

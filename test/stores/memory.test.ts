@@ -194,6 +194,19 @@ describe('memoryStore', () => {
       expect(store.listBans().map((b) => b.key)).toEqual(Array.from({ length: 10 }, (_, i) => `ip:${20 + i}`));
     });
 
+    it('never lets a flood of temporary bans push out a permanent one', () => {
+      const { store } = clocked({ maxKeys: 10 });
+      store.addBan({ key: 'user:mallory', reason: 'r', createdAt: 0, expiresAt: null });
+      for (let i = 0; i < 100; i++) store.addBan({ key: `ip:${i}`, reason: 'r', createdAt: 0, expiresAt: Date.now() + 600_000 });
+      expect(store.getBan('user:mallory')?.expiresAt).toBeNull();
+      expect(store.stats().bans).toBe(11);
+      // Replacing the permanent ban with a temporary one moves it, and removing it works either way.
+      store.addBan({ key: 'user:mallory', reason: 'r', createdAt: 0, expiresAt: Date.now() + 600_000 });
+      expect(store.getBan('user:mallory')?.expiresAt).not.toBeNull();
+      expect(store.removeBan('user:mallory')).toBe(true);
+      expect(store.getBan('user:mallory')).toBeNull();
+    });
+
     it('keeps at most maxKeys members in one set, leaving new ones out', () => {
       const { store } = clocked({ maxKeys: 10 });
       let size = 0;
