@@ -41,9 +41,11 @@ export type ConnectionSelector =
 export class ConnectionRegistry {
   readonly #byId = new Map<string, ConnectionRecord>();
   readonly #byNative = new WeakMap<object, ConnectionRecord>();
-  readonly #byIpGroup = new Map<string, Set<string>>();
-  readonly #byUser = new Map<string, Set<string>>();
-  readonly #bySession = new Map<string, Set<string>>();
+  // Most users and sessions hold one connection: an index entry is that id itself until a second one arrives, which
+  // saves a Set (some 150 bytes) per connection.
+  readonly #byIpGroup = new Map<string, IdSet>();
+  readonly #byUser = new Map<string, IdSet>();
+  readonly #bySession = new Map<string, IdSet>();
 
   get size(): number {
     return this.#byId.size;
@@ -92,9 +94,9 @@ export class ConnectionRegistry {
           ? [this.#byUser, selector.userId]
           : [this.#bySession, selector.sessionId];
     const ids = map.get(key);
-    if (!ids) return [];
+    if (ids === undefined) return [];
     const records: ConnectionRecord[] = [];
-    for (const id of ids) {
+    for (const id of typeof ids === 'string' ? [ids] : ids) {
       const record = this.#byId.get(id);
       if (record) records.push(record);
     }
@@ -109,24 +111,30 @@ export class ConnectionRegistry {
   counts(): { byIpGroup: Record<string, number>; byUser: Record<string, number> } {
     const byIpGroup: Record<string, number> = {};
     const byUser: Record<string, number> = {};
-    for (const [key, ids] of this.#byIpGroup) byIpGroup[key] = ids.size;
-    for (const [key, ids] of this.#byUser) byUser[key] = ids.size;
+    for (const [key, ids] of this.#byIpGroup) byIpGroup[key] = typeof ids === 'string' ? 1 : ids.size;
+    for (const [key, ids] of this.#byUser) byUser[key] = typeof ids === 'string' ? 1 : ids.size;
     return { byIpGroup, byUser };
   }
 }
 
-function index(map: Map<string, Set<string>>, key: string, id: string): void {
-  let ids = map.get(key);
-  if (!ids) {
-    ids = new Set();
-    map.set(key, ids);
-  }
-  ids.add(id);
+/** One connection id, or several. */
+type IdSet = string | Set<string>;
+
+function index(map: Map<string, IdSet>, key: string, id: string): void {
+  const ids = map.get(key);
+  if (ids === undefined) map.set(key, id);
+  else if (typeof ids === 'string') {
+    if (ids !== id) map.set(key, new Set([ids, id]));
+  } else ids.add(id);
 }
 
-function unindex(map: Map<string, Set<string>>, key: string, id: string): void {
+function unindex(map: Map<string, IdSet>, key: string, id: string): void {
   const ids = map.get(key);
-  if (!ids) return;
+  if (ids === undefined) return;
+  if (typeof ids === 'string') {
+    if (ids === id) map.delete(key);
+    return;
+  }
   ids.delete(id);
   if (ids.size === 0) map.delete(key);
 }

@@ -134,7 +134,7 @@ class InMemoryStore implements MemoryStore {
   // bounded anyway: a key holds at most `limit` holders, each a live connection, and a holder that stops renewing
   // expires by TTL. A key is dropped as soon as it is empty, so that what is kept stays bounded by live connections
   // rather than by the connection rate times the sweep interval.
-  private readonly leases = new Map<string, Map<string, number>>();
+  private readonly leases = new Map<string, Holders>();
   private readonly channels = new Map<string, Set<Subscription>>();
 
   constructor(options: MemoryStoreOptions) {
@@ -284,7 +284,7 @@ class InMemoryStore implements MemoryStore {
       if (holders !== undefined && count === 0) this.leases.delete(key);
       return { acquired: false, count };
     }
-    if (holders === undefined) this.leases.set(key, new Map([[holder, now + ttlMs]]));
+    if (holders === undefined) this.leases.set(key, new Holders(holder, now + ttlMs));
     else holders.set(holder, now + ttlMs);
     return { acquired: true, count: count + 1 };
   }
@@ -460,9 +460,61 @@ function isExpired(ban: Ban, now: number): boolean {
 }
 
 /** Drop the holders whose slot has ended; returns how many remain. */
-function purgeExpired(holders: Map<string, number>, now: number): number {
-  for (const [holder, expiresAt] of holders) if (expiresAt <= now) holders.delete(holder);
-  return holders.size;
+/**
+ * The holders of one lease key with their expiry. Most keys (one user's connections) have a single holder, kept as a
+ * plain pair until a second arrives: a Map per key would cost some 150 bytes for every connected user.
+ */
+class Holders {
+  private first: string | null;
+  private firstExpiresAt: number;
+  private more: Map<string, number> | null = null;
+
+  constructor(holder: string, expiresAt: number) {
+    this.first = holder;
+    this.firstExpiresAt = expiresAt;
+  }
+
+  get size(): number {
+    return (this.first === null ? 0 : 1) + (this.more?.size ?? 0);
+  }
+
+  has(holder: string): boolean {
+    return this.get(holder) !== undefined;
+  }
+
+  get(holder: string): number | undefined {
+    if (holder === this.first) return this.firstExpiresAt;
+    return this.more?.get(holder);
+  }
+
+  set(holder: string, expiresAt: number): void {
+    if (holder === this.first || this.first === null) {
+      this.first = holder;
+      this.firstExpiresAt = expiresAt;
+      this.more?.delete(holder);
+      return;
+    }
+    (this.more ??= new Map()).set(holder, expiresAt);
+  }
+
+  delete(holder: string): boolean {
+    if (holder === this.first) {
+      this.first = null;
+      return true;
+    }
+    return this.more?.delete(holder) ?? false;
+  }
+
+  /** Drop the holders whose slot ended; returns how many are left. */
+  purge(now: number): number {
+    if (this.first !== null && this.firstExpiresAt <= now) this.first = null;
+    if (this.more) for (const [holder, expiresAt] of this.more) if (expiresAt <= now) this.more.delete(holder);
+    return this.size;
+  }
+}
+
+function purgeExpired(holders: Holders, now: number): number {
+  return holders.purge(now);
 }
 
 function warnSubscriberError(err: unknown): void {

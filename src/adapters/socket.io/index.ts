@@ -10,8 +10,9 @@
  * - Messages: checked in front of the socket's event dispatch (before `onAny` listeners and `socket.use`
  *   middlewares alike). The size is the bytes the engine received for the packet (counted on the
  *   engine's `packet` event, binary attachments included), never a re-serialisation.
- * - Counts: every way a socket ends — disconnect, transport close before the namespace connect completed — reports
- *   `connectionClosed`, which releases its slots (idempotent).
+ * - Counts: every way a socket ends — disconnect (transport close included), the client leaving while the checks
+ *   run, an application middleware refusing after the guard admitted — reports `connectionClosed`, which releases its
+ *   slots (idempotent).
  *
  * Works the same on WebSocket and HTTP long-polling: everything here sits above the engine's transports.
  */
@@ -34,8 +35,6 @@ interface EngineConnection {
   readonly remoteAddress: string;
   readonly transport: { readonly name: string };
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): unknown;
-  once(event: 'close', listener: () => void): unknown;
-  off(event: 'close', listener: () => void): unknown;
 }
 
 type Middleware = (socket: Socket, next: (err?: Error) => void) => void;
@@ -95,14 +94,10 @@ function connectionMiddleware(guard: Guard, pending: PendingSockets): Middleware
         return next(new Error('connection closed'));
       }
       countPacketBytes(conn);
-      const onTransportClose = (): void => {
-        pending.delete(socket);
-        guard.connectionClosed(socket.id, { reason: 'transport close' });
-      };
-      conn.once('close', onTransportClose);
+      // A connected socket always gets 'disconnect', its transport closing included. One that never completes its
+      // namespace connection gets nothing: the sweep in `protect` releases those.
       socket.once('disconnect', (reason) => {
         pending.delete(socket);
-        conn.off('close', onTransportClose);
         guard.connectionClosed(socket.id, { reason });
       });
       guard.connectionOpened({
@@ -213,8 +208,10 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
         pending.delete(socket);
         continue;
       }
+      // Dropped before connecting: refused by a later middleware, or its transport closed meanwhile.
       const preConnect = (socket.nsp as unknown as { _preConnectSockets?: Map<string, Socket> })._preConnectSockets;
-      if (preConnect && !preConnect.has(socket.id)) {
+      const transport = socket.client.conn as unknown as EngineConnection;
+      if ((preConnect && !preConnect.has(socket.id)) || transport.readyState === 'closed') {
         pending.delete(socket);
         guard.connectionClosed(socket.id, { reason: 'refused_by_application_middleware' });
       }
