@@ -45,6 +45,11 @@ export type {
   TrustProxy,
 } from './config/types.js';
 
+export { createScanner, scanPayload, SCAN_RULES } from './policies/inspection/index.js';
+export type { ScanFinding, ScanKind, ScanOptions, Scanner } from './policies/inspection/index.js';
+export type { AbuseSettings } from './abuse/options.js';
+export type { GuardAbuse } from './core/guard.js';
+
 export { EVENT_TYPES, securityEventTypes } from './events/catalogue.js';
 export type { SecurityEvent, SecurityEventInput, SecurityEventType, EventTypeInfo } from './events/catalogue.js';
 export type { EventSink } from './events/sink.js';

@@ -23,6 +23,9 @@ export const CHECK_NAMES = Object.freeze([
   'eventAllowList',
   'csrf',
   'abuse',
+  'payloadStructure',
+  'payloadSchema',
+  'threats',
 ] as const satisfies readonly CheckName[]);
 
 // Fails to compile when a check is added to `CheckName` but not to the list above: a mode key the validator did not
@@ -52,7 +55,7 @@ export type FieldKind =
   | {
       readonly type: 'stringList';
       /** What each entry is, for messages and the origin syntax check. */
-      readonly item: 'origin' | 'event' | 'role';
+      readonly item: 'origin' | 'event' | 'role' | 'field path';
       /** An empty list is refused (it would refuse everyone rather than mean "no restriction"). */
       readonly nonEmpty?: boolean;
     }
@@ -68,6 +71,8 @@ export type FieldKind =
   | { readonly type: 'fieldName' }
   /** The nested `abuse` settings, checked by the abuse module's own validator. */
   | { readonly type: 'abuseSettings' }
+  /** `{ xss?, sqli?, cmdi?, path?, proto? }`, each `block` | `sanitize` (xss only) | `flag` | `off`. */
+  | { readonly type: 'threatActions' }
   /** A Standard Schema validator (`EventRule.schema`); the feature is not available yet, so any value is refused. */
   | { readonly type: 'schema' };
 
@@ -244,7 +249,73 @@ export const CONFIG_FIELDS: FieldTable<GuardConfig> = Object.freeze({
     kind: { type: 'boolean' },
     source: 'data',
     default: DEFAULT_CONFIG.payloadInspectionEnabled,
-    doc: 'Payload inspection (per-event schemas). Not available yet: `true` is a startup error.',
+    doc: 'Inspect every payload: structure limits, prototype-pollution keys, Unicode normalization, threat detection.',
+  },
+  maxPayloadDepth: {
+    kind: { type: 'integer', min: 1, max: 1_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxPayloadDepth,
+    doc: 'Deepest nesting of a payload (`payload_too_deep` past it).',
+  },
+  maxPayloadKeys: {
+    kind: { type: 'integer', min: 1, max: 100_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxPayloadKeys,
+    doc: 'Most own keys in one object (`payload_too_complex` past it).',
+  },
+  maxPayloadArrayLength: {
+    kind: { type: 'integer', min: 1, max: 1_000_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxPayloadArrayLength,
+    doc: 'Most elements in one array (`payload_too_complex` past it).',
+  },
+  maxPayloadStringLength: {
+    kind: { type: 'integer', min: 1, max: MAX_MESSAGE_BYTES_LIMIT },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxPayloadStringLength,
+    doc: 'Longest string value or key, in UTF-16 code units (`payload_too_complex` past it).',
+  },
+  maxPayloadNodes: {
+    kind: { type: 'integer', min: 1, max: 10_000_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxPayloadNodes,
+    doc: 'Most values in one payload (`payload_too_complex` past it).',
+  },
+  prototypePollution: {
+    kind: { type: 'enum', values: ['refuse', 'drop'] },
+    source: 'data',
+    default: DEFAULT_CONFIG.prototypePollution,
+    doc: '`__proto__`, `constructor` and `prototype` keys at any depth: refuse the message (`prototype_pollution`) or drop the keys.',
+  },
+  payloadUnsafeKeys: {
+    kind: { type: 'enum', values: ['refuse', 'allow'] },
+    source: 'data',
+    default: DEFAULT_CONFIG.payloadUnsafeKeys,
+    doc: 'Keys with control or bidi-override characters: refuse (`payload_invalid_key`) or allow.',
+  },
+  unicodeNormalization: {
+    kind: { type: 'enum', values: ['NFC', 'NFKC', 'none'] },
+    source: 'data',
+    default: DEFAULT_CONFIG.unicodeNormalization,
+    doc: 'Unicode normalization of string values (NFKC also folds fullwidth and compatibility forms).',
+  },
+  stripControlCharacters: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.stripControlCharacters,
+    doc: 'Remove C0/C1 control characters (not tab, newline, carriage return) from string values.',
+  },
+  stripBidiControls: {
+    kind: { type: 'boolean' },
+    source: 'data',
+    default: DEFAULT_CONFIG.stripBidiControls,
+    doc: 'Remove bidirectional overrides and isolates (U+202A–E, U+2066–9) from string values.',
+  },
+  threatActions: {
+    kind: { type: 'threatActions' },
+    source: 'data',
+    default: DEFAULT_CONFIG.threatActions,
+    doc: 'Per threat kind: `block` (`malicious_payload`), `sanitize` (xss: HTML-escape the message), `flag` (report only) or `off`.',
   },
   abuseDetectionEnabled: {
     kind: { type: 'boolean' },
@@ -359,7 +430,17 @@ export const EVENT_RULE_FIELDS: FieldTable<EventRule> = Object.freeze({
   schema: {
     kind: { type: 'schema' },
     source: 'code',
-    doc: 'Standard Schema validator for the payload. Not available yet: setting it is a startup error.',
+    doc: 'Standard Schema validator (zod, valibot, arktype…) for the first argument; the handler gets its output.',
+  },
+  html: {
+    kind: { type: 'stringList', item: 'field path' },
+    source: 'data',
+    doc: 'Fields of the first argument holding HTML, sanitized with an allow-list sanitizer (`body`, `items[].text`).',
+  },
+  text: {
+    kind: { type: 'stringList', item: 'field path' },
+    source: 'data',
+    doc: 'Fields of the first argument holding plain text, HTML-escaped.',
   },
   requireCsrf: {
     kind: { type: 'boolean' },
@@ -420,6 +501,8 @@ export function describeKind(kind: FieldKind): string {
       return 'string (identifier)';
     case 'abuseSettings':
       return 'AbuseSettings';
+    case 'threatActions':
+      return "{ xss?, sqli?, cmdi?, path?, proto? }: 'block' | 'sanitize' | 'flag' | 'off'";
     case 'schema':
       return 'StandardSchema';
   }

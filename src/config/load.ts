@@ -126,6 +126,7 @@ function coerce(kind: FieldKind, text: string, name: string, issues: ConfigIssue
     case 'namespaceRules':
     case 'eventRules':
     case 'abuseSettings':
+    case 'threatActions':
       issues.push({
         path: name,
         message:
@@ -133,6 +134,8 @@ function coerce(kind: FieldKind, text: string, name: string, issues: ConfigIssue
             ? `must be a JSON object, e.g. ${name}={"chat:send":{"rateLimit":30}}`
             : kind.type === 'abuseSettings'
               ? `must be a JSON object, e.g. ${name}={"bans":{"baseMs":600000}}`
+              : kind.type === 'threatActions'
+                ? `must be a JSON object, e.g. ${name}={"xss":"block","sqli":"flag"}`
               : `must be a JSON object, e.g. ${name}={"/admin":{"roles":["admin"]}}`,
       });
       return INVALID;

@@ -3,6 +3,9 @@ import type { Awaitable, AuthRequest, Identity } from '../codes/types.js';
 import type { EventSink } from '../events/sink.js';
 import type { Store } from '../stores/types.js';
 
+export type ThreatKind = 'xss' | 'sqli' | 'cmdi' | 'path' | 'proto';
+export type ThreatAction = 'block' | 'sanitize' | 'flag' | 'off';
+
 /** `enforce` refuses; `monitor` logs what would have been refused and lets it pass. */
 export type Mode = 'enforce' | 'monitor';
 
@@ -18,7 +21,10 @@ export type CheckName =
   | 'messageSize'
   | 'eventAllowList'
   | 'csrf'
-  | 'abuse';
+  | 'abuse'
+  | 'payloadStructure'
+  | 'payloadSchema'
+  | 'threats';
 
 /** One mode for every check, or a mode per check (`default` for the rest). */
 export type ModeConfig = Mode | ({ readonly default?: Mode } & { readonly [K in CheckName]?: Mode });
@@ -44,8 +50,12 @@ export interface EventRule {
   readonly maxBytes?: number;
   /** Roles of which the sender needs at least one. */
   readonly roles?: readonly string[];
-  /** Standard Schema validator (payload inspection feature; not available yet). */
+  /** Standard Schema validator (zod, valibot, arktype…) for the first argument; the handler receives its output. */
   readonly schema?: unknown;
+  /** Fields of the first argument holding HTML, sanitized with an allow-list sanitizer (`['body', 'items[].text']`). */
+  readonly html?: readonly string[];
+  /** Fields of the first argument holding plain text, HTML-escaped (`['title']`). */
+  readonly text?: readonly string[];
   /** Require a valid CSRF token for the sender's session in the payload's `csrfTokenField`; removed before the handler. */
   readonly requireCsrf?: boolean;
 }
@@ -117,8 +127,29 @@ export interface GuardConfig {
   /** Patterns, ladders, ban escalation, throttling and the allow-list; defaults per `environment`. */
   readonly abuse?: AbuseSettings;
 
-  // Features built by later releases: their keys are accepted now, switching them on is a startup error until then.
+  // Payload inspection: structure limits, normalization, threat detection (schemas and sanitizing are per event).
   readonly payloadInspectionEnabled?: boolean;
+  /** Deepest nesting of a payload (an argument that is an object or array is depth 1). */
+  readonly maxPayloadDepth?: number;
+  /** Most own keys in one object. */
+  readonly maxPayloadKeys?: number;
+  /** Most elements in one array. */
+  readonly maxPayloadArrayLength?: number;
+  /** Longest string value or key, in UTF-16 code units. */
+  readonly maxPayloadStringLength?: number;
+  /** Most values in one payload. */
+  readonly maxPayloadNodes?: number;
+  /** `__proto__`, `constructor` and `prototype` keys: refuse the message (`prototype_pollution`) or drop the keys. */
+  readonly prototypePollution?: 'refuse' | 'drop';
+  /** Keys with control or bidi-override characters: refuse the message (`payload_invalid_key`) or let them pass. */
+  readonly payloadUnsafeKeys?: 'refuse' | 'allow';
+  /** Unicode normalization of every string value. */
+  readonly unicodeNormalization?: 'NFC' | 'NFKC' | 'none';
+  readonly stripControlCharacters?: boolean;
+  /** Strip bidirectional overrides and isolates (U+202A–E, U+2066–9), which can disguise text. */
+  readonly stripBidiControls?: boolean;
+  /** What a threat finding does, per kind: refuse the message, HTML-escape it (`xss` only), only report it, or nothing. */
+  readonly threatActions?: Readonly<Partial<Record<ThreatKind, ThreatAction>>>;
 
   // Events and state
   /** Where security events go, off the hot path. Default: one pino sink writing JSON lines to stdout. */
@@ -133,8 +164,3 @@ export interface GuardConfig {
   /** Clock in epoch ms; injectable for tests. */
   readonly now?: () => number;
 }
-
-/** Keys whose feature is not built yet: switching one on is a startup error saying so. */
-export const UNAVAILABLE_FEATURES: Readonly<Record<string, string>> = {
-  payloadInspectionEnabled: 'payload inspection',
-};

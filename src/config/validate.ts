@@ -22,7 +22,8 @@ import {
   type FieldSpec,
 } from './fields.js';
 import { abuseSettingsIssues } from '../abuse/options.js';
-import { UNAVAILABLE_FEATURES, type GuardConfig } from './types.js';
+import { isStandardSchema } from '../policies/inspection/schema/index.js';
+import type { GuardConfig } from './types.js';
 
 export interface ConfigIssue {
   /** Where: `maxMessageBytes`, `events["chat:send"].rateLimit`, `WSGUARD_TRUST_PROXY`. */
@@ -255,6 +256,7 @@ const LIST_EXAMPLES = {
   origin: "['https://app.example.com']",
   event: "['chat:send', 'chat:typing']",
   role: "['admin']",
+  'field path': "['body', 'items[].text']",
 } as const;
 
 function expectStringList(kind: Extract<FieldKind, { type: 'stringList' }>, value: unknown, path: string, issues: Issues): void {
@@ -443,6 +445,9 @@ function expectCsrfSecret(value: unknown, path: string, issues: Issues): void {
   });
 }
 
+const THREAT_KINDS: readonly string[] = ['xss', 'sqli', 'cmdi', 'path', 'proto'];
+const THREAT_ACTIONS: readonly string[] = ['block', 'sanitize', 'flag', 'off'];
+
 const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 function checkKind(kind: FieldKind, value: unknown, path: string, issues: Issues): void {
@@ -484,8 +489,27 @@ function checkKind(kind: FieldKind, value: unknown, path: string, issues: Issues
       }
       return;
     case 'schema':
-      // The feature is not built: any schema is refused by the unavailable-feature rule, whatever its shape.
+      if (!isStandardSchema(value)) {
+        issues.add(path, 'must be a Standard Schema validator (a zod, valibot or arktype schema: an object with `~standard`)', describeValue(value));
+      }
       return;
+    case 'threatActions': {
+      if (!isPlainObject(value)) {
+        issues.add(path, "must be an object such as `{ xss: 'block', sqli: 'flag' }`", describeValue(value));
+        return;
+      }
+      for (const [kind, action] of Object.entries(value)) {
+        const entry = `${path}.${kind}`;
+        if (!THREAT_KINDS.includes(kind)) {
+          issues.add(entry, `is not a threat kind; use ${THREAT_KINDS.map((k) => `\`${k}\``).join(', ')}`);
+        } else if (!THREAT_ACTIONS.includes(action as string)) {
+          issues.add(entry, "must be 'block', 'sanitize' (xss only), 'flag' or 'off'", describeValue(action));
+        } else if (action === 'sanitize' && kind !== 'xss') {
+          issues.add(entry, "cannot be 'sanitize': only HTML can be made harmless by escaping; use 'block' or 'flag'", describeValue(action));
+        }
+      }
+      return;
+    }
   }
 }
 
@@ -521,14 +545,6 @@ function unknownKeyMessage(key: string): string {
 // ---------------------------------------------------------------------------------------------------------------------
 // Cross-field rules
 
-function unavailable(feature: string, path: string, canSetFalse: boolean): string {
-  const fix = canSetFalse ? `remove \`${path}\` or set it to false` : `remove \`${path}\``;
-  return `${feature} is not available in this version of wsguard; ${fix}`;
-}
-
-/** Switches of features not built yet: turning them on would otherwise do nothing, silently. */
-const UNAVAILABLE_SWITCHES: Readonly<Record<string, string>> = UNAVAILABLE_FEATURES;
-
 function checkCrossField(config: Record<string, unknown>, issues: Issues): void {
   const environment = config.environment ?? CONFIG_FIELDS.environment.default;
   const origins = config.allowedOrigins ?? CONFIG_FIELDS.allowedOrigins.default;
@@ -558,16 +574,13 @@ function checkCrossField(config: Record<string, unknown>, issues: Issues): void 
     );
   }
 
-  for (const [key, feature] of Object.entries(UNAVAILABLE_SWITCHES)) {
-    if (config[key] === true) issues.add(key, unavailable(feature, key, true));
-  }
 
   if (isPlainObject(config.events)) {
     for (const [name, rule] of Object.entries(config.events)) {
       if (!isPlainObject(rule)) continue;
       const rulePath = entryPath('events', name);
-      if (rule.schema !== undefined) {
-        issues.add(fieldPath(rulePath, 'schema'), unavailable('payload inspection', fieldPath(rulePath, 'schema'), false));
+      if ((rule.schema !== undefined || rule.html !== undefined || rule.text !== undefined) && config.payloadInspectionEnabled === false) {
+        issues.add(rulePath, 'uses `schema`, `html` or `text`, which need payload inspection: remove `payloadInspectionEnabled: false`');
       }
       if (rule.requireCsrf === true && config.csrfEnabled !== true) {
         issues.add(

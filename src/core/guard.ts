@@ -26,6 +26,7 @@ import type { SecurityEventInput } from '../events/catalogue.js';
 import { pinoSink } from '../events/pino-sink.js';
 import { checkEventRoles, checkNamespaceAccess } from '../policies/authorization/index.js';
 import { checkCsrfToken, takeCsrfToken } from '../policies/csrf/index.js';
+import { summarizeFindings, type InspectionOutcome } from '../policies/inspection/index.js';
 import {
   LEASE_TTL_MS,
   acquireSlot,
@@ -132,8 +133,6 @@ interface ConnectionState {
   readonly messageKey: string;
   /** Anonymous clients are also limited per IP group. */
   readonly ipMessageKey: string | null;
-  /** Per-event bucket keys, built on first use (bounded by the configured events). */
-  readonly eventKeys: Map<string, string>;
   /** What every security event about this connection says of it, built once. */
   readonly fields: Pick<SecurityEventInput, 'ip' | 'userId' | 'sessionId' | 'namespace' | 'connectionId'>;
   registered: boolean;
@@ -317,7 +316,6 @@ export function createGuard(config: GuardConfig = {}): Guard {
       leases,
       messageKey: identity ? `rate:msg:u:${identity.userId}` : `rate:msg:c:${ctx.id}`,
       ipMessageKey: identity ? null : `rate:msg:ip:${ipGroup}`,
-      eventKeys: new Map(),
       fields: Object.freeze({
         ip,
         userId: identity?.userId,
@@ -368,12 +366,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     let spec = options.messageBucket;
     if (rule?.bucket) {
       spec = rule.bucket;
-      let eventKey = state.eventKeys.get(event);
-      if (eventKey === undefined) {
-        eventKey = `${state.messageKey}:e:${event}`;
-        state.eventKeys.set(event, eventKey);
-      }
-      key = eventKey;
+      // Built per message rather than cached per connection: a concatenation costs less than a Map kept per socket.
+      key = `${state.messageKey}:e:${event}`;
     }
     // While the abuse detector throttles this sender, each message costs more tokens of the same buckets.
     const factor = abuse ? abuse.throttleFor({ ipGroup: state.ipGroup, userId: state.identity?.userId }) : null;
@@ -416,18 +410,51 @@ export function createGuard(config: GuardConfig = {}): Guard {
           payload = taken.payload;
         }
       }
-      if (!options.rateLimiting) return payload ? { allowed: true, payload } : ALLOW;
+      // Inspection comes after the rate limit: a flood is refused before its payloads cost any CPU.
+      const inspection = rule?.inspection ?? null;
+      const afterRate = (rated: Verdict): Awaitable<Verdict> => {
+        if (!rated.allowed) return rated;
+        if (!options.inspect) return payload ? { allowed: true, payload } : ALLOW;
+        const outcome = options.inspect(payload ?? ctx.payload, inspection);
+        if (outcome instanceof Promise) {
+          return outcome.then(
+            (settled) => inspected(state, event, settled, payload),
+            (error: unknown) => messageFault(state, event, error),
+          );
+        }
+        return inspected(state, event, outcome, payload);
+      };
+      if (!options.rateLimiting) return afterRate(ALLOW);
       const verdict = rateCheck(state, event);
-      if (verdict instanceof Promise) {
-        return verdict.then(
-          (v) => (payload && v.allowed ? { allowed: true, payload } : v),
-          (error: unknown) => messageFault(state, event, error),
-        );
-      }
-      return payload && verdict.allowed ? { allowed: true, payload } : verdict;
+      if (verdict instanceof Promise) return verdict.then(afterRate).catch((error: unknown) => messageFault(state, event, error));
+      return afterRate(verdict);
     } catch (error) {
       return messageFault(state, event, error);
     }
+  }
+
+  /** Turn an inspection outcome into a verdict, reporting findings and applying the inspection checks' modes. */
+  function inspected(
+    state: ConnectionState,
+    event: string,
+    outcome: InspectionOutcome,
+    before: readonly unknown[] | undefined,
+  ): Verdict {
+    if (outcome.ok) {
+      if (outcome.reported) {
+        const { action, findings } = outcome.reported;
+        bus.emit({ ...state.fields, type: 'threat_detected', event, detail: { action, findings: summarizeFindings(findings) } });
+      }
+      const payload = outcome.payload ?? before;
+      return payload ? { allowed: true, payload } : ALLOW;
+    }
+    if (outcome.error !== undefined) {
+      // The validator's own error may quote the payload: only its name goes to the log.
+      const name = outcome.error instanceof Error ? outcome.error.name : typeof outcome.error;
+      bus.emit({ ...state.fields, type: 'internal_error', event, detail: { stage: 'schema', error: name } });
+    }
+    if (monitored(outcome.check, state, event, outcome.verdict)) return messageRefused(state, event, outcome.verdict);
+    return before ? { allowed: true, payload: before } : ALLOW;
   }
 
   function refuseUnreadable(connectionId: string, code: 'malformed_message' | 'binary_not_allowed'): Denied {

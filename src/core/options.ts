@@ -10,6 +10,14 @@ import type { AuthenticateHook, CheckName, GuardConfig, Mode, ModeConfig } from 
 import { randomBytes } from 'node:crypto';
 import { resolveAbuseOptions, type AbuseOptions } from '../abuse/options.js';
 import { createCsrfTokens, type CsrfTokens } from '../policies/csrf/tokens.js';
+import {
+  compileInspection,
+  compileSanitizer,
+  compileSchemaCheck,
+  type EventInspection,
+  type Inspect,
+} from '../policies/inspection/index.js';
+import type { StandardSchemaV1 } from '../policies/inspection/schema/index.js';
 import { compileOriginPolicy, type OriginCheck } from '../policies/origin/index.js';
 import type { TokenBucketSpec } from '../stores/types.js';
 import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
@@ -25,6 +33,8 @@ export interface ResolvedEventRule {
   readonly maxBytes: number | null;
   readonly roles: ReadonlySet<string> | null;
   readonly requireCsrf: boolean;
+  /** This event's schema and sanitizer; null when it has neither (or inspection is off). */
+  readonly inspection: EventInspection | null;
 }
 
 export interface ResolvedCsrf {
@@ -61,6 +71,8 @@ export interface ResolvedOptions {
   readonly csrf: ResolvedCsrf | null;
   /** null when abuse detection is off. */
   readonly abuse: AbuseOptions | null;
+  /** null when payload inspection is off. */
+  readonly inspect: Inspect | null;
   readonly eventAggregationMs: number;
   readonly eventQueueSize: number;
   readonly maxTrackedKeys: number;
@@ -76,6 +88,17 @@ function resolveModes(mode: ModeConfig): Record<CheckName, Mode> {
 
 function toSet(list: readonly string[] | undefined): ReadonlySet<string> | null {
   return list === undefined ? null : new Set(list);
+}
+
+/** The schema check and sanitizer of one event (or `guard.secure` handler); null when it has neither. */
+export function compileEventInspection(rule: {
+  readonly schema?: unknown;
+  readonly html?: readonly string[];
+  readonly text?: readonly string[];
+}): EventInspection | null {
+  const sanitize = rule.html || rule.text ? compileSanitizer({ html: rule.html ?? [], text: rule.text ?? [] }) : null;
+  const schema = rule.schema === undefined ? null : compileSchemaCheck(rule.schema as StandardSchemaV1);
+  return sanitize || schema ? Object.freeze({ sanitize, schema }) : null;
 }
 
 /** A steady rate of `perMinute` with room for `burst` at once. */
@@ -117,7 +140,13 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
     if (rule.maxBytes !== undefined) largest = Math.max(largest, rule.maxBytes);
     events.set(
       name,
-      Object.freeze({ bucket, maxBytes: rule.maxBytes ?? null, roles: toSet(rule.roles), requireCsrf: rule.requireCsrf === true }),
+      Object.freeze({
+        bucket,
+        maxBytes: rule.maxBytes ?? null,
+        roles: toSet(rule.roles),
+        requireCsrf: rule.requireCsrf === true,
+        inspection: c.payloadInspectionEnabled ? compileEventInspection(rule) : null,
+      }),
     );
   }
 
@@ -142,6 +171,22 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
         monitor: !c.autoDisconnectOnAbuse || modes.abuse === 'monitor',
         suspiciousActivityThreshold: c.suspiciousActivityThreshold,
         settings: { maxTrackedKeys: c.maxTrackedKeys, ...c.abuse },
+      })
+    : null;
+
+  const inspect = c.payloadInspectionEnabled
+    ? compileInspection({
+        structure: {
+          maxDepth: c.maxPayloadDepth,
+          maxKeys: c.maxPayloadKeys,
+          maxArrayLength: c.maxPayloadArrayLength,
+          maxStringLength: c.maxPayloadStringLength,
+          maxNodes: c.maxPayloadNodes,
+          pollution: c.prototypePollution,
+          unsafeKeys: c.payloadUnsafeKeys,
+        },
+        normalize: { form: c.unicodeNormalization, stripControl: c.stripControlCharacters, stripBidi: c.stripBidiControls },
+        threatActions: { ...DEFAULT_CONFIG.threatActions, ...c.threatActions },
       })
     : null;
 
@@ -174,6 +219,7 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
     events,
     csrf,
     abuse,
+    inspect,
     eventAggregationMs: c.eventAggregationMs,
     eventQueueSize: c.eventQueueSize,
     maxTrackedKeys: c.maxTrackedKeys,

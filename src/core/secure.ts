@@ -13,7 +13,8 @@ import { checkEventRoles } from '../policies/authorization/index.js';
 import { consumeToken } from '../policies/rate-limit/index.js';
 import type { Store, TokenBucketSpec } from '../stores/types.js';
 import { checkCsrfToken, takeCsrfToken } from '../policies/csrf/index.js';
-import { bucketSpec, type ResolvedCsrf } from './options.js';
+import { inspectForEvent, isStandardSchema, type InspectionOutcome } from '../policies/inspection/index.js';
+import { bucketSpec, compileEventInspection, type ResolvedCsrf } from './options.js';
 import type { ConnectionRecord, ConnectionRegistry } from './registry.js';
 
 export interface SecureOptions {
@@ -29,8 +30,12 @@ export interface SecureOptions {
   readonly burst?: number;
   /** Needs a valid CSRF token for the sender's session in the first argument's `csrfTokenField`; removed before the handler. */
   readonly requireCsrf?: boolean;
-  /** Standard Schema validator (payload inspection feature; not available in this version). */
+  /** Standard Schema validator (zod, valibot, arktype…) for the first argument; the handler receives its output. */
   readonly schema?: unknown;
+  /** Fields of the first argument holding HTML to sanitize (`['body', 'items[].text']`). */
+  readonly html?: readonly string[];
+  /** Fields of the first argument holding plain text to HTML-escape. */
+  readonly text?: readonly string[];
 }
 
 export interface SecureDeps {
@@ -56,7 +61,10 @@ export function createSecure(deps: SecureDeps) {
   ): (this: object, ...args: Args) => void {
     if (typeof handler !== 'function') throw new TypeError('guard.secure: the second argument must be the handler function');
     if (options.requireCsrf && !deps.csrf) throw new Error('guard.secure: requireCsrf needs CSRF protection: set `csrfEnabled: true`');
-    if (options.schema !== undefined) throw new Error('guard.secure: schema needs payload inspection, which is not available in this version of wsguard');
+    if (options.schema !== undefined && !isStandardSchema(options.schema)) {
+      throw new TypeError('guard.secure: schema must be a Standard Schema validator (a zod, valibot or arktype schema)');
+    }
+    const inspection = compileEventInspection(options);
     positiveInteger('rateLimit', options.rateLimit);
     positiveInteger('burst', options.burst);
     const operation = options.operation ?? (handler.name || 'handler');
@@ -105,7 +113,21 @@ export function createSecure(deps: SecureDeps) {
       reply(record, ack, deny('internal_error'));
     }
 
-    function run(self: object, record: ConnectionRecord, ack: Ack | undefined, args: Args): void {
+    function run(self: object, record: ConnectionRecord, identity: Identity | null, ack: Ack | undefined, input: Args): void {
+      if (inspection) {
+        const outcome = inspectForEvent(input, inspection);
+        const settle = (settled: InspectionOutcome): void => {
+          if (!settled.ok) return refuse(record, identity, ack, settled.verdict);
+          call(self, record, ack, (settled.payload ?? input) as Args);
+        };
+        if (outcome instanceof Promise) outcome.then(settle, (error: unknown) => failed(record, ack, error));
+        else settle(outcome);
+        return;
+      }
+      call(self, record, ack, input);
+    }
+
+    function call(self: object, record: ConnectionRecord, ack: Ack | undefined, args: Args): void {
       try {
         const result: unknown = Reflect.apply(handler, self, args);
         if (result instanceof Promise) result.catch((error: unknown) => failed(record, ack, error));
@@ -133,17 +155,17 @@ export function createSecure(deps: SecureDeps) {
         // The handler never sees the token.
         args = taken.payload as Args;
       }
-      if (!spec) return run(this, record, ack, args);
+      if (!spec) return run(this, record, state.identity, ack, args);
       const limited = consumeToken(store, `${state.messageKey}:op:${operation}`, spec, 'message_rate_limited');
       if (limited instanceof Promise) {
         limited.then(
-          (denied) => (denied ? refuse(record, state.identity, ack, denied) : run(this, record, ack, args)),
+          (denied) => (denied ? refuse(record, state.identity, ack, denied) : run(this, record, state.identity, ack, args)),
           (error: unknown) => failed(record, ack, error),
         );
         return;
       }
       if (limited) return refuse(record, state.identity, ack, limited);
-      run(this, record, ack, args);
+      run(this, record, state.identity, ack, args);
     };
   };
 }

@@ -51,6 +51,11 @@ export const EVENT_TYPES = {
     severity: 'reason',
     description: 'The guard closed a live connection (through the connection registry); `reason` says why.',
   },
+  threat_detected: {
+    category: 'validation',
+    severity: 'warning',
+    description: 'Threat detection found something in a payload it let through (`flag`, or `sanitize` for XSS); `detail` lists kind, rule and path of up to five findings, never the text.',
+  },
   csrf_failure: {
     category: 'csrf',
     severity: 'warning',

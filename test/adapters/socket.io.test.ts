@@ -182,10 +182,10 @@ describe('guard.secure', () => {
     await waitFor(() => events.some((e) => e.type === 'handler_error'), 2_000, 'handler_error event');
   });
 
-  it('refuses to wrap options whose feature is off or not built', async () => {
+  it('refuses to wrap options whose feature is off or that are malformed', async () => {
     const s = await start({});
     expect(() => s.guard.secure({ requireCsrf: true }, () => undefined)).toThrow(/csrfEnabled: true/);
-    expect(() => s.guard.secure({ schema: {} }, () => undefined)).toThrow(/not available/);
+    expect(() => s.guard.secure({ schema: {} }, () => undefined)).toThrow(/Standard Schema/);
     expect(() => s.guard.secure({ rateLimit: -1 }, () => undefined)).toThrow(/positive integer/);
   });
 });

@@ -374,15 +374,6 @@ describe('cross-field rules', () => {
     expect(paths({ requireAuthentication: false })).toEqual([]);
   });
 
-  const unavailable: Array<[string, unknown, string, string]> = [
-    ['payloadInspectionEnabled', { payloadInspectionEnabled: true }, 'payloadInspectionEnabled', 'payload inspection'],
-  ];
-  it.each(unavailable)('refuses %s: true as not available', (_name, config, path, feature) => {
-    expect(issueAt(config, path).message).toBe(
-      `${feature} is not available in this version of wsguard; remove \`${path}\` or set it to false`,
-    );
-  });
-
   it('requires a csrfSecret when CSRF is on in production, and generates none silently', () => {
     const production = { environment: 'production' as const, allowedOrigins: ['https://app.example.com'], csrfEnabled: true };
     expect(issueAt(production, 'csrfSecret').message).toContain('`csrfSecret: process.env.WSGUARD_CSRF_SECRET`');
@@ -402,14 +393,21 @@ describe('cross-field rules', () => {
     expect(paths({ csrfTokenField: '_csrf' })).toEqual([]);
   });
 
-  it('refuses a per-event schema as not available', () => {
+  it('accepts a Standard Schema validator per event and refuses anything else', () => {
     const schema = { '~standard': { version: 1, vendor: 'test', validate: () => ({ value: 1 }) } };
-    expect(issueAt({ events: { e: { schema } } }, 'events["e"].schema').message).toBe(
-      'payload inspection is not available in this version of wsguard; remove `events["e"].schema`',
-    );
+    expect(paths({ events: { e: { schema } } })).toEqual([]);
+    expect(issueAt({ events: { e: { schema: { parse: () => 1 } } } }, 'events["e"].schema').message).toContain('Standard Schema');
+    expect(paths({ payloadInspectionEnabled: false, events: { e: { schema } } })).toEqual(['events["e"]']);
   });
 
-  it('accepts the unavailable switches set to false and their tuning keys', () => {
+  it('refuses a threat action that does not exist, and sanitize for anything but xss', () => {
+    expect(paths({ threatActions: { xss: 'sanitize', sqli: 'block' } })).toEqual([]);
+    expect(paths({ threatActions: { sqli: 'sanitize' } })).toEqual(['threatActions.sqli']);
+    expect(paths({ threatActions: { xss: 'nuke' } })).toEqual(['threatActions.xss']);
+    expect(paths({ threatActions: { lfi: 'block' } })).toEqual(['threatActions.lfi']);
+  });
+
+  it('accepts every feature switched off, and their tuning keys', () => {
     expect(
       paths({
         csrfEnabled: false,

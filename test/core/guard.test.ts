@@ -50,8 +50,8 @@ describe('createGuard', () => {
     );
   });
 
-  it('refuses to start with a feature this version does not have', () => {
-    expect(() => createGuard({ payloadInspectionEnabled: true })).toThrow(/not available/);
+  it('refuses a per-event schema that is not a Standard Schema validator', () => {
+    expect(() => createGuard({ events: { chat: { schema: { parse: () => 1 } } } })).toThrow(/Standard Schema/);
   });
 
   it('logs each weakened default once per process, however many guards', async () => {

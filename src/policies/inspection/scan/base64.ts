@@ -1,0 +1,54 @@
+/**
+ * Base64 as attackers use it: a whole value (`Li4vLi4vZXRjL3Bhc3N3ZA==` is ../../etc/passwd) or the body of a
+ * `data:…;base64,` URL. Decoding is linear and only kept when the result is mostly printable text, so random tokens
+ * (ids, hashes) decode to nothing the detectors read.
+ */
+
+const VALUE = new Int8Array(128).fill(-1);
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+for (let i = 0; i < 64; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
+VALUE[45] = 62; // - (URL-safe)
+VALUE[95] = 63; // _
+
+const MIN_LENGTH = 12;
+
+/** Decode the base64 run starting at `from` (whitespace inside skipped), or null when it is not printable text. */
+export function decodeBase64Run(s: string, from: number): string | null {
+  let acc = 0;
+  let bits = 0;
+  let out = '';
+  let printable = 0;
+  let count = 0;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 61 /* = */) break;
+    if (c === 32 || c === 10 || c === 13 || c === 9) continue;
+    const v = c < 128 ? (VALUE[c] ?? -1) : -1;
+    if (v < 0) break;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    count++;
+    if (bits >= 8) {
+      bits -= 8;
+      const byte = (acc >> bits) & 0xff;
+      out += String.fromCharCode(byte);
+      if ((byte >= 32 && byte < 127) || byte === 9 || byte === 10 || byte === 13) printable++;
+    }
+  }
+  if (count < MIN_LENGTH || out.length === 0 || printable < out.length * 0.9) return null;
+  return out;
+}
+
+/** The value decoded when the whole value is base64 (at least 12 characters, nothing else), or null. */
+export function decodeBase64Value(s: string): string | null {
+  const t = s.trim();
+  if (t.length < MIN_LENGTH || t.length % 4 === 1) return null;
+  let end = t.length;
+  while (end > 0 && t.charCodeAt(end - 1) === 61) end--;
+  if (t.length - end > 2) return null;
+  for (let i = 0; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 128 || (VALUE[c] ?? -1) < 0) return null;
+  }
+  return decodeBase64Run(t, 0);
+}

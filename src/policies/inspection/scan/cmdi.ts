@@ -1,0 +1,248 @@
+/**
+ * Command injection: a value that, pasted into a shell command as an argument, starts a command of its own.
+ *
+ * What makes an injection is where the separator sits, not that a command is named. An attacker's value is appended
+ * to an argument, so the separator (`;`, `|`, `&`, a newline) comes first — at the start of the value, right after
+ * its first token (`a;id`, `/index.html|id`) or right after the quote that closes the argument (`'; whoami`) — and a
+ * command follows. Substitution (`$(…)`, backticks) counts when glued to a parameter, an `=` or a quote. A chat message
+ * that quotes a command (`` `cat file | nc host 80` ``, "use `ls -la` to list files") has its separators in the middle
+ * of a command it shows, and passes. Shellshock, SSI, reverse shells, `$IFS` and code-exec calls are flagged anywhere.
+ */
+
+import type { ScanRuleId } from './rules.js';
+import { T_AMP, T_AMP_SPACED, T_BACKTICK, T_CALL, T_CONTROL, T_DOLLAR, T_DOUBLE, T_PIPE, T_SEMI } from './triggers.js';
+
+/** Commands that are not English words: named after a separator, they are enough. */
+const COMMANDS = new Set(
+  (
+    'id whoami uname hostname ifconfig ipconfig netstat nslookup ping traceroute tracert nc ncat netcat telnet curl ' +
+    'wget bash sh zsh ksh csh tcsh dash powershell pwsh cmd python python2 python3 perl php ruby node lua ' +
+    'systeminfo sysinfo tasklist taskkill net netsh reg wmic certutil bitsadmin mshta rundll32 regsvr32 cscript ' +
+    'wscript ls dir pwd env printenv chmod chown mkfifo rm del rmdir useradd adduser usermod sudo su crontab xterm ' +
+    'nmap socat gcc base64 xxd uptime ps ifup arp killall pkill nohup tftp ftp scp ssh whereis dig ver getent ' +
+    'phpinfo busybox awk gawk xargs'
+  ).split(' '),
+);
+/** Commands that are also words ("; cat is fine"): they need a command-like argument or nothing after them. */
+const WORD_COMMANDS = new Set(
+  (
+    'cat echo type find more less set start call host kill which where who last head tail touch sleep date time ' +
+    'sort exit exec eval source export alias history locate route shutdown reboot halt tree vol copy move cp mv ' +
+    'print printf read open file grep sed'
+  ).split(' '),
+);
+
+const isSpace = (c: number): boolean => c === 32 || c === 9;
+const isLetter = (c: number): boolean => c >= 97 && c <= 122;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isAlnum = (c: number): boolean => isLetter(c) || isDigit(c) || (c >= 65 && c <= 90);
+/** ; | & newline CR */
+const isSeparator = (c: number): boolean => c === 59 || c === 124 || c === 38 || c === 10 || c === 13;
+const isTokenChar = (c: number): boolean =>
+  isAlnum(c) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 36 || c === 126;
+
+/** After a command name: nothing, an option, a path, a number, a quote, a URL, a redirection or another separator. */
+function argumentLike(v: string, i: number): boolean {
+  let j = i;
+  while (isSpace(v.charCodeAt(j))) j++;
+  if (j >= v.length) return true;
+  const c = v.charCodeAt(j);
+  if (isSeparator(c) || c === 45 || c === 47 || c === 92 || c === 126 || c === 46 || c === 36 || c === 37) return true;
+  if (c === 39 || c === 34 || c === 96 || c === 62 || c === 60 || c === 42 || c === 40 || c === 41 || isDigit(c)) return true;
+  // a drive (c:\) or a URL (http://)
+  if (isLetter(c) && v.charCodeAt(j + 1) === 58) return true;
+  let k = j;
+  while (isLetter(v.charCodeAt(k))) k++;
+  return v.startsWith('://', k);
+}
+
+/** Is there a command at `i` (spaces, `(` and `{` skipped)? */
+function commandAt(v: string, i: number): boolean {
+  let j = i;
+  while (isSpace(v.charCodeAt(j)) || v.charCodeAt(j) === 40 || v.charCodeAt(j) === 123) j++;
+  if (v.charCodeAt(j) === 36 && (isLetter(v.charCodeAt(j + 1)) || v.charCodeAt(j + 1) === 123)) return true; // ;$CMD
+  const start = j;
+  while (j < v.length && isTokenChar(v.charCodeAt(j))) j++;
+  if (j === start) return false;
+  let nameStart = start;
+  for (let k = j - 1; k >= start; k--) {
+    const c = v.charCodeAt(k);
+    if (c === 47 || c === 92) {
+      nameStart = k + 1;
+      break;
+    }
+  }
+  let name = v.slice(nameStart, j);
+  const dot = name.lastIndexOf('.');
+  if (dot > 0 && /^(?:exe|com|bat|cmd|sh)$/.test(name.slice(dot + 1))) name = name.slice(0, dot);
+  if (v.charCodeAt(j) === 61 && (v.charCodeAt(j + 1) === 36 || v.charCodeAt(j + 1) === 96)) return true; // CMD=$'…'
+  if (COMMANDS.has(name)) return true;
+  if (WORD_COMMANDS.has(name)) return nameStart > start || !argumentsRequired || argumentLike(v, j);
+  // id/n, whoami\n: the first path segment may be the command
+  if (nameStart > start && v.charCodeAt(start) !== 47 && v.charCodeAt(start) !== 46) {
+    let k = start;
+    while (k < j && v.charCodeAt(k) !== 47 && v.charCodeAt(k) !== 92) k++;
+    return COMMANDS.has(v.slice(start, k));
+  }
+  return false;
+}
+/** Word commands ("echo", "cat") need a command-like argument, except after a leading newline. */
+let argumentsRequired = true;
+
+/** After the separator(s) at `i`: a command? */
+function separatorThenCommand(v: string, i: number): boolean {
+  let j = i;
+  while (isSpace(v.charCodeAt(j))) j++;
+  if (!isSeparator(v.charCodeAt(j))) return false;
+  while (isSeparator(v.charCodeAt(j)) || isSpace(v.charCodeAt(j))) j++;
+  return commandAt(v, j);
+}
+
+/** `$(` or a backtick at `i` followed by a command. */
+function substitutionAt(v: string, i: number): boolean {
+  const c = v.charCodeAt(i);
+  if (c === 36 && v.charCodeAt(i + 1) === 40) return commandAt(v, i + 2) || v.charCodeAt(i + 2) === 96;
+  if (c === 96) return commandAt(v, i + 1);
+  return false;
+}
+
+const PATTERNS: ReadonlyArray<readonly [string, ScanRuleId]> = [
+  ['/dev/tcp/', 'cmdi.reverse-shell'],
+  ['/dev/udp/', 'cmdi.reverse-shell'],
+  ['-e /bin/', 'cmdi.reverse-shell'],
+  ['-e cmd', 'cmdi.reverse-shell'],
+  ['mkfifo /tmp/', 'cmdi.reverse-shell'],
+  ['fsockopen(', 'cmdi.reverse-shell'],
+  ['pty.spawn(', 'cmdi.reverse-shell'],
+  ['socket(s,pf_inet', 'cmdi.reverse-shell'],
+  ['downloadstring(', 'cmdi.reverse-shell'],
+  ['certutil -urlcache', 'cmdi.reverse-shell'],
+  ['bitsadmin /transfer', 'cmdi.reverse-shell'],
+  ['<!--#exec', 'cmdi.ssi'],
+  ['<!--#include', 'cmdi.ssi'],
+  ['<!--#echo', 'cmdi.ssi'],
+  ['<!--#config', 'cmdi.ssi'],
+  ['<!--#printenv', 'cmdi.ssi'],
+  ['{${', 'cmdi.code-exec'],
+  ['${@', 'cmdi.code-exec'],
+  ['@{[', 'cmdi.code-exec'],
+  ['{$_get[', 'cmdi.code-exec'],
+  ['{$_post[', 'cmdi.code-exec'],
+  ['{$_request[', 'cmdi.code-exec'],
+];
+
+/** Functions that run a command or code when given a string. */
+const EXEC_CALLS = [
+  'system', 'exec', 'shell_exec', 'passthru', 'popen', 'proc_open', 'pcntl_exec', 'eval', 'assert', 'os.system',
+  'os.popen', 'subprocess.call', 'subprocess.run', 'subprocess.popen', 'subprocess.check_output', 'kernel.exec',
+  'kernel.system', 'runtime.getruntime().exec', 'child_process.exec', 'execsync', 'spawnsync', '%x',
+];
+const PHP_DANGER = ['system(', 'exec(', 'passthru(', 'shell_exec(', 'popen(', 'proc_open(', 'eval(', 'assert(', 'include(', 'include ', 'require(', 'require ', '$_get', '$_post', '$_request', 'base64_decode(', 'file_put_contents(', 'fwrite(', 'phpinfo('];
+
+const EXEC_NAMES = new Set(EXEC_CALLS);
+
+/** A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`). */
+function execCall(v: string): boolean {
+  for (let i = v.indexOf('('); i >= 0; i = v.indexOf('(', i + 1)) {
+    let k = i;
+    while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
+    let start = k;
+    while (start > 0 && k - start < 32) {
+      const c = v.charCodeAt(start - 1);
+      if (!(isAlnum(c) || c === 95 || c === 46 || c === 37 || c === 40 || c === 41)) break;
+      start--;
+    }
+    // the longest dotted name ending here that is a known sink: os.system, runtime.getruntime().exec, system
+    let name = v.slice(start, k);
+    while (name.length > 0 && !EXEC_NAMES.has(name) && name !== 'phpinfo' && name !== 'phpversion') {
+      const dot = name.indexOf('.');
+      if (dot < 0) {
+        name = '';
+        break;
+      }
+      name = name.slice(dot + 1);
+    }
+    if (name === '') continue;
+    const nameStart = k - name.length;
+    if (nameStart > 0 && (isAlnum(v.charCodeAt(nameStart - 1)) || v.charCodeAt(nameStart - 1) === 95)) continue;
+    if (name === 'phpinfo' || name === 'phpversion') return true;
+    let j = i + 1;
+    while (isSpace(v.charCodeAt(j))) j++;
+    const c = v.charCodeAt(j);
+    if (c === 39 || c === 34 || c === 96 || (c === 36 && v.charCodeAt(j + 1) === 95)) return true;
+  }
+  return false;
+}
+
+function shellshock(v: string): boolean {
+  const n = v.length;
+  for (let i = v.indexOf('()'); i >= 0; i = v.indexOf('()', i + 1)) {
+    let j = i + 2;
+    while (isSpace(v.charCodeAt(j))) j++;
+    if (v.charCodeAt(j) !== 123) continue;
+    // () { :;}; — a short body with a semicolon, closed within a few characters
+    let semi = false;
+    for (let k = j + 1; k < n && k < j + 40; k++) {
+      const c = v.charCodeAt(k);
+      if (c === 59) semi = true;
+      else if (c === 125) {
+        if (semi) return true;
+        break;
+      }
+    }
+  }
+  return false;
+}
+
+const SEPARATORS = T_SEMI | T_PIPE | T_DOUBLE | T_AMP | T_AMP_SPACED | T_CONTROL;
+
+/** The command-injection rule that lower-case `v` (trigger mask `mask`) triggers, or null. */
+export function detectCmdi(v: string, mask: number): ScanRuleId | null {
+  const n = v.length;
+  if ((mask & SEPARATORS) !== 0) {
+    // Injection points: the start, after the first token, after the first quote of each kind.
+    let first = 0;
+    while (first < n && isSpace(v.charCodeAt(first))) first++;
+    let lead = first;
+    while (lead < n && !isSpace(v.charCodeAt(lead)) && !isSeparator(v.charCodeAt(lead)) && v.charCodeAt(lead) !== 96) lead++;
+    // A value that starts with a newline is never prose: any command word on the next line counts.
+    argumentsRequired = !(v.charCodeAt(first) === 10 || v.charCodeAt(first) === 13);
+    if (separatorThenCommand(v, first)) return 'cmdi.separator-command';
+    argumentsRequired = true;
+    if (separatorThenCommand(v, lead)) return 'cmdi.separator-command';
+    const single = v.indexOf("'");
+    if (single >= 0 && separatorThenCommand(v, single + 1)) return 'cmdi.separator-command';
+    const double = v.indexOf('"');
+    if (double >= 0 && separatorThenCommand(v, double + 1)) return 'cmdi.separator-command';
+  }
+  if ((mask & (T_DOLLAR | T_BACKTICK)) !== 0) {
+    if (v.charCodeAt(0) === 36 && substitutionAt(v, 0)) return 'cmdi.substitution';
+    // Substitution glued to a parameter, an =, a quote or a separator.
+    let ticks = 0;
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c !== 96 && !(c === 36 && v.charCodeAt(i + 1) === 40)) continue;
+      const opener = c === 36 || ticks++ % 2 === 0;
+      if (!opener || i === 0) continue;
+      const before = v.charCodeAt(i - 1);
+      // glued to a parameter, an =, a quote or a separator; "(`sh`)" in prose is a code span, $( after ( is not
+      const glued = isAlnum(before) || before === 61 || before === 39 || before === 34 || before === 36 || isSeparator(before) || (before === 40 && c === 36);
+      if (glued && substitutionAt(v, i)) return 'cmdi.substitution';
+    }
+    for (let i = v.indexOf('$'); i >= 0; i = v.indexOf('$', i + 1)) {
+      const ifs = v.startsWith('{ifs}', i + 1) ? 5 : v.startsWith('ifs', i + 1) ? 3 : 0;
+      if (ifs > 0 && !isLetter(v.charCodeAt(i + 1 + ifs))) return 'cmdi.ifs';
+    }
+  }
+  if (v.includes('/') || v.includes('<') || v.includes('{') || v.includes('(') || v.includes('-e ')) {
+    for (const [pattern, rule] of PATTERNS) if (v.includes(pattern)) return rule;
+    if (v.includes('bash -i') && v.includes('>&')) return 'cmdi.reverse-shell';
+  }
+  if (v.includes('()') && shellshock(v)) return 'cmdi.shellshock';
+  const php = v.indexOf('<?');
+  if (php >= 0 && (v.startsWith('php', php + 2) || v.charCodeAt(php + 2) === 61 || isSpace(v.charCodeAt(php + 2)))) {
+    if (PHP_DANGER.some((f) => v.includes(f, php))) return 'cmdi.code-exec';
+  }
+  if ((mask & T_CALL) !== 0 && execCall(v)) return 'cmdi.code-exec';
+  return null;
+}

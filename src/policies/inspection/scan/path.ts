@@ -1,0 +1,145 @@
+/**
+ * Path traversal and file inclusion. A path is read as a file API would read it: segments between `/` and `\`,
+ * where an all-dots segment (`..`, `...`, `..;`) climbs and `.` or an empty segment stays put. One climb in prose
+ * ("see ../docs/readme") is ordinary; a climb that lands on a system file, three climbs in a row, or a climb that was
+ * encoded (the raw text has none, the decoded text has one) is an attack. So are NUL bytes, PHP-style stream
+ * wrappers and a value that is nothing but an absolute path into a system location.
+ */
+
+import type { ScanRuleId } from './rules.js';
+
+/** Where a climb must not land (the path after the ../ steps starts with one of these). */
+const SENSITIVE_AFTER_CLIMB = [
+  'etc/', 'proc/', 'var/', 'usr/', 'root/', 'home/', 'opt/', 'sys/', 'dev/', 'bin/', 'boot/', 'windows/', 'winnt/',
+  'boot.ini', 'win.ini', 'system.ini', 'system32/', 'inetpub/', 'program files', '.ssh/', '.htpasswd', '.htaccess',
+  '.env', '.git/', 'web.config', 'wp-config', 'apache', 'xampp', 'wamp', 'php.ini', 'etc\\', 'windows\\', 'winnt\\',
+];
+/** First segment of an absolute path (a whole value) that points into the system. */
+const SYSTEM_ROOTS = new Set([
+  'etc', 'proc', 'sys', 'var', 'usr', 'opt', 'root', 'bin', 'sbin', 'boot', 'dev', 'lib', 'srv', 'windows', 'winnt',
+  'inetpub', 'system32', 'program files', 'apache', 'apache2', 'xampp', 'wamp', 'appserv', 'php', 'mysql', 'nginx',
+  'logs', 'log', 'usr', 'private', 'library', 'system',
+]);
+/** File names that are targets on their own, wherever they sit in a path-only value. */
+const SENSITIVE_FILES = [
+  'passwd', 'shadow', '.htpasswd', '.htaccess', 'boot.ini', 'win.ini', 'web.config', 'php.ini', 'httpd.conf',
+  'my.cnf', 'id_rsa', 'id_dsa', 'authorized_keys', 'known_hosts', '.bash_history', '.bash_profile', '.bashrc',
+  'wp-config.php', 'global.asa', 'metabase.xml', 'access.log', 'error.log', 'access_log', 'error_log', 'environ',
+];
+const WRAPPERS = new Set(['php', 'zip', 'phar', 'expect', 'glob', 'data', 'zlib', 'ogg', 'rar', 'ssh2', 'jar', 'netdoc', 'compress.zlib', 'compress.bzip2']);
+
+const isSeparator = (c: number): boolean => c === 47 || c === 92;
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+interface Climb {
+  /** The longest run of ../ steps. */
+  run: number;
+  /** A run that lands on a sensitive target. */
+  sensitive: boolean;
+}
+
+/** Reads `w` segment by segment (no allocation but the result). */
+function climbs(w: string): Climb {
+  const n = w.length;
+  let run = 0;
+  let best = 0;
+  let sensitive = false;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i < n && !isSeparator(w.charCodeAt(i))) continue;
+    // segment [start, i)
+    let dots = 0;
+    let j = start;
+    while (j < i && w.charCodeAt(j) === 46) {
+      dots++;
+      j++;
+    }
+    const up = dots >= 2 && (j === i || (j === i - 1 && w.charCodeAt(j) === 59)); // .. … ..;
+    const stay = i === start || (dots === 1 && j === i);
+    if (up) {
+      run++;
+      if (run > best) best = run;
+    } else if (!stay) {
+      if (run > 0 && !sensitive) {
+        // ../.env, ../.htpasswd: a hidden file one level up is a secret, not a document
+        sensitive = dots === 1 && j < i && w.charCodeAt(j) >= 97 && w.charCodeAt(j) <= 122;
+        for (const target of SENSITIVE_AFTER_CLIMB) {
+          if (sensitive) break;
+          sensitive = w.startsWith(target, start);
+        }
+      }
+      run = 0;
+    }
+    start = i + 1;
+  }
+  return { run: best, sensitive };
+}
+
+/** `name://` with a file-inclusion wrapper name before it; `file://` only when it points into the system. */
+function wrapper(v: string): boolean {
+  for (let i = v.indexOf('://'); i >= 0; i = v.indexOf('://', i + 1)) {
+    let j = i;
+    while (j > 0 && i - j < 16 && ((v.charCodeAt(j - 1) >= 97 && v.charCodeAt(j - 1) <= 122) || v.charCodeAt(j - 1) === 46 || (v.charCodeAt(j - 1) >= 48 && v.charCodeAt(j - 1) <= 57))) j--;
+    const scheme = v.slice(j, i);
+    if (scheme === 'file') {
+      let p = i + 3;
+      while (isSeparator(v.charCodeAt(p))) p++;
+      if (v.charCodeAt(p + 1) === 58) p += 2; // file:///c:/
+      while (isSeparator(v.charCodeAt(p))) p++;
+      let q = p;
+      while (q < v.length && !isSeparator(v.charCodeAt(q)) && !isSpace(v.charCodeAt(q))) q++;
+      if (SYSTEM_ROOTS.has(v.slice(p, q)) || SENSITIVE_FILES.some((f) => v.startsWith(f, p))) return true;
+    } else if (WRAPPERS.has(scheme)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Hex literals and %-less hex that some lists use for dots and slashes: 0x2e0x2e0x2f, ..0x5c, ..2f. */
+function hexLiterals(v: string): string {
+  return v.replace(/0x2e/g, '.').replace(/0x2f/g, '/').replace(/0x5c/g, '\\').replace(/\.\.(2f|5c)/g, (_m, h: string) => (h === '2f' ? '../' : '..\\')).replace(/([a-z0-9])2f/g, '$1/');
+}
+
+/** The whole value is an absolute path (no spaces) into a system location, or names a sensitive file. */
+function systemPath(v: string): boolean {
+  const s = v.trim();
+  if (s.length < 4) return false;
+  for (let i = 0; i < s.length; i++) if (isSpace(s.charCodeAt(i)) && !s.startsWith('program files', i - 7)) return false;
+  const drive = s.charCodeAt(1) === 58 && isSeparator(s.charCodeAt(2));
+  const rooted = isSeparator(s.charCodeAt(0)) || drive;
+  let first = drive ? 3 : 0;
+  while (first < s.length && isSeparator(s.charCodeAt(first))) first++;
+  let end = first;
+  while (end < s.length && !isSeparator(s.charCodeAt(end))) end++;
+  if (rooted && end < s.length && SYSTEM_ROOTS.has(s.slice(first, end))) return true;
+  for (const file of SENSITIVE_FILES) {
+    if (s.endsWith(file)) {
+      const c = s.charCodeAt(s.length - file.length - 1);
+      // members/.htpasswd, /etc/passwd, or the bare hidden file (.htaccess) as the whole value
+      if (isSeparator(c) || (file.startsWith('.') && (s.length === file.length || rooted || s.includes('/')))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The path rule that lower-case `raw` and its decoded form `v` trigger, or null. `nul`: a NUL byte was seen, raw or
+ * decoded.
+ */
+export function detectPath(raw: string, v: string, nul: boolean): ScanRuleId | null {
+  const plain = climbs(raw);
+  let decoded = v === raw ? plain : climbs(v);
+  if (v.includes('0x') || v.includes('..2f') || v.includes('..5c')) {
+    const hex = climbs(hexLiterals(v));
+    if (hex.run > decoded.run) decoded = { run: hex.run, sensitive: decoded.sensitive };
+  }
+  if (plain.sensitive || decoded.sensitive) return 'path.traversal-sensitive';
+  if (decoded.run > plain.run) return 'path.traversal-encoded';
+  if (decoded.run >= 3) return 'path.traversal';
+  if (plain.run > 0 && (raw.includes('....') || raw.includes('..;'))) return 'path.traversal-encoded';
+  if (nul) return 'path.null-byte';
+  if (wrapper(v)) return 'path.wrapper';
+  if (systemPath(v)) return 'path.system-file';
+  return null;
+}

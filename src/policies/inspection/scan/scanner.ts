@@ -1,0 +1,358 @@
+/**
+ * The walk: `createScanner(options)` resolves the options once and returns a function that scans one value per call.
+ * The walk is iterative (an explicit stack, never recursion), so a payload nested 100,000 deep costs memory in
+ * proportion to its size and never the call stack. Strings go through the one-pass trigger table first; only strings
+ * with a trigger are decoded and read by the detectors the trigger concerns.
+ */
+
+import { decodeBase64Run, decodeBase64Value } from './base64.js';
+import { canonical, decodeAll, normalized } from './decode.js';
+import { detectCmdi } from './cmdi.js';
+import { detectPath } from './path.js';
+import { detectProto, pollutionKey } from './proto.js';
+import { SCAN_RULES, type ScanRuleId } from './rules.js';
+import { detectSqli } from './sqli.js';
+import {
+  hasNonAscii, T_AMP, T_AMP_SPACED, T_AT_AT, T_BACKSLASH, T_BACKTICK, T_BRACKET, T_CALL, T_COMMENT, T_COMPARE,
+  T_CONTROL, T_DOLLAR, T_DOTDOT, T_DOUBLE, T_DQUOTE, T_EQUALS, T_KEYWORD, T_LT, T_NON_ASCII, T_PERCENT, T_PIPE, T_PROTO,
+  T_ROOT, T_SCHEME, T_SEMI, T_SQUOTE, T_UTF7, TRIGGERS, triggerMask,
+} from './triggers.js';
+import type { ScanFinding, ScanKind, ScanOptions, Scanner } from './types.js';
+import { detectXss } from './xss.js';
+
+export const SCAN_KINDS: readonly ScanKind[] = Object.freeze(['xss', 'sqli', 'cmdi', 'path', 'proto']);
+
+const K_XSS = 1;
+const K_SQLI = 2;
+const K_CMDI = 4;
+const K_PATH = 8;
+const K_PROTO = 16;
+const KIND_BIT: Readonly<Record<ScanKind, number>> = { xss: K_XSS, sqli: K_SQLI, cmdi: K_CMDI, path: K_PATH, proto: K_PROTO };
+
+// Which triggers each detector needs to see before it looks.
+const XSS_TRIGGERS = T_LT | T_EQUALS | T_CALL | T_BACKTICK | T_BRACKET;
+const SQLI_TRIGGERS = T_SQUOTE | T_DQUOTE | T_SEMI | T_EQUALS | T_COMPARE | T_CALL | T_COMMENT | T_AT_AT | T_KEYWORD | T_DOUBLE;
+const CMDI_TRIGGERS = T_SEMI | T_PIPE | T_DOUBLE | T_AMP | T_AMP_SPACED | T_BACKTICK | T_DOLLAR | T_CONTROL | T_LT | T_CALL | T_BRACKET;
+const PATH_TRIGGERS = T_DOTDOT | T_CONTROL | T_ROOT | T_SCHEME | T_PERCENT | T_BACKSLASH;
+const PROTO_TRIGGERS = T_PROTO | T_BRACKET;
+/** Triggers that mean the string may be encoded (percent, entities, escapes, fullwidth forms). */
+const DECODE_TRIGGERS = T_PERCENT | T_AMP | T_BACKSLASH | T_NON_ASCII | T_UTF7;
+
+const DEFAULTS = Object.freeze({
+  maxNodes: 100_000,
+  maxStringLength: 65_536,
+  maxTotalLength: 1_048_576,
+  maxFindings: 100,
+});
+const OPTION_NAMES = new Set(['kinds', 'firstOnly', 'pollutionKeys', 'maxNodes', 'maxStringLength', 'maxTotalLength', 'maxFindings']);
+
+const NONE: readonly ScanFinding[] = Object.freeze([]);
+const PATH_SEGMENTS_KEPT = 16;
+const KEY_CHARS_KEPT = 64;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** A container on the walk's stack; the chain of parents gives the path of a finding. */
+interface Frame {
+  readonly value: object;
+  readonly parent: Frame | null;
+  /** null for the root value. */
+  readonly key: string | number | null;
+}
+
+function segment(key: string | number): string {
+  if (typeof key === 'number') return `[${key}]`;
+  if (key.length <= KEY_CHARS_KEPT && IDENTIFIER.test(key)) return `.${key}`;
+  const shown = key.length > KEY_CHARS_KEPT ? key.slice(0, KEY_CHARS_KEPT) + '…' : key;
+  return `[${JSON.stringify(shown)}]`;
+}
+
+/** `$.a.b[2]`; a deep path keeps its first and last steps around `…`. */
+function pathOf(parent: Frame | null, key: string | number | null): string {
+  const steps: (string | number)[] = [];
+  if (key !== null) steps.push(key);
+  for (let f = parent; f !== null; f = f.parent) if (f.key !== null) steps.push(f.key);
+  steps.reverse();
+  if (steps.length > 2 * PATH_SEGMENTS_KEPT) {
+    const head = steps.slice(0, PATH_SEGMENTS_KEPT).map(segment).join('');
+    const tail = steps.slice(-PATH_SEGMENTS_KEPT).map(segment).join('');
+    return `$${head}…${tail}`;
+  }
+  return '$' + steps.map(segment).join('');
+}
+
+function isWalkable(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function limitOption(options: ScanOptions, name: keyof typeof DEFAULTS): number {
+  const value = options[name];
+  if (value === undefined) return DEFAULTS[name];
+  if (typeof value !== 'number' || !(value >= 1) || (!Number.isInteger(value) && value !== Infinity)) {
+    throw new RangeError(`wsguard scanner: ${name} must be an integer ≥ 1 (or Infinity), got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Resolve and check the options once; throws a TypeError or RangeError naming the bad option. */
+function resolve(options: ScanOptions) {
+  if (typeof options !== 'object' || options === null) throw new TypeError('wsguard scanner: options must be an object');
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw new TypeError(`wsguard scanner: unknown option ${JSON.stringify(name)} (known: ${[...OPTION_NAMES].join(', ')})`);
+  }
+  let kinds = 0;
+  for (const kind of options.kinds ?? SCAN_KINDS) {
+    const bit = (KIND_BIT as Record<string, number | undefined>)[kind];
+    if (bit === undefined) throw new RangeError(`wsguard scanner: unknown kind ${JSON.stringify(kind)} (known: ${SCAN_KINDS.join(', ')})`);
+    kinds |= bit;
+  }
+  if (options.firstOnly !== undefined && typeof options.firstOnly !== 'boolean') throw new TypeError('wsguard scanner: firstOnly must be a boolean');
+  if (options.pollutionKeys !== undefined && typeof options.pollutionKeys !== 'boolean') throw new TypeError('wsguard scanner: pollutionKeys must be a boolean');
+  return {
+    kinds,
+    firstOnly: options.firstOnly === true,
+    pollutionKeys: options.pollutionKeys !== false && (kinds & K_PROTO) !== 0,
+    maxNodes: limitOption(options, 'maxNodes'),
+    maxStringLength: limitOption(options, 'maxStringLength'),
+    maxTotalLength: limitOption(options, 'maxTotalLength'),
+    maxFindings: limitOption(options, 'maxFindings'),
+  };
+}
+
+/** Rules found in one string, by kind: returned by `inspect`, one slot per kind. */
+/** Rules found in the string being inspected, by kind; reset by `inspect` (the scanner never re-enters it). */
+const verdict: Record<ScanKind, ScanRuleId | null> = { xss: null, sqli: null, cmdi: null, path: null, proto: null };
+
+const hasSpace = (s: string): boolean => /\s/.test(s);
+
+/**
+ * Other readings of a string an application might make: form decoding (`+` is a space: 1%27+OR+1%3D1, +|+dir+c:\\)
+ * for a value without spaces, and base64 for a value that is nothing else. Empty when neither applies.
+ */
+function alternateReadings(text: string, mask: number, decoded: string, cased: string, high: boolean): string[] {
+  const out: string[] = [];
+  if (text.includes('+') && ((mask & T_PERCENT) !== 0 || !hasSpace(text))) {
+    const form = canonical(decodeAll(text.replace(/\+/g, ' ')), high);
+    if (form !== decoded) out.push(form);
+  }
+  if (!hasSpace(text)) {
+    if ((mask & T_EQUALS) !== 0) {
+      const b64 = decodeBase64Value(text);
+      if (b64 !== null) out.push(canonical(decodeAll(b64), false));
+    }
+  }
+  // data:…;base64,PHNjcmlwdD4…: what the browser decodes
+  const at = cased.includes('base64') ? cased.search(/;\s*base64\s*,/i) : -1;
+  if (at >= 0) {
+    const payload = decodeBase64Run(cased, cased.indexOf(',', at) + 1);
+    if (payload !== null) out.push(canonical(decodeAll(payload), false));
+  }
+  return out;
+}
+
+/** The first rule `detect` finds in `readings` (with their masks) whose mask has one of `bits`. */
+function firstRule(readings: string[], masks: number[], bits: number, detect: (s: string, m: number) => ScanRuleId | null): ScanRuleId | null {
+  for (let i = 0; i < readings.length; i++) {
+    const m = masks[i] ?? 0;
+    if ((m & bits) !== 0) {
+      const r = detect(readings[i] ?? '', m);
+      if (r !== null) return r;
+    }
+  }
+  return null;
+}
+const sqli = (s: string, m: number): ScanRuleId | null => detectSqli(s, (s.includes("'") ? 1 : 0) | ((m & T_DQUOTE) !== 0 ? 2 : 0));
+
+/**
+ * Decode a string that has triggers and run the detectors its triggers concern (only the kinds in `kinds`). Fills
+ * `verdict`; returns whether anything was found.
+ */
+function inspect(text: string, mask: number, kinds: number): boolean {
+  verdict.xss = verdict.sqli = verdict.cmdi = verdict.path = verdict.proto = null;
+  const raw = text.toLowerCase();
+  let decoded = raw;
+  let cased = text;
+  let nul = text.includes('\0');
+  const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && hasNonAscii(text));
+  if ((mask & DECODE_TRIGGERS) !== 0 || high) {
+    // Compatibility forms first (％３Ｃ is %3C), then the textual encodings, then normalize what decoding produced.
+    const full = decodeAll(high ? text.normalize('NFKC') : text);
+    if (full !== text && !nul) nul = full.includes('\0');
+    cased = full === text && !high ? text : normalized(full, high);
+    decoded = cased === text ? raw : cased.toLowerCase();
+  }
+  const dmask = decoded === raw ? mask : triggerMask(decoded);
+  // The readings each detector looks at: the raw text (lower case), its decoded form, and other readings.
+  const readings = decoded === raw ? [raw] : [raw, decoded];
+  const masks = decoded === raw ? [mask] : [mask, dmask];
+  const others = (mask & (T_PERCENT | T_EQUALS)) !== 0 || text.includes('+') || cased.includes('base64') ? alternateReadings(text, mask, decoded, cased, high) : [];
+  for (const o of others) {
+    readings.push(o);
+    masks.push(triggerMask(o));
+  }
+  const last = readings.length - 1;
+  let found = false;
+  if ((kinds & K_XSS) !== 0) {
+    // the decoded form and the other readings: the raw form adds nothing a browser would see
+    const r = firstRule(readings.slice(decoded === raw ? 0 : 1), masks.slice(decoded === raw ? 0 : 1), XSS_TRIGGERS, detectXss);
+    if (r !== null) found = (verdict.xss = r) !== null;
+  }
+  if ((kinds & K_SQLI) !== 0) {
+    const r = firstRule(readings, masks, SQLI_TRIGGERS, sqli);
+    if (r !== null) found = (verdict.sqli = r) !== null;
+  }
+  if ((kinds & K_CMDI) !== 0) {
+    const r = firstRule(readings, masks, CMDI_TRIGGERS, detectCmdi);
+    if (r !== null) found = (verdict.cmdi = r) !== null;
+  }
+  if ((kinds & K_PATH) !== 0 && (((mask | dmask) & PATH_TRIGGERS) !== 0 || others.length > 0)) {
+    let r = detectPath(raw, decoded, nul);
+    for (let i = decoded === raw ? 1 : 2; r === null && i <= last; i++) r = detectPath(readings[i] ?? '', readings[i] ?? '', false);
+    if (r !== null) found = (verdict.path = r) !== null;
+  }
+  if ((kinds & K_PROTO) !== 0 && (((mask | dmask) & PROTO_TRIGGERS) !== 0)) {
+    const r = detectProto(decoded);
+    if (r !== null) found = (verdict.proto = r) !== null;
+  }
+  return found;
+}
+
+/**
+ * Compile a scanner. The options are checked and resolved here, once; the returned function allocates nothing for a
+ * value without findings beyond the walk itself (its state lives here and is reset per call).
+ */
+export function createScanner(options: ScanOptions = {}): Scanner {
+  return compile(resolve(options));
+}
+
+function compile(resolved: ReturnType<typeof resolve>): Scanner {
+  const { kinds, firstOnly, pollutionKeys, maxNodes, maxStringLength, maxTotalLength, maxFindings } = resolved;
+  const kindList = SCAN_KINDS.filter((k) => (kinds & KIND_BIT[k]) !== 0);
+
+  // Per-call state, reset on entry. A re-entrant call (only possible through a Proxy's traps) gets its own scanner.
+  let busy = false;
+  let findings: ScanFinding[] | null = null;
+  let foundKinds = 0;
+  let nodes = 0;
+  let total = 0;
+  let stop = false;
+  const stack: Frame[] = [];
+
+  function finding(rule: ScanRuleId, parent: Frame | null, key: string | number | null): ScanFinding {
+    const info = SCAN_RULES[rule];
+    return Object.freeze({ kind: info.kind, path: pathOf(parent, key), rule, severity: info.severity });
+  }
+
+  function add(rule: ScanRuleId, parent: Frame | null, key: string | number | null): void {
+    findings ??= [];
+    if (findings.length === maxFindings - 1 && maxFindings > 1) {
+      findings.push(finding('limit.findings', parent, key));
+      stop = true;
+      return;
+    }
+    findings.push(finding(rule, parent, key));
+    if (findings.length >= maxFindings) stop = true;
+  }
+
+  function scanText(s: string, parent: Frame | null, key: string | number | null): void {
+    let text = s;
+    if (text.length > maxStringLength) {
+      text = text.slice(0, maxStringLength);
+      add('limit.string-length', parent, key);
+      if (stop) return;
+    }
+    total += text.length;
+    if (total > maxTotalLength) {
+      add('limit.total-length', parent, key);
+      stop = true;
+      return;
+    }
+    const mask = triggerMask(text);
+    if ((mask & TRIGGERS) === 0) return;
+    const wanted = firstOnly ? kinds & ~foundKinds : kinds;
+    if (wanted === 0) return;
+    if (!inspect(text, mask, wanted)) return;
+    for (const kind of kindList) {
+      const rule = verdict[kind];
+      if (rule === null) continue;
+      add(rule, parent, key);
+      foundKinds |= KIND_BIT[kind];
+      if (stop) return;
+    }
+    if (firstOnly && foundKinds === kinds) stop = true;
+  }
+
+  /** Visit one value: containers go on the stack, strings are scanned. */
+  function visit(child: unknown, parent: Frame | null, key: string | number | null): void {
+    if (++nodes > maxNodes) {
+      add('limit.nodes', parent, key);
+      stop = true;
+      return;
+    }
+    if (typeof child === 'string') scanText(child, parent, key);
+    else if (typeof child === 'object' && child !== null && isWalkable(child)) stack.push({ value: child, parent, key });
+  }
+
+  /** Visit the children of `container`, whose frame is `frame` (null for the root value). */
+  function walkChildren(container: object, frame: Frame | null): void {
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length && !stop; i++) visit(container[i], frame, i);
+      return;
+    }
+    const record = container as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (stop) return;
+      const child = record[key];
+      if (pollutionKeys && (key === '__proto__' || key === 'constructor' || key === 'prototype') && pollutionKey(key, child)) {
+        if (!firstOnly || (foundKinds & K_PROTO) === 0) {
+          add('proto.key', frame, key);
+          foundKinds |= K_PROTO;
+          if (firstOnly && foundKinds === kinds) stop = true;
+          if (stop) return;
+        }
+      }
+      scanText(key, frame, key);
+      if (stop) return;
+      visit(child, frame, key);
+    }
+  }
+
+  function run(value: unknown): readonly ScanFinding[] {
+    findings = null;
+    foundKinds = 0;
+    nodes = 0;
+    total = 0;
+    stop = false;
+    if (stack.length > 0) stack.length = 0;
+    // The root container is walked in place (its children have paths $.key / $[i]); nested ones go on the stack.
+    if (++nodes > maxNodes) {
+      add('limit.nodes', null, null);
+    } else if (typeof value === 'string') {
+      scanText(value, null, null);
+    } else if (typeof value === 'object' && value !== null && isWalkable(value)) {
+      walkChildren(value, null);
+    }
+    while (stack.length > 0 && !stop) {
+      const frame = stack.pop() as Frame;
+      walkChildren(frame.value, frame);
+    }
+    if (stack.length > 0) stack.length = 0;
+    const result = findings ?? NONE;
+    findings = null;
+    return result;
+  }
+
+  return function scan(value: unknown): readonly ScanFinding[] {
+    if (busy) return compile(resolved)(value);
+    busy = true;
+    try {
+      return run(value);
+    } finally {
+      busy = false;
+    }
+  };
+}
+
+/** Scan with the default options (every kind, the default limits). */
+export const scanPayload: Scanner = createScanner();

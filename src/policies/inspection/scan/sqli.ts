@@ -1,0 +1,836 @@
+/**
+ * SQL injection: a small SQL tokenizer and rules over its tokens, in the spirit of libinjection (which reads a value
+ * as SQL from three starting points) rather than a list of regular expressions.
+ *
+ * A value is injected into a query in one of three places: as a bare number or name (`WHERE id = 1`), inside a
+ * single-quoted string or inside a double-quoted one. For each place the value could be in, the value is read as the
+ * database would read it from that point (in a string, the first quote of that kind closes the query's own string)
+ * and the rules ask: does it break out and then do something only SQL does — a boolean condition (`OR 1=1`), a
+ * comment that cuts the rest of the query off, a second statement, `UNION SELECT`, a time delay, a catalogue table?
+ *
+ * Prose passes because words alone prove nothing: "select the best option", "I'll drop by the union hall at 5; bring
+ * the table" and "2 OR 4 METAL BUTTONS" have SQL keywords but no breakout followed by SQL that would run.
+ */
+
+import type { ScanRuleId } from './rules.js';
+
+// Token types.
+const NUM = 1;
+const STR = 2;
+const WORD = 3;
+const VAR = 4;
+const OP = 5;
+const LPAREN = 6;
+const RPAREN = 7;
+const COMMA = 8;
+const SEMI = 9;
+const DOT = 10;
+const OTHER = 11;
+
+// Operator classes (sub-type of OP).
+const O_CMP = 1;
+const O_LOGIC = 2;
+const O_ARITH = 3;
+const O_BIT = 4;
+const O_NOT = 5;
+const O_NONSQL = 6; // == and the like: not SQL
+
+// String flags (sub-type of STR).
+const S_OPEN = 1; // reached the end of the value without its closing quote
+
+// Keyword classes.
+const K_LOGIC = 1; // and or xor
+const K_NOT = 2;
+const K_CMP = 4; // like rlike regexp is in between sounds glob
+const K_LITERAL = 8; // null true false unknown
+const K_FUNC = 16; // a function only SQL has, or that injections lean on
+const K_SYSTEM = 32; // catalogue tables, system procedures
+const K_ANYWHERE = 64; // a word some rule that needs no breakout starts from
+
+const KEYWORD_CLASSES: ReadonlyArray<readonly [number, string]> = [
+  [K_LOGIC, 'and or xor'],
+  [K_NOT, 'not'],
+  [K_CMP, 'like rlike regexp is in between sounds glob'],
+  [K_LITERAL, 'null true false unknown'],
+  [
+    K_FUNC,
+    'sleep benchmark pg_sleep randomblob version database user current_user system_user session_user schema ' +
+      'load_file extractvalue updatexml char chr nchar concat concat_ws group_concat ascii ord substring substr mid ' +
+      'hex unhex cast convert count if iif ifnull isnull nullif coalesce md5 sha1 length len floor rand exp pi elt ' +
+      'make_set name_const geometrycollection polygon multipoint linestring multilinestring multipolygon db_name ' +
+      'host_name user_name suser_name suser_sname object_name col_name xmltype getpgusername current_database ' +
+      'row_count found_rows last_insert_id connection_id charset collation left right reverse lpad rpad instr ' +
+      'locate position strcmp soundex bin oct conv sys_context utl_inaddr dbms_pipe receive_message get_host_address ' +
+      'ctxsys drithsx sn chr char_length octet_length bit_length uncompress compress to_char to_number nvl decode',
+  ],
+  [
+    K_SYSTEM,
+    'information_schema sysobjects syscolumns sysusers systables sysdatabases sysprocesses syslogins sysxlogins ' +
+      'pg_catalog pg_shadow pg_user pg_database pg_tables all_tables user_tables all_tab_columns user_tab_columns ' +
+      'all_users dba_users sqlite_master msysobjects msysaccessobjects xp_cmdshell xp_regread xp_dirtree xp_fileexist ' +
+      'xp_availablemedia xp_servicecontrol sp_executesql sp_oacreate sp_oamethod sp_makewebtask sp_password ' +
+      'sp_addlogin sp_addsrvrolemember sp_configure utl_http utl_file dbms_xmlgen dbms_java openrowset ' +
+      'opendatasource v$version v$instance sys_eval sys_exec',
+  ],
+];
+
+
+const KEYWORD_ID = new Map<string, number>();
+const CLASS: number[] = [0];
+function idOf(word: string): number {
+  let id = KEYWORD_ID.get(word);
+  if (id === undefined) {
+    id = CLASS.length;
+    KEYWORD_ID.set(word, id);
+    CLASS.push(0);
+  }
+  return id;
+}
+function addClass(word: string, cls: number): void {
+  const id = idOf(word);
+  CLASS[id] = (CLASS[id] ?? 0) | cls;
+}
+for (const [cls, words] of KEYWORD_CLASSES) for (const w of words.split(' ')) addClass(w, cls);
+const ANYWHERE_WORDS =
+  'union sleep pg_sleep benchmark randomblob waitfor dbms_lock dbms_pipe load_file into load mysql extractvalue ' +
+  'updatexml name_const geometrycollection multipoint polygon linestring multilinestring multipolygon xmltype char ' +
+  'chr nchar concat concat_ws ascii ord hex bin conv length unhex version database user current_user session_user ' +
+  'system_user schema db_name user_name suser_name suser_sname host_name current_database current_setting ' +
+  'current_schema connection_id getpgusername sys_context last_insert_id';
+for (const w of ANYWHERE_WORDS.split(' ')) addClass(w, K_ANYWHERE);
+/** Keyword ids by name, as an object literal (fast properties: the rules read these on every token). */
+const K = {
+  union: idOf('union'), select: idOf('select'), all: idOf('all'), distinct: idOf('distinct'), order: idOf('order'),
+  group: idOf('group'), by: idOf('by'), having: idOf('having'), procedure: idOf('procedure'),
+  analyse: idOf('analyse'), analyze: idOf('analyze'), into: idOf('into'), outfile: idOf('outfile'),
+  dumpfile: idOf('dumpfile'), load: idOf('load'), data: idOf('data'), xml: idOf('xml'), infile: idOf('infile'),
+  local: idOf('local'), limit: idOf('limit'), waitfor: idOf('waitfor'), delay: idOf('delay'), time: idOf('time'),
+  drop: idOf('drop'), create: idOf('create'), alter: idOf('alter'), truncate: idOf('truncate'), table: idOf('table'),
+  database: idOf('database'), schema: idOf('schema'), view: idOf('view'), 'function': idOf('function'),
+  index: idOf('index'), trigger: idOf('trigger'), login: idOf('login'), column: idOf('column'),
+  'delete': idOf('delete'), from: idOf('from'), insert: idOf('insert'), update: idOf('update'), set: idOf('set'),
+  exec: idOf('exec'), execute: idOf('execute'), declare: idOf('declare'), shutdown: idOf('shutdown'),
+  grant: idOf('grant'), revoke: idOf('revoke'), to: idOf('to'), on: idOf('on'), where: idOf('where'),
+  top: idOf('top'), use: idOf('use'), call: idOf('call'), dbms_lock: idOf('dbms_lock'), dbms_pipe: idOf('dbms_pipe'),
+  mysql: idOf('mysql'), master: idOf('master'), null: idOf('null'), true: idOf('true'), false: idOf('false'),
+  is: idOf('is'), not: idOf('not'), between: idOf('between'), and: idOf('and'), 'in': idOf('in'),
+  sounds: idOf('sounds'), like: idOf('like'), exists: idOf('exists'), 'case': idOf('case'), when: idOf('when'),
+  sleep: idOf('sleep'), pg_sleep: idOf('pg_sleep'), benchmark: idOf('benchmark'), randomblob: idOf('randomblob'),
+  load_file: idOf('load_file'), extractvalue: idOf('extractvalue'), updatexml: idOf('updatexml'),
+  name_const: idOf('name_const'), char: idOf('char'), chr: idOf('chr'), nchar: idOf('nchar'), concat: idOf('concat'),
+  concat_ws: idOf('concat_ws'), geometrycollection: idOf('geometrycollection'), multipoint: idOf('multipoint'),
+  polygon: idOf('polygon'), linestring: idOf('linestring'), multilinestring: idOf('multilinestring'),
+  multipolygon: idOf('multipolygon'), xmltype: idOf('xmltype'), nowait: idOf('nowait'), user: idOf('user'),
+  as: idOf('as'), join: idOf('join'), div: idOf('div'), mod: idOf('mod'), rlike: idOf('rlike'),
+  regexp: idOf('regexp'), glob: idOf('glob'), immediate: idOf('immediate'), 'end': idOf('end'), copy: idOf('copy'),
+  program: idOf('program'), backup: idOf('backup'), log: idOf('log'), begin: idOf('begin'), 'if': idOf('if'),
+  binary: idOf('binary'),
+};
+const LONGEST_KEYWORD = Math.max(...[...KEYWORD_ID.keys()].map((w) => w.length));
+/**
+ * (first letter, last letter, length) of every keyword: a word whose signature is absent ("the", "plumbing") is no
+ * keyword, and the tokenizer skips the map lookup (and the substring) for it.
+ */
+const SIGNATURE = new Uint8Array(32 * 32 * 32);
+const signature = (first: number, last: number, length: number): number => ((first & 31) << 10) | ((last & 31) << 5) | (length & 31);
+for (const w of KEYWORD_ID.keys()) SIGNATURE[signature(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length)] = 1;
+
+// Token storage, reused across calls (the scanner never re-enters itself).
+let cap = 256;
+let tType = new Uint8Array(cap);
+let tSub = new Uint16Array(cap);
+let tStart = new Int32Array(cap);
+let tEnd = new Int32Array(cap);
+let tCommentAfter = new Uint8Array(cap);
+let nTok = 0;
+
+function push(type: number, sub: number, start: number, end: number): void {
+  if (nTok === cap) {
+    cap *= 2;
+    const grow = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    tType = grow(tType, (n) => new Uint8Array(n));
+    tSub = grow(tSub, (n) => new Uint16Array(n));
+    tStart = grow(tStart, (n) => new Int32Array(n));
+    tEnd = grow(tEnd, (n) => new Int32Array(n));
+    tCommentAfter = grow(tCommentAfter, (n) => new Uint8Array(n));
+  }
+  tType[nTok] = type;
+  tSub[nTok] = sub;
+  tStart[nTok] = start;
+  tEnd[nTok] = end;
+  tCommentAfter[nTok] = 0;
+  nTok++;
+}
+
+function markComment(): void {
+  if (nTok > 0) tCommentAfter[nTok - 1] = 1;
+}
+
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isWordChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || isDigit(c) || c === 95 || c === 36 || (c >= 65 && c <= 90) || c >= 0xc0;
+
+/**
+ * Tokenize lower-cased `v` from `from`. Comments are not tokens: the token before them is marked instead, so
+ * `UNION/**\/SELECT` reads as `UNION SELECT`. MySQL's executable comments (/*!50000 … *\/) are read as code.
+ */
+/** A word, @@variable or ; that an anywhere-rule starts from was tokenized. */
+let anywhereHint = false;
+
+function tokenize(v: string, from: number, limit: number): void {
+  const n = v.length;
+  let i = from;
+  while (i < n) {
+    if (nTok >= limit) break;
+    const c = v.charCodeAt(i);
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    const d = v.charCodeAt(i + 1);
+    if ((c === 45 && d === 45 && (i + 2 >= n || v.charCodeAt(i + 2) <= 32)) || (c === 35 && (i + 1 >= n || d <= 32 || d === 35 || d === 45))) {
+      // -- or # : to the end of the line
+      markComment();
+      const nl = v.indexOf('\n', i);
+      i = nl < 0 ? n : nl + 1;
+      continue;
+    }
+    if (c === 47 && d === 42) {
+      if (v.charCodeAt(i + 2) === 33) {
+        i += 3;
+        while (isDigit(v.charCodeAt(i))) i++;
+        continue;
+      }
+      markComment();
+      const close = v.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 2;
+      continue;
+    }
+    if (c === 42 && d === 47) {
+      // the end of an executable comment
+      i += 2;
+      continue;
+    }
+    if (c === 39 || c === 34) {
+      let j = i + 1;
+      let open = true;
+      while (j < n) {
+        const e = v.charCodeAt(j);
+        if (e === 92) {
+          j += 2;
+          continue;
+        }
+        if (e === c) {
+          if (v.charCodeAt(j + 1) === c) {
+            j += 2;
+            continue;
+          }
+          open = false;
+          j++;
+          break;
+        }
+        j++;
+      }
+      push(STR, open ? S_OPEN : 0, i, Math.min(j, n));
+      i = j;
+      continue;
+    }
+    if (c === 96) {
+      const close = v.indexOf('`', i + 1);
+      const end = close < 0 ? n : close + 1;
+      push(WORD, 0, i, end);
+      i = end;
+      continue;
+    }
+    if (isDigit(c) || (c === 46 && isDigit(d))) {
+      let j = i + 1;
+      if (c === 48 && (d === 120 || d === 98)) {
+        j = i + 2;
+        while (j < n && (isDigit(v.charCodeAt(j)) || (v.charCodeAt(j) >= 97 && v.charCodeAt(j) <= 102))) j++;
+      } else {
+        while (j < n && (isDigit(v.charCodeAt(j)) || v.charCodeAt(j) === 46)) j++;
+        if (v.charCodeAt(j) === 101 && (isDigit(v.charCodeAt(j + 1)) || v.charCodeAt(j + 1) === 45 || v.charCodeAt(j + 1) === 43)) {
+          j += 2;
+          while (j < n && isDigit(v.charCodeAt(j))) j++;
+        }
+      }
+      push(NUM, 0, i, j);
+      i = j;
+      continue;
+    }
+    if (c === 64) {
+      let j = i + 1;
+      if (v.charCodeAt(j) === 64) {
+        j++;
+        anywhereHint = true;
+      }
+      while (j < n && (isWordChar(v.charCodeAt(j)) || v.charCodeAt(j) === 46)) j++;
+      push(j > i + 1 ? VAR : OTHER, 0, i, j);
+      i = j;
+      continue;
+    }
+    if (isWordChar(c)) {
+      let j = i + 1;
+      while (j < n && isWordChar(v.charCodeAt(j))) j++;
+      const id = j - i <= LONGEST_KEYWORD && SIGNATURE[signature(c, v.charCodeAt(j - 1), j - i)] === 1 ? (KEYWORD_ID.get(v.slice(i, j)) ?? 0) : 0;
+      if (id !== 0 && ((CLASS[id] ?? 0) & (K_ANYWHERE | K_SYSTEM)) !== 0) anywhereHint = true;
+      push(WORD, id, i, j);
+      i = j;
+      continue;
+    }
+    switch (c) {
+      case 40:
+        push(LPAREN, 0, i, i + 1);
+        i++;
+        continue;
+      case 41:
+        push(RPAREN, 0, i, i + 1);
+        i++;
+        continue;
+      case 44:
+        push(COMMA, 0, i, i + 1);
+        i++;
+        continue;
+      case 59:
+        anywhereHint = true;
+        push(SEMI, 0, i, i + 1);
+        i++;
+        continue;
+      case 46:
+        push(DOT, 0, i, i + 1);
+        i++;
+        continue;
+    }
+    // Operators, longest first.
+    const e = v.charCodeAt(i + 2);
+    if (c === 60 && d === 61 && e === 62) {
+      push(OP, O_CMP, i, i + 3);
+      i += 3;
+    } else if ((c === 60 && (d === 62 || d === 61)) || (c === 62 && d === 61) || (c === 33 && d === 61)) {
+      push(OP, O_CMP, i, i + 2);
+      i += 2;
+    } else if (c === 61 && d === 61) {
+      push(OP, O_NONSQL, i, i + 2);
+      i += 2;
+    } else if ((c === 38 && d === 38) || (c === 124 && d === 124)) {
+      push(OP, O_LOGIC, i, i + 2);
+      i += 2;
+    } else if ((c === 60 && d === 60) || (c === 62 && d === 62)) {
+      push(OP, O_BIT, i, i + 2);
+      i += 2;
+    } else if (c === 61 || c === 60 || c === 62) {
+      push(OP, O_CMP, i, i + 1);
+      i++;
+    } else if (c === 43 || c === 45 || c === 42 || c === 47 || c === 37) {
+      push(OP, O_ARITH, i, i + 1);
+      i++;
+    } else if (c === 38 || c === 124 || c === 94 || c === 126) {
+      push(OP, O_BIT, i, i + 1);
+      i++;
+    } else if (c === 33) {
+      push(OP, O_NOT, i, i + 1);
+      i++;
+    } else {
+      push(OTHER, 0, i, i + 1);
+      i++;
+    }
+  }
+}
+
+// ---- Reading the tokens -------------------------------------------------------------------------------------------
+
+const kw = (k: number, id: number): boolean => k < nTok && tType[k] === WORD && tSub[k] === id;
+const cls = (k: number, c: number): boolean => k < nTok && tType[k] === WORD && ((CLASS[tSub[k] ?? 0] ?? 0) & c) !== 0;
+const isType = (k: number, t: number): boolean => k < nTok && tType[k] === t;
+const isOp = (k: number, o: number): boolean => k < nTok && tType[k] === OP && tSub[k] === o;
+const isLogic = (k: number): boolean => cls(k, K_LOGIC) || isOp(k, O_LOGIC);
+const isCall = (k: number): boolean => k < nTok && tType[k] === WORD && isType(k + 1, LPAREN);
+const isPlainWord = (k: number): boolean => k < nTok && tType[k] === WORD && tSub[k] === 0;
+const charAt = (v: string, k: number): string => v[tStart[k] ?? 0] ?? '';
+const commentAfter = (k: number): boolean => k >= 0 && k < nTok && tCommentAfter[k] === 1;
+
+/** Index after the bracket group opening at `k` (the end of the tokens when it never closes). */
+function skipGroup(k: number): number {
+  let depth = 0;
+  for (let j = k; j < nTok; j++) {
+    if (tType[j] === LPAREN) depth++;
+    else if (tType[j] === RPAREN && --depth === 0) return j + 1;
+  }
+  return nTok;
+}
+
+// What the last operand was.
+const A_LITERAL = 1;
+const A_WORD = 2;
+const A_CALL = 3;
+const A_GROUP = 4;
+let operandKind = 0;
+let operandWord = '';
+let operandSql = false; // a call of a function only SQL has, or a subquery
+
+/** Index after an operand starting at `k` (unary operators allowed), or -1. Sets operandKind/Word/Sql. */
+function operand(v: string, k: number): number {
+  let j = k;
+  while (j < nTok && (isOp(j, O_NOT) || (isOp(j, O_ARITH) && (charAt(v, j) === '-' || charAt(v, j) === '+')) || (isOp(j, O_BIT) && charAt(v, j) === '~') || cls(j, K_NOT) || kw(j, K.binary))) j++;
+  if (j >= nTok) return -1;
+  const t = tType[j];
+  operandSql = false;
+  if (t === NUM || t === STR || t === VAR) {
+    operandKind = A_LITERAL;
+    return j + 1;
+  }
+  if (t === LPAREN) {
+    operandKind = A_GROUP;
+    let inner = j + 1;
+    while (isType(inner, LPAREN)) inner++;
+    operandSql = kw(inner, K.select);
+    return skipGroup(j);
+  }
+  if (t === WORD) {
+    if (isCall(j)) {
+      operandKind = A_CALL;
+      operandSql = cls(j, K_FUNC);
+      return skipGroup(j + 1);
+    }
+    if (cls(j, K_LITERAL)) {
+      operandKind = A_LITERAL;
+      return j + 1;
+    }
+    if ((tSub[j] ?? 0) !== 0 && !cls(j, K_FUNC | K_SYSTEM)) return -1; // a keyword is no operand
+    operandKind = A_WORD;
+    let end = j + 1;
+    while (isType(end, DOT) && (isType(end + 1, WORD) || isType(end + 1, DOT))) end += isType(end + 1, DOT) ? 1 : 2;
+    operandWord = v.slice(tStart[j] ?? 0, tEnd[end - 1] ?? 0);
+    return end;
+  }
+  if (t === OTHER && charAt(v, j) === '\\' && v[(tStart[j] ?? 0) + 1] === 'n') {
+    // MySQL's \N (NULL)
+    operandKind = A_LITERAL;
+    return j + 2 <= nTok && isPlainWord(j + 1) ? j + 2 : j + 1;
+  }
+  return -1;
+}
+
+/** A binary operator at `k` (symbol or word: = LIKE DIV IS NOT …): the index after it, or -1. Sets opIsCmp. */
+let opIsCmp = false;
+function binaryOp(k: number): number {
+  if (k >= nTok) return -1;
+  if (tType[k] === OP) {
+    const o = tSub[k];
+    if (o === O_NONSQL || o === O_NOT || o === O_LOGIC) return -1;
+    opIsCmp = o === O_CMP;
+    return k + 1;
+  }
+  if (tType[k] !== WORD) return -1;
+  const id = tSub[k] ?? 0;
+  opIsCmp = true;
+  if (id === K.like || id === K.rlike || id === K.regexp || id === K.glob || id === K.in) return k + 1;
+  if (id === K.sounds) return kw(k + 1, K.like) ? k + 2 : -1;
+  if (id === K.is) return cls(k + 1, K_NOT) ? k + 2 : k + 1;
+  if (id === K.between) return k + 1;
+  if (id === K.not && (kw(k + 1, K.like) || kw(k + 1, K.rlike) || kw(k + 1, K.regexp) || kw(k + 1, K.in) || kw(k + 1, K.between))) return k + 2;
+  opIsCmp = false;
+  if (id === K.div || id === K.mod) return k + 1;
+  return -1;
+}
+
+// What the last chain held.
+let chainOps = 0;
+let chainCmp = 0; // 0 none, 1 words only (x=y), 2 with a literal, a call or equal words
+let chainSql = false;
+let chainWords = false;
+let chainKind = 0;
+
+/** `operand (op operand)*` from `k`: the index after it, or -1. `leading`: `k` is at an operator already. */
+function chain(v: string, k: number, leading: boolean): number {
+  chainOps = 0;
+  chainCmp = 0;
+  chainSql = false;
+  chainWords = false;
+  let e = k;
+  let prevKind = A_LITERAL;
+  let prevWord = '';
+  if (!leading) {
+    e = operand(v, k);
+    if (e < 0) return -1;
+    prevKind = operandKind;
+    prevWord = operandWord;
+    chainSql = operandSql;
+    chainWords = operandKind === A_WORD;
+  }
+  for (;;) {
+    const o = binaryOp(e);
+    if (o < 0) break;
+    const cmp = opIsCmp;
+    const end = operand(v, o);
+    if (end < 0) break;
+    chainOps++;
+    chainSql ||= operandSql;
+    chainWords ||= operandKind === A_WORD;
+    if (cmp) {
+      const strong = prevKind !== A_WORD || operandKind !== A_WORD || prevWord === operandWord;
+      chainCmp = Math.max(chainCmp, strong ? 2 : 1);
+    }
+    prevKind = operandKind;
+    prevWord = operandWord;
+    e = end;
+  }
+  chainKind = prevKind;
+  return e;
+}
+
+/** A statement terminator or the end: where a condition may stop. */
+const ends = (k: number): boolean => k >= nTok || commentAfter(k - 1) || isType(k, SEMI) || isLogic(k) || isType(k, RPAREN);
+
+/**
+ * A boolean condition at `k` that only an injection writes: a literal comparison (1=1, 'a'='a', 2>1, x=x), a truthy
+ * literal or SQL call standing alone (OR 1--, AND SLEEP(5)), a subquery, EXISTS. `loose`: also x=y (the value
+ * started with the operator, so no prose precedes it).
+ */
+function condition(v: string, k: number, loose: boolean): boolean {
+  let c = k;
+  while (isType(c, LPAREN) && !kw(c + 1, K.select) && skipGroup(c) === nTok) c++; // (1=1 left open
+  if (kw(c, K.exists) || (isType(c, LPAREN) && kw(c + 1, K.select))) return true;
+  const e = chain(v, c, false);
+  if (e < 0) return false;
+  if (chainCmp === 2 || (chainCmp === 1 && loose)) return true;
+  if (chainOps === 0 && ends(e)) {
+    if (chainKind === A_CALL || chainKind === A_GROUP) return chainSql || chainKind === A_GROUP;
+    if (chainKind === A_LITERAL) {
+      // "5 or 6" is an answer, "1 or 1--" is not: unquoted, a bare literal needs the query cut short after it
+      if (!loose && !commentAfter(e - 1) && !isType(e, SEMI)) return false;
+      const t = tType[c + (isOp(c, O_ARITH) || isOp(c, O_NOT) || cls(c, K_NOT) ? 1 : 0)];
+      if (t === NUM || t === VAR || cls(c, K_LITERAL)) return true;
+      if (t === STR) {
+        const body = v.slice((tStart[e - 1] ?? 0) + 1, tEnd[e - 1] ?? 0).replace(/['"]$/, '');
+        return /^\s*-?\d/.test(body) || commentAfter(e - 1);
+      }
+    }
+  }
+  return chainOps > 0 && chainSql && ends(e);
+}
+
+const INFO_WORDS = new Set(['current_user', 'session_user', 'system_user', 'current_database', 'current_schema', 'banner']);
+const INFO_CALLS = new Set([
+  'version', 'database', 'user', 'current_user', 'session_user', 'system_user', 'schema', 'db_name', 'user_name',
+  'suser_name', 'suser_sname', 'host_name', 'current_database', 'current_setting', 'current_schema', 'connection_id',
+  'getpgusername', 'sys_context', 'last_insert_id',
+]);
+const wordAt = (v: string, k: number): string => (k < nTok && tType[k] === WORD ? v.slice(tStart[k] ?? 0, tEnd[k] ?? 0) : '');
+const isInfo = (v: string, k: number): boolean => (isCall(k) ? INFO_CALLS.has(wordAt(v, k)) : INFO_WORDS.has(wordAt(v, k)));
+
+/** After a table name: where a FROM clause can end. */
+function tableTail(k: number): boolean {
+  let j = k;
+  while (isType(j, DOT) && (isType(j + 1, WORD) || isType(j + 1, DOT))) j += isType(j + 1, DOT) ? 1 : 2;
+  return (
+    j >= nTok || commentAfter(j - 1) || isType(j, SEMI) || isType(j, RPAREN) || isType(j, COMMA) || kw(j, K.where) ||
+    kw(j, K.limit) || kw(j, K.order) || kw(j, K.group) || kw(j, K.union) || kw(j, K.having) || kw(j, K.into) ||
+    kw(j, K.as) || isPlainWord(j) && (j + 1 >= nTok || isType(j + 1, COMMA) || kw(j + 1, K.where) || kw(j + 1, K.join))
+  );
+}
+
+/**
+ * A statement at `k` with a shape prose does not have. `strict`: at the very start of the value (no semicolon or
+ * breakout before it), where "select the best option" and "drop table talk" must pass.
+ */
+function statement(v: string, k: number, strict: boolean): boolean {
+  if (k >= nTok || tType[k] !== WORD) return false;
+  const id = tSub[k];
+  const next = k + 1;
+  switch (id) {
+    case K.select: {
+      if (isType(next, VAR) || isInfo(v, next)) return true;
+      const valueLike =
+        isOp(next, O_ARITH) || isType(next, NUM) || isType(next, STR) || isType(next, LPAREN) || isCall(next) ||
+        cls(next, K_LITERAL) || kw(next, K.distinct) || kw(next, K.all) || kw(next, K.top) ||
+        (isPlainWord(next) && (isType(next + 1, COMMA) || kw(next + 1, K.from)));
+      if (!valueLike) return false;
+      if (!strict) return true;
+      for (let j = next; j < nTok; j++) {
+        if (kw(j, K.from)) return isType(j + 1, WORD) && tableTail(j + 2);
+        if (isType(j, SEMI)) return false;
+      }
+      return false;
+    }
+    case K.drop:
+    case K.create:
+    case K.alter:
+    case K.truncate: {
+      const object = [K.table, K.database, K.schema, K.view, K.procedure, K.function, K.index, K.trigger, K.login, K.column, K.user].some((w) => kw(next, w));
+      if (!object || !strict) return object;
+      if (id === K.create || id === K.alter) return isType(next + 1, WORD) && (isType(next + 2, LPAREN) || isType(next + 2, WORD));
+      return isType(next + 1, WORD) && tableTail(next + 2);
+    }
+    case K.delete:
+      return kw(next, K.from) || (isType(next, WORD) && kw(next + 1, K.from));
+    case K.insert:
+      return kw(next, K.into);
+    case K.update:
+      return isType(next, WORD) && (kw(next + 1, K.set) || (isType(next + 1, DOT) && kw(next + 3, K.set)));
+    case K.exec:
+    case K.execute: {
+      if (isType(next, VAR) || isType(next, LPAREN) || isType(next, STR) || kw(next, K.immediate)) return true;
+      if (!isType(next, WORD)) return false;
+      const name = wordAt(v, next);
+      return name.startsWith('xp_') || name.startsWith('sp_') || kw(next, K.master) || cls(next, K_SYSTEM);
+    }
+    case K.declare:
+      return isType(next, VAR);
+    case K.shutdown:
+      return next >= nTok || commentAfter(k) || isType(next, SEMI) || kw(next, K.nowait) || kw(next, K.end);
+    case K.waitfor:
+      return kw(next, K.delay) || kw(next, K.time);
+    case K.set:
+      return isType(next, VAR) && isOp(next + 1, O_CMP);
+    case K.load:
+      return kw(next, K.data) || kw(next, K.xml);
+    case K.copy:
+      return isType(next, WORD) && (kw(next + 1, K.from) || kw(next + 1, K.to)) && (isType(next + 2, STR) || kw(next + 2, K.program));
+    case K.backup:
+      return kw(next, K.database) || kw(next, K.log);
+    case K.grant:
+    case K.revoke:
+      for (let j = next; j < nTok && j < next + 8; j++) if (kw(j, K.to) || kw(j, K.on)) return true;
+      return false;
+    case K.call:
+      return isCall(next) && !strict;
+    case K.begin:
+      return statement(v, next, false);
+    case K.if: {
+      // IF(1=1) SELECT …, IF 1=1 DROP …
+      const e = isType(next, LPAREN) ? skipGroup(next) : chain(v, next, false);
+      return e > next && statement(v, e, false);
+    }
+    case K.use:
+      return !strict && isType(next, WORD) && (next + 1 >= nTok || isType(next + 1, SEMI) || commentAfter(next));
+    default:
+      return false;
+  }
+}
+
+const TIME_FUNCTIONS = new Set<number>([K.sleep, K.pg_sleep, K.benchmark, K.randomblob]);
+const ERROR_FUNCTIONS = new Set<number>([
+  K.extractvalue, K.updatexml, K.name_const, K.geometrycollection, K.multipoint, K.polygon, K.linestring,
+  K.multilinestring, K.multipolygon, K.xmltype,
+]);
+const CHAR_FUNCTIONS = new Set<number>([K.char, K.chr, K.nchar]);
+const EXTRACT_OUTER = new Set(['ascii', 'ord', 'hex', 'bin', 'conv', 'length', 'unhex']);
+const EXTRACT_INNER = new Set(['substring', 'substr', 'mid', 'left', 'right', 'hex', 'version', 'user', 'database']);
+
+/** Rules that need no breakout: SQL that no one writes in a chat message by accident. */
+function anywhere(v: string): ScanRuleId | null {
+  for (let k = 0; k < nTok; k++) {
+    const t = tType[k];
+    if (t === WORD) {
+      const id = tSub[k] ?? 0;
+      if (id === K.union) {
+        let j = k + 1;
+        while (kw(j, K.all) || kw(j, K.distinct) || isType(j, LPAREN)) j++;
+        if (kw(j, K.select)) return 'sqli.union-select';
+      } else if (TIME_FUNCTIONS.has(id) && isCall(k) && !isType(k - 1, DOT)) {
+        return 'sqli.time-delay';
+      } else if (id === K.waitfor && (kw(k + 1, K.delay) || kw(k + 1, K.time)) && isType(k + 2, STR)) {
+        return 'sqli.time-delay';
+      } else if ((id === K.dbms_lock && isType(k + 1, DOT) && kw(k + 2, K.sleep)) || (id === K.dbms_pipe && isType(k + 1, DOT))) {
+        return 'sqli.time-delay';
+      } else if (id === K.load_file && isCall(k)) {
+        return 'sqli.file-access';
+      } else if (id === K.into && (kw(k + 1, K.outfile) || kw(k + 1, K.dumpfile))) {
+        return 'sqli.file-access';
+      } else if (id === K.load && kw(k + 1, K.data) && (kw(k + 2, K.infile) || (kw(k + 2, K.local) && kw(k + 3, K.infile)))) {
+        return 'sqli.file-access';
+      } else if (((CLASS[id] ?? 0) & K_SYSTEM) !== 0) {
+        return 'sqli.system-object';
+      } else if (id === K.mysql && isType(k + 1, DOT) && kw(k + 2, K.user)) {
+        return 'sqli.system-object';
+      } else if (ERROR_FUNCTIONS.has(id) && isCall(k)) {
+        return 'sqli.error-function';
+      } else if (CHAR_FUNCTIONS.has(id) && isCall(k) && isType(k + 2, NUM)) {
+        const after = skipGroup(k + 1);
+        if ((isOp(after, O_ARITH) || isOp(after, O_LOGIC)) && CHAR_FUNCTIONS.has(tSub[after + 1] ?? 0) && isCall(after + 1)) {
+          return 'sqli.error-function';
+        }
+      } else if ((id === K.concat || id === K.concat_ws) && isCall(k) && isType(k + 2, NUM) && v.startsWith('0x', tStart[k + 2] ?? 0)) {
+        return 'sqli.error-function';
+      }
+      if (id !== 0 && isCall(k)) {
+        const name = wordAt(v, k);
+        // ascii(substring(…)), ord(mid(…)): reading a value one character at a time
+        if (EXTRACT_OUTER.has(name) && isCall(k + 2) && EXTRACT_INNER.has(wordAt(v, k + 2))) return 'sqli.error-function';
+        // version(), database() inside an expression
+        if (INFO_CALLS.has(name) && isType(k + 2, RPAREN) && k > 0 && (isType(k - 1, LPAREN) || isType(k - 1, COMMA) || isType(k - 1, OP) || kw(k - 1, K.select) || isLogic(k - 1))) {
+          return 'sqli.system-object';
+        }
+      }
+    } else if (t === VAR && v.startsWith('@@', tStart[k] ?? 0)) {
+      return 'sqli.system-object';
+    } else if (t === SEMI && statement(v, k + 1, false)) {
+      return 'sqli.stacked-query';
+    }
+  }
+  return null;
+}
+
+const QUOTED = 1;
+const START = 2; // the value itself starts with the operator or clause
+const NUMERIC = 3; // after a leading number or name
+
+/** Rules where the value leaves its context, at token `k`. `quote`: the context's quote character when QUOTED. */
+function atBreakout(v: string, k: number, context: number, quote: string, glued: boolean): ScanRuleId | null {
+  let j = k;
+  while (isType(j, RPAREN)) j++;
+  if (context === QUOTED) {
+    // admin'--   admin')#   '; --
+    if (commentAfter(j - 1) && (glued || j > k)) return 'sqli.comment-truncation';
+    if (isType(j, SEMI) && (commentAfter(j) || j + 1 >= nTok)) return commentAfter(j) ? 'sqli.comment-truncation' : null;
+  }
+  if (j >= nTok) return null;
+  // The value may extend the query's expression first: '+(SELECT …)+'  aa' LIKE md5(1) or '1
+  let e = j;
+  let ops = 0;
+  let cmp = 0;
+  let sql = false;
+  let words = false;
+  if (binaryOp(j) >= 0) {
+    e = chain(v, j, true);
+    ops = chainOps;
+    cmp = chainCmp;
+    sql = chainSql;
+    words = chainWords;
+    while (isType(e, RPAREN)) e++;
+  }
+  if (isLogic(e)) {
+    if (condition(v, e + 1, context !== NUMERIC) || (cls(e + 1, K_NOT) && condition(v, e + 2, context !== NUMERIC))) {
+      return 'sqli.tautology';
+    }
+  } else if (ops > 0 && context === QUOTED) {
+    const last = e - 1;
+    const closedByQuery = e >= nTok && tType[last] === STR && tSub[last] === S_OPEN && charAt(v, last) === quote;
+    // The quotes must sit on the operands as an attacker writes them (a'&'b, ' = ', x' - 'y' - 0 = '1), not around
+    // a quoted word in a phrase search ("LIKE" STAMP, BROWNING "LIKE", q="mod"&view=…).
+    const tail = closedByQuery ? v.slice((tStart[last] ?? 0) + 1) : '';
+    const tight = glued && (tail.trim() === '' || /^[a-z0-9]/.test(tail));
+    const shaped = sql || (tight && (cmp === 2 || !words));
+    if (shaped && (closedByQuery || commentAfter(last) || isType(e, SEMI))) return 'sqli.string-expression';
+  }
+  if (isType(e, SEMI)) return statement(v, e + 1, false) ? 'sqli.stacked-query' : null;
+  if ((kw(e, K.order) || kw(e, K.group)) && kw(e + 1, K.by)) {
+    const n = e + 2;
+    const target = isType(n, NUM) || isCall(n) || (context !== START && isType(n, WORD));
+    if (target && (context !== START || ends(n + 1) || isType(n + 1, COMMA))) return 'sqli.clause-injection';
+  }
+  if (kw(e, K.having) && condition(v, e + 1, true)) return 'sqli.clause-injection';
+  if (kw(e, K.where) && condition(v, e + 1, context !== NUMERIC)) return 'sqli.clause-injection';
+  if (kw(e, K.procedure) && (kw(e + 1, K.analyse) || kw(e + 1, K.analyze))) return 'sqli.clause-injection';
+  if (kw(e, K.limit) && isType(e + 1, NUM) && (isType(e + 2, COMMA) || ends(e + 2))) return 'sqli.clause-injection';
+  if (kw(e, K.as) && isType(e + 1, WORD) && kw(e + 2, K.where) && condition(v, e + 3, true)) return 'sqli.clause-injection';
+  if (statement(v, e, false)) return 'sqli.clause-injection';
+  if (context === QUOTED) {
+    let p = e;
+    while (isType(p, LPAREN)) p++;
+    if (p > e && statement(v, p, false)) return 'sqli.clause-injection';
+  }
+  return null;
+}
+
+/** Every token from 0 is SQL syntax (no two words in a row, as prose has), and a comment ends it: 1--, (1) --. */
+function sqlOnlyThenComment(v: string): boolean {
+  if (nTok === 0 || !commentAfter(nTok - 1)) return false;
+  // The comment only cuts the query off: nothing but a few characters after it (1 -- -, 1/*), not a sentence.
+  const rest = v.slice(tEnd[nTok - 1] ?? 0).trim().replace(/^(--|#|\/\*)/, '');
+  if (rest.length > 12 || /\s\S/.test(rest.trim())) return false;
+  let sawSql = false;
+  let sawOperand = false;
+  for (let k = 0; k < nTok; k++) {
+    const t = tType[k];
+    if (t === OTHER) return false;
+    if (t === NUM || t === STR || t === VAR || t === LPAREN || t === WORD) sawOperand = true;
+    if (t === WORD) {
+      if (isPlainWord(k) && !isCall(k) && (isPlainWord(k + 1) || (k > 0 && isPlainWord(k - 1)))) return false;
+      if (isPlainWord(k) && !isCall(k) && nTok === 1) return false;
+    } else {
+      sawSql = true;
+    }
+    if (commentAfter(k) && k < nTok - 1) return false;
+  }
+  return sawSql && sawOperand;
+}
+
+/** The value read from its start, as a number or a name in the query. */
+function unquotedBreakout(v: string): ScanRuleId | null {
+  if (nTok === 0) return null;
+  if (isLogic(0) || isType(0, RPAREN) || isType(0, SEMI)) {
+    if (isType(0, SEMI) && (commentAfter(0) || nTok === 1)) return commentAfter(0) ? 'sqli.comment-truncation' : null;
+    return atBreakout(v, 0, START, '', true);
+  }
+  if (kw(0, K.where) || kw(0, K.having) || kw(0, K.order) || kw(0, K.group) || kw(0, K.limit) || kw(0, K.procedure) || kw(0, K.as) || kw(0, K.into)) {
+    return atBreakout(v, 0, START, '', true);
+  }
+  let p = 0;
+  while (isType(p, LPAREN)) p++;
+  if (statement(v, p, p === 0)) return p === 0 ? 'sqli.statement' : 'sqli.clause-injection';
+  const e = chain(v, 0, false);
+  if (e > 0) {
+    const leadingCmp = chainCmp;
+    const leadingSql = chainSql;
+    const r = atBreakout(v, e, NUMERIC, '', true);
+    if (r !== null) return r;
+    // DATABASE() LIKE SCHEMA(): a comparison of SQL functions where a value was expected
+    if (leadingCmp === 2 && leadingSql && ends(e)) return 'sqli.tautology';
+  }
+  if (sqlOnlyThenComment(v)) return 'sqli.comment-truncation';
+  return null;
+}
+
+/** The position just after the quote that ends a `q`-quoted string starting before `v` (doubled quotes and \ skip). */
+function closingQuote(v: string, q: number): number {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 92) {
+      i++;
+      continue;
+    }
+    if (c === q) {
+      if (v.charCodeAt(i + 1) === q) {
+        i++;
+        continue;
+      }
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
+function reset(): void {
+  nTok = 0;
+  anywhereHint = false;
+}
+
+/**
+ * The SQL injection rule that `v` (lower case) triggers, or null. `quotes`: bit 1 when it has ', bit 2 when ".
+ */
+export function detectSqli(v: string, quotes: number): ScanRuleId | null {
+  reset();
+  tokenize(v, 0, Infinity);
+  const r = (anywhereHint ? anywhere(v) : null) ?? unquotedBreakout(v);
+  if (r !== null) return r;
+  for (let q = 39; q !== 0; q = q === 39 ? 34 : 0) {
+    if ((quotes & (q === 39 ? 1 : 2)) === 0) continue;
+    const p = closingQuote(v, q);
+    if (p < 0) continue;
+    reset();
+    // The query's own string, closed by the value's first quote.
+    push(STR, 0, 0, p);
+    tokenize(v, p, Infinity);
+    const glued = p === 1 || !isSpace(v.charCodeAt(p - 2));
+    const found = atBreakout(v, 1, QUOTED, q === 39 ? "'" : '"', glued) ?? (anywhereHint ? anywhere(v) : null);
+    if (found !== null) return found;
+  }
+  return null;
+}

@@ -1,0 +1,394 @@
+/**
+ * The fast path: one pass over a string's UTF-16 code units with a table lookup each, returning a bit mask of the
+ * trigger characters present. A string whose mask is 0 contains nothing any detector reacts to and leaves here; the
+ * mask also tells each detector whether it needs to look at all.
+ *
+ * Triggers are chosen so that ordinary prose in any script passes: an apostrophe between two letters (don't,
+ * O'Reilly), a bracket after a space, a dollar before a digit, an ellipsis, `%` before a non-hex character, `http(s)://`
+ * and letters of any script are not triggers. Non-ASCII characters that compatibility normalization (NFKC) or a
+ * Windows best-fit conversion turns into a trigger (fullwidth `＜`, small `﹤`, `∖`, curly quotes) count as that
+ * trigger, and also set `NON_ASCII` so the slow path normalizes.
+ */
+
+export const T_LT = 1 << 0; // < before a letter, / ! ? %: a tag
+export const T_COMPARE = 1 << 1; // < or > as a comparison (2>1, <>, < 3)
+export const T_SQUOTE = 1 << 2; // ' not between two letters
+export const T_DQUOTE = 1 << 3; // the first " where a breakout would be (not an opening quote before a word)
+export const T_SEMI = 1 << 4; // ;
+export const T_PIPE = 1 << 5; // a single |
+export const T_AMP = 1 << 6; // & glued to something (&lt; a&b &&)
+export const T_BACKTICK = 1 << 7; // ` opening a substitution glued to a word, = ( or a quote (not a code span)
+export const T_PERCENT = 1 << 8; // % followed by a hex digit or u
+export const T_BACKSLASH = 1 << 9; // \
+export const T_EQUALS = 1 << 10; // =
+export const T_CALL = 1 << 11; // ( right after an identifier character, ) or ]
+export const T_DOLLAR = 1 << 12; // $ followed by ( { [ a letter or _
+export const T_DOTDOT = 1 << 13; // .. followed by / \ % ; 0x…, /.name, 0x2f
+export const T_CONTROL = 1 << 14; // C0 control other than tab (newline, NUL, …)
+export const T_KEYWORD = 1 << 15; // the word union or select
+export const T_NON_ASCII = 1 << 16; // a non-ASCII character that maps to a trigger
+export const T_PROTO = 1 << 17; // __ or .prototype
+export const T_BRACKET = 1 << 18; // [ before a quote, a digit, / ` _ p c, or after {
+export const T_ROOT = 1 << 19; // the string starts with / \ or a drive letter
+export const T_SCHEME = 1 << 20; // name:// other than http(s), ws(s), ftp
+export const T_COMMENT = 1 << 21; // /*, or -- and # cutting a query short
+export const T_AT_AT = 1 << 22; // @@
+export const T_AMP_SPACED = 1 << 23; // & with a space on each side (a command separator at most)
+export const T_DOUBLE = 1 << 24; // || or && (SQL operators, command separators)
+export const T_UTF7 = 1 << 25; // +A… : a UTF-7 run (+ADw- is <)
+
+export const TRIGGERS = (1 << 26) - 1;
+/** Bits that mean the string may carry an encoding to undo before detecting. */
+
+/**
+ * Non-ASCII code units that NFKC or a best-fit conversion maps to one ASCII character a detector cares about, and
+ * that mapping. The NFKC part is checked against `String.prototype.normalize` by a test.
+ */
+export const NON_ASCII_MAP: Readonly<Record<number, string>> = Object.freeze({
+  // NFKC
+  0x037e: ';', 0x1fef: '`', 0x2024: '.', 0x207c: '=', 0x207d: '(', 0x208c: '=', 0x208d: '(',
+  0xfe14: ';', 0xfe35: '(', 0xfe52: '.', 0xfe54: ';', 0xfe59: '(', 0xfe60: '&', 0xfe64: '<', 0xfe65: '>',
+  0xfe66: '=', 0xfe68: '\\', 0xfe69: '$', 0xfe6a: '%', 0xff02: '"', 0xff04: '$', 0xff05: '%', 0xff06: '&',
+  0xff07: "'", 0xff08: '(', 0xff0e: '.', 0xff0f: '/', 0xff1b: ';', 0xff1c: '<', 0xff1d: '=', 0xff1e: '>',
+  0xff3c: '\\', 0xff40: '`', 0xff5c: '|',
+  // Best-fit (Windows code-page conversion, IIS): not NFKC, but turned into ASCII by some back ends.
+  0x2215: '/', 0x2216: '\\', 0x2044: '/', 0x29f5: '\\', 0x2039: '<', 0x203a: '>', 0x02c2: '<', 0x02c3: '>',
+  0x2018: "'", 0x2019: "'", 0x201b: "'", 0x2032: "'", 0x02bc: "'", 0x02b9: "'",
+  0x201c: '"', 0x201d: '"', 0x2033: '"',
+});
+
+/** Best-fit mappings applied after NFKC when normalizing (NFKC leaves these alone): code unit → ASCII code, or 0. */
+export const BEST_FIT = new Uint8Array(65536);
+for (const [code, ch] of Object.entries({
+  0x2215: '/', 0x2216: '\\', 0x2044: '/', 0x29f5: '\\', 0x2039: '<', 0x203a: '>', 0x02c2: '<', 0x02c3: '>',
+  0x2018: "'", 0x2019: "'", 0x201b: "'", 0x2032: "'", 0x02bc: "'", 0x02b9: "'",
+  0x201c: '"', 0x201d: '"', 0x2033: '"',
+})) {
+  BEST_FIT[Number(code)] = ch.charCodeAt(0);
+}
+
+// Character classes. 0 (no class): never a trigger (letters, digits, spaces, most punctuation, every script's letters).
+const C_ALWAYS = 1; // the bit in ALWAYS_BIT
+const C_SQUOTE = 2;
+const C_PAREN = 3;
+const C_DOLLAR = 4;
+const C_DOT = 5;
+const C_PERCENT = 6;
+const C_UNDERSCORE = 8;
+const C_COLON = 9;
+const C_SLASH = 10;
+const C_AT = 11;
+const C_DASH = 12;
+const C_HASH = 13;
+const C_X = 14;
+const C_AMP = 15;
+const C_LT = 16;
+const C_GT = 17;
+const C_PIPE = 18;
+const C_BRACKET = 19;
+const C_DQUOTE = 20; // state in the loop: only the first one
+const C_BACKTICK = 21; // state in the loop: openers only
+const C_KEYWORD = 22; // u before n, s before e: union, select
+const C_PLUS = 23; // + before A: UTF-7
+
+/** For every UTF-16 code unit: the ASCII code it stands for (itself below 128, a mapping above), or 0. */
+const AS_ASCII = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) AS_ASCII[c] = c;
+for (const [code, ch] of Object.entries(NON_ASCII_MAP)) AS_ASCII[Number(code)] = ch.charCodeAt(0);
+
+/** For every UTF-16 code unit: its class (0 for nearly all of them, so the hot loop only loads and compares). */
+const CLASS = new Uint8Array(65536);
+const ALWAYS_BIT = new Uint32Array(128);
+
+function always(ch: string, bit: number): void {
+  const c = ch.charCodeAt(0);
+  CLASS[c] = C_ALWAYS;
+  ALWAYS_BIT[c] = bit;
+}
+
+always(';', T_SEMI);
+always('\\', T_BACKSLASH);
+always('=', T_EQUALS);
+for (let c = 0; c < 32; c++) {
+  if (c !== 9) {
+    CLASS[c] = C_ALWAYS;
+    ALWAYS_BIT[c] = T_CONTROL;
+  }
+}
+CLASS[127] = C_ALWAYS;
+ALWAYS_BIT[127] = T_CONTROL;
+CLASS[39] = C_SQUOTE; // '
+CLASS[40] = C_PAREN; // (
+CLASS[36] = C_DOLLAR; // $
+CLASS[46] = C_DOT; // .
+CLASS[37] = C_PERCENT; // %
+CLASS[95] = C_UNDERSCORE; // _
+CLASS[58] = C_COLON; // :
+CLASS[47] = C_SLASH; // /
+CLASS[64] = C_AT; // @
+CLASS[45] = C_DASH; // -
+CLASS[35] = C_HASH; // #
+CLASS[120] = C_X; // x (0x2f)
+CLASS[88] = C_X;
+CLASS[38] = C_AMP; // &
+CLASS[60] = C_LT; // <
+CLASS[62] = C_GT; // >
+CLASS[124] = C_PIPE; // |
+CLASS[91] = C_BRACKET; // [
+CLASS[34] = C_DQUOTE; // "
+CLASS[96] = C_BACKTICK; // `
+CLASS[117] = C_KEYWORD; // u (union)
+CLASS[85] = C_KEYWORD;
+CLASS[115] = C_KEYWORD; // s (select)
+CLASS[83] = C_KEYWORD;
+CLASS[43] = C_PLUS; // +
+// Non-ASCII characters that stand for an ASCII trigger take that character's class.
+for (const code of Object.keys(NON_ASCII_MAP)) CLASS[Number(code)] = CLASS[AS_ASCII[Number(code)] ?? 0] ?? 0;
+
+const isLetter = (c: number): boolean => ((c | 0x20) >= 97 && (c | 0x20) <= 122) || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7);
+const isIdent = (c: number): boolean =>
+  ((c | 0x20) >= 97 && (c | 0x20) <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+
+const SAFE_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp']);
+
+/** Code unit `i` of `s` as the ASCII code it stands for (0 past the end or for other characters). */
+function at(s: string, i: number): number {
+  return i < s.length ? (AS_ASCII[s.charCodeAt(i)] ?? 0) : 0;
+}
+
+/** The last non-space character before `i`, as ASCII (0 at the start). */
+function before(s: string, i: number): number {
+  let j = i - 1;
+  while (j >= 0 && s.charCodeAt(j) === 32) j--;
+  return j >= 0 ? at(s, j) : 0;
+}
+
+/** The bits for the character at `i` of class `t` (which is not 0): kept out of the hot loop. */
+function classify(s: string, i: number, t: number): number {
+  const code = s.charCodeAt(i);
+  const high = code >= 128 ? T_NON_ASCII : 0;
+  switch (t) {
+    case C_ALWAYS:
+      return (ALWAYS_BIT[at(s, i)] ?? 0) | high;
+    case C_SQUOTE:
+      // An apostrophe inside a word (don't, O'Reilly) is no breakout.
+      return i > 0 && isLetter(s.charCodeAt(i - 1)) && isLetter(s.charCodeAt(i + 1)) ? 0 : T_SQUOTE | high;
+    case C_PAREN: {
+      const p = i > 0 ? at(s, i - 1) : 0;
+      return isIdent(p) || p === 41 || p === 93 || p === 96 ? T_CALL | high : 0;
+    }
+    case C_DOLLAR: {
+      const d = at(s, i + 1);
+      return d === 40 || d === 123 || d === 91 || d === 95 || isLetter(d) ? T_DOLLAR | high : 0;
+    }
+    case C_DOT: {
+      const d = at(s, i + 1);
+      if (d === 46) {
+        const e = at(s, i + 2);
+        return e === 47 || e === 92 || e === 37 || e === 59 || e === 48 || e === 50 || e === 53 ? T_DOTDOT | high : 0;
+      }
+      return d === 112 && s.startsWith('prototype', i + 1) ? T_PROTO : 0;
+    }
+    case C_PERCENT: {
+      // a fullwidth ％ always: ％３Ｃ is %3C once normalized
+      if (high !== 0) return T_NON_ASCII;
+      const d = at(s, i + 1);
+      return isHex(d) || (d | 0x20) === 117 || d === 37 ? T_PERCENT : 0;
+    }
+    case C_PLUS: {
+      // +ADw- +AD4- +ACI-: UTF-7 for < > "
+      const d = s.charCodeAt(i + 1);
+      const e = s.charCodeAt(i + 2);
+      return d === 65 && e >= 65 && e <= 72 ? T_UTF7 : 0;
+    }
+    case C_KEYWORD: {
+      // UNION or SELECT as a word, in any case
+      if (i > 0 && isLetter(s.charCodeAt(i - 1))) return 0;
+      const word = (code | 0x20) === 117 ? 'nion' : 'elect';
+      let k = 0;
+      while (k < word.length && (at(s, i + 1 + k) | 0x20) === word.charCodeAt(k)) k++;
+      return k === word.length && !isLetter(s.charCodeAt(i + 1 + k)) ? T_KEYWORD : 0;
+    }
+    case C_UNDERSCORE:
+      return at(s, i + 1) === 95 ? T_PROTO : 0;
+    case C_COLON: {
+      if (at(s, i + 1) !== 47 || at(s, i + 2) !== 47) return 0;
+      let j = i;
+      while (j > 0 && j > i - 12 && isLetter(s.charCodeAt(j - 1))) j--;
+      return j === i || !SAFE_SCHEMES.has(s.slice(j, i).toLowerCase()) ? T_SCHEME : 0;
+    }
+    case C_SLASH: {
+      const d = at(s, i + 1);
+      if (d === 42) return T_COMMENT;
+      return d === 46 && isLetter(s.charCodeAt(i + 2)) ? T_DOTDOT | high : 0; // /.htpasswd
+    }
+    case C_AT:
+      return at(s, i + 1) === 64 ? T_AT_AT : 0;
+    case C_DASH: {
+      // A SQL comment cutting a query short: -- at the end, or after a quote, a digit or a bracket (admin'-- , 1 --).
+      if (at(s, i + 1) !== 45 || (i + 2 < s.length && s.charCodeAt(i + 2) > 32)) return 0;
+      const b = before(s, i);
+      return i + 2 >= s.length || b === 39 || b === 34 || b === 41 || (b >= 48 && b <= 57) ? T_COMMENT : 0;
+    }
+    case C_HASH: {
+      if (i + 1 < s.length && s.charCodeAt(i + 1) > 32) return 0;
+      const b = before(s, i);
+      return i + 1 >= s.length || b === 39 || b === 34 || b === 41 || (b >= 48 && b <= 57) ? T_COMMENT : 0;
+    }
+    case C_X: {
+      // 0x2e 0x2f 0x5c: hex-literal dots and slashes in a path
+      if (i === 0 || s.charCodeAt(i - 1) !== 48) return 0;
+      const h = ((s.charCodeAt(i + 1) | 0x20) << 8) | (s.charCodeAt(i + 2) | 0x20);
+      return h === 0x3265 || h === 0x3266 || h === 0x3563 ? T_DOTDOT : 0;
+    }
+    case C_AMP: {
+      // "plumbing & A/C": an ampersand between spaces only matters as a command separator
+      if (at(s, i + 1) === 38) return T_DOUBLE | high;
+      return (i > 0 && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32 ? T_AMP_SPACED : T_AMP) | high;
+    }
+    case C_LT: {
+      const d = at(s, i + 1);
+      // a tag (<a, </, <!, <?, <%) or a comparison (<>, <=, < 3, <<)
+      if (isLetter(d) || d === 47 || d === 33 || d === 63 || d === 37 || d === 0) return T_LT | high;
+      return T_COMPARE | high;
+    }
+    case C_GT: {
+      const p = i > 0 ? at(s, i - 1) : 0;
+      const d = at(s, i + 1);
+      const e = d === 32 ? at(s, i + 2) : d;
+      // 2>1, >=, a' > 'b, > (select: a comparison; the > closing a tag or an e-mail address is not
+      return d === 61 || p === 60 || (e >= 48 && e <= 57) || e === 39 || e === 34 || e === 40 ? T_COMPARE | high : 0;
+    }
+    case C_PIPE:
+      return (at(s, i + 1) === 124 || (i > 0 && at(s, i - 1) === 124) ? T_DOUBLE : T_PIPE) | high;
+    case C_BRACKET: {
+      const d = at(s, i + 1);
+      const p = i > 0 ? at(s, i - 1) : 0;
+      // top['al'+'ert'], [1], [__proto__], [constructor], @{[ … ]}
+      return d === 39 || d === 34 || d === 96 || d === 47 || d === 95 || (d >= 48 && d <= 57) || (d | 0x20) === 112 || (d | 0x20) === 99 || p === 123
+        ? T_BRACKET | high
+        : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Characters that only matter before one or two given characters (lower-cased with | 0x20): '.' before '.' or 'p',
+ * '-' before '-', 'u' before 'n', 's' before 'e', … The hot loop checks this before calling `classify`, so the
+ * common letters and the full stop cost one comparison.
+ */
+const NEED1 = new Uint8Array(128);
+const NEED2 = new Uint8Array(128);
+const need = (ch: string, a: string, b = ''): void => {
+  const c = ch.charCodeAt(0);
+  NEED1[c] = a.charCodeAt(0) | 0x20;
+  NEED2[c] = b === '' ? 0 : b.charCodeAt(0) | 0x20;
+};
+need('.', '.', 'p');
+need('-', '-');
+need('_', '_');
+need(':', '/');
+need('/', '*', '.');
+need('@', '@');
+need('u', 'n');
+need('U', 'n');
+need('s', 'e');
+need('S', 'e');
+need('+', 'a');
+
+/** What an opening backtick may be glued to for a substitution (letters, digits, = $ ' " ; | & newline). */
+const GLUE = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) if (isIdent(c) || '=$\'";|&\n('.includes(String.fromCharCode(c))) GLUE[c] = 1;
+const isWordStart = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57);
+
+/** The classes of ASCII alone: a table small enough to stay in the first-level cache. */
+const ASCII_CLASS = CLASS.slice(0, 128);
+
+/** Every bit a class can produce: once they are all in the mask, more characters of that class change nothing. */
+const CLASS_BITS = new Uint32Array(32);
+CLASS_BITS[C_ALWAYS] = T_SEMI | T_BACKSLASH | T_EQUALS | T_CONTROL | T_NON_ASCII;
+CLASS_BITS[C_SQUOTE] = T_SQUOTE | T_NON_ASCII;
+CLASS_BITS[C_PAREN] = T_CALL | T_NON_ASCII;
+CLASS_BITS[C_DOLLAR] = T_DOLLAR | T_NON_ASCII;
+CLASS_BITS[C_DOT] = T_DOTDOT | T_PROTO | T_NON_ASCII;
+CLASS_BITS[C_PERCENT] = T_PERCENT | T_NON_ASCII;
+CLASS_BITS[C_UNDERSCORE] = T_PROTO;
+CLASS_BITS[C_COLON] = T_SCHEME;
+CLASS_BITS[C_SLASH] = T_COMMENT | T_DOTDOT | T_NON_ASCII;
+CLASS_BITS[C_AT] = T_AT_AT;
+CLASS_BITS[C_DASH] = T_COMMENT;
+CLASS_BITS[C_HASH] = T_COMMENT;
+CLASS_BITS[C_X] = T_DOTDOT;
+CLASS_BITS[C_AMP] = T_AMP | T_AMP_SPACED | T_DOUBLE | T_NON_ASCII;
+CLASS_BITS[C_LT] = T_LT | T_COMPARE | T_NON_ASCII;
+CLASS_BITS[C_GT] = T_COMPARE | T_NON_ASCII;
+CLASS_BITS[C_PIPE] = T_PIPE | T_DOUBLE | T_NON_ASCII;
+CLASS_BITS[C_BRACKET] = T_BRACKET | T_NON_ASCII;
+CLASS_BITS[C_DQUOTE] = T_DQUOTE | T_NON_ASCII;
+CLASS_BITS[C_BACKTICK] = T_BACKTICK | T_NON_ASCII;
+CLASS_BITS[C_KEYWORD] = T_KEYWORD;
+CLASS_BITS[C_PLUS] = T_UTF7;
+
+/** The trigger mask of `s` (0: nothing to look at). Linear, no allocation. */
+export function triggerMask(s: string): number {
+  const n = s.length;
+  let mask = 0;
+  let quotes = 0;
+  let ticks = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // ASCII from a 128-byte table; beyond it only a few small ranges hold mapped characters, so the letters of most
+    // scripts (Cyrillic, Arabic, Devanagari, CJK, Hangul, …) cost a comparison or two and no load.
+    const t =
+      c < 128
+        ? (ASCII_CLASS[c] as number)
+        : c < 0x2018
+          ? c === 0x02b9 || c === 0x02bc || c === 0x02c2 || c === 0x02c3 || c === 0x037e || c === 0x1fef
+            ? (CLASS[c] as number)
+            : 0
+          : c <= 0x29f5 || c >= 0xfe14
+            ? (CLASS[c] as number)
+            : 0;
+    if (t === 0) continue;
+    if (t === C_ALWAYS && c < 128) {
+      mask |= ALWAYS_BIT[c] as number;
+      continue;
+    }
+    if (t === C_DQUOTE) {
+      // Only the first " can close a query's string; an opening quote before a word ("like this") does not.
+      if (quotes++ === 0 && !((i === 0 || s.charCodeAt(i - 1) === 32 || s.charCodeAt(i - 1) === 40) && isWordStart(s.charCodeAt(i + 1)))) {
+        mask |= T_DQUOTE | (c >= 128 ? T_NON_ASCII : 0);
+      }
+      continue;
+    }
+    if (t === C_BACKTICK) {
+      // An opening backtick glued to a word, = ( $ a quote or a separator starts a substitution; `a code span` does not.
+      if (ticks++ % 2 === 0 && i > 0 && GLUE[s.charCodeAt(i - 1)] === 1) mask |= T_BACKTICK | (c >= 128 ? T_NON_ASCII : 0);
+      continue;
+    }
+    const bits = CLASS_BITS[t] as number;
+    if ((mask & bits) === bits) continue;
+    if (c < 128) {
+      const a = NEED1[c] as number;
+      if (a !== 0) {
+        const d = i + 1 < n ? s.charCodeAt(i + 1) | 0x20 : 0;
+        if (d !== a && d !== NEED2[c]) continue;
+      }
+    }
+    mask |= classify(s, i, t);
+  }
+  if (n > 1) {
+    const c0 = at(s, 0);
+    if (c0 === 47 || c0 === 92 || (at(s, 1) === 58 && isLetter(c0) && (at(s, 2) === 47 || at(s, 2) === 92))) mask |= T_ROOT;
+  }
+  return mask;
+}
+
+/** Whether `s` has characters beyond ASCII (they need compatibility normalization). */
+export function hasNonAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return true;
+  return false;
+}

@@ -1,0 +1,365 @@
+/**
+ * Cross-site scripting: what would run if the value reached an HTML page, an attribute, a URL or a script block.
+ * Markup is read the way a browser tokenizer does (a tag is `<` then a letter; attributes run to `>` or the end), so
+ * "a < b && c > d" and "I <3 you" are text, while `<svg/onload=alert(1)>` is an element with a handler. Every scan is
+ * a forward walk with `indexOf`, linear in the input.
+ */
+
+import type { ScanRuleId } from './rules.js';
+import { T_BACKTICK, T_BRACKET, T_CALL, T_EQUALS, T_LT } from './triggers.js';
+
+const DANGEROUS_TAGS = new Set([
+  'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'meta', 'link', 'style', 'svg', 'math', 'xml',
+  'import', 'isindex', 'portal', 'bgsound', 'layer', 'ilayer', 'vmlframe', 'xss', 'script', 'plaintext', 'xmp',
+  'listing', 'noembed', 'noframes', 'entity', 'xml-stylesheet', 'stylesheet', 'handler', 'listener',
+]);
+/** Attributes that load, bind or style content, or run script through other means than on*. */
+const DANGEROUS_ATTRIBUTES = new Set([
+  'style', 'srcdoc', 'formaction', 'datasrc', 'datafld', 'dataformatas', 'handler', 'ev:handler', 'ev:event',
+  'attributename', 'xlink:href', 'behavior', 'folder', 'dynsrc', 'lowsrc', 'seekSegmentTime'.toLowerCase(),
+]);
+const SCRIPT_SCHEMES = ['javascript', 'vbscript', 'livescript', 'mocha'];
+const DATA_TYPES = [
+  'text/html', 'image/svg', 'application/xhtml', 'text/xml', 'application/xml', 'text/javascript',
+  'application/javascript', 'application/x-javascript', 'text/x-scriptlet', 'application/ecmascript', 'text/vbscript',
+];
+const SINKS = ['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'execscript', 'msgbox', 'fromcharcode'];
+const SINK_PROPERTIES = [
+  'document.cookie', 'document.domain', 'document.write', 'document.location', 'window.location', 'location.href',
+  'location.hash', 'location.replace', 'location.assign', '.innerhtml', '.outerhtml', '.insertadjacenthtml', '.srcdoc',
+];
+const GLOBAL_INDEXING = ['top', 'window', 'self', 'parent', 'this', 'globalthis', 'frames', 'content', 'document'].map((g) => g + '[');
+
+const isLetter = (c: number): boolean => c >= 97 && c <= 122;
+const isIdentChar = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 36 || (c >= 65 && c <= 90);
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
+
+/** Is there JavaScript code at `p` (after `=` or `:`): `alert(1)`, `(alert)(1)`, `` x`1` ``, `top[…]`. */
+function codeAt(v: string, p: number): boolean {
+  let i = p;
+  while (isSpace(v.charCodeAt(i)) || v.charCodeAt(i) === 34 || v.charCodeAt(i) === 39 || v.charCodeAt(i) === 96) i++;
+  const start = i;
+  while (isIdentChar(v.charCodeAt(i))) i++;
+  const c = v.charCodeAt(i);
+  if (i === start) return c === 40 || c === 91 || c === 123 || c === 33 || c === 43 || c === 45 || c === 126 || c === 47;
+  while (isSpace(v.charCodeAt(i))) i++;
+  const d = v.charCodeAt(i);
+  return d === 40 || d === 96 || d === 61 || d === 46 || d === 91 || d === 58 || d === 59 || (d === 44 && c !== 32);
+}
+
+/** The letters just before `end`, spaces between them skipped (java\tscript), at most `max` of them. */
+function lettersBefore(v: string, end: number, max: number): string {
+  let out = '';
+  for (let i = end - 1; i >= 0 && out.length < max; i--) {
+    const c = v.charCodeAt(i);
+    if (isLetter(c)) out = v.charAt(i) + out;
+    else if (!isSpace(c)) break;
+  }
+  return out;
+}
+
+/** `javascript:` (and friends) followed by code, tolerant of whitespace inside the scheme. */
+function scriptUrl(v: string): boolean {
+  for (let i = v.indexOf(':'); i >= 0; i = v.indexOf(':', i + 1)) {
+    const scheme = lettersBefore(v, i, 10);
+    if (scheme.length < 5 || !SCRIPT_SCHEMES.some((s) => scheme.endsWith(s))) continue;
+    let j = i + 1;
+    while (isSpace(v.charCodeAt(j))) j++;
+    if (j >= v.length) continue;
+    // javascript:anything is code; after a space ("javascript: the good parts") it must look like code
+    if (j === i + 1 || !isLetter(v.charCodeAt(j)) || codeAt(v, j)) return true;
+  }
+  return false;
+}
+
+function dataUrl(v: string): boolean {
+  for (let i = v.indexOf('data:'); i >= 0; i = v.indexOf('data:', i + 1)) {
+    if (i > 0 && isLetter(v.charCodeAt(i - 1))) continue;
+    let j = i + 5;
+    while (isSpace(v.charCodeAt(j))) j++;
+    if (DATA_TYPES.some((t) => v.startsWith(t, j))) return true;
+  }
+  return false;
+}
+
+/** Events whose handler runs whatever it holds; an unknown on*= needs a value that looks like code. */
+const KNOWN_EVENTS = new Set(
+  (
+    'load error click dblclick mouseover mouseout mousemove mouseenter mouseleave mousedown mouseup focus blur ' +
+    'focusin focusout change input submit reset keyup keydown keypress scroll resize select toggle begin end ' +
+    'animationstart animationend animationiteration transitionend transitionrun pageshow pagehide hashchange ' +
+    'popstate message beforeunload unload drag dragstart dragend dragenter dragleave dragover drop copy cut paste ' +
+    'contextmenu wheel pointerover pointerdown pointerup pointerenter pointerleave pointermove touchstart touchend ' +
+    'touchmove play playing pause ended canplay loadstart loadeddata loadedmetadata progress readystatechange ' +
+    'afterprint beforeprint search invalid abort start finish bounce activate beforeactivate filterchange ' +
+    'propertychange repeat seek auxclick securitypolicyviolation'
+  ).split(' '),
+);
+
+/** Finds `on…=` handler attributes, remembering where the next "on" is so a pass over many tags stays linear. */
+class HandlerFinder {
+  /** Whether the last handler found names a real event. */
+  known = false;
+  private next = -2;
+  constructor(private readonly v: string) {}
+  private nextOn(from: number): number {
+    if (this.next !== -1 && this.next < from) this.next = this.v.indexOf('on', from);
+    return this.next;
+  }
+  /** The `=` of a handler attribute in [from, end), or -1. */
+  find(from: number, end: number): number {
+    const v = this.v;
+    for (let i = this.nextOn(from); i >= 0 && i < end; i = this.nextOn(i + 1)) {
+      const before = i > 0 ? v.charCodeAt(i - 1) : 32;
+      if (isIdentChar(before) || before === 45 || before === 46 || before === 58) continue;
+      let j = i + 2;
+      while (isLetter(v.charCodeAt(j))) j++;
+      if (j - i < 5) continue;
+      this.known = KNOWN_EVENTS.has(v.slice(i + 2, j));
+      while (isSpace(v.charCodeAt(j))) j++;
+      if (v.charCodeAt(j) === 61) return j;
+    }
+    return -1;
+  }
+}
+
+/** `v` without /* … *\/ comments (exp/**\/ression): indexOf only, linear even when a comment never closes. */
+function withoutComments(v: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = v.indexOf('/*'); i >= 0; i = v.indexOf('/*', from)) {
+    out += v.slice(from, i);
+    const close = v.indexOf('*/', i + 2);
+    if (close < 0) return out;
+    from = close + 2;
+  }
+  return out + v.slice(from);
+}
+
+/** A dangerous attribute name (`style=`, `srcdoc=`, …) between `from` and `end`. */
+function dangerousAttribute(v: string, from: number, end: number): boolean {
+  let i = from;
+  while (i < end) {
+    const c = v.charCodeAt(i);
+    if (isLetter(c) && !isIdentChar(v.charCodeAt(i - 1)) && v.charCodeAt(i - 1) !== 45) {
+      let j = i;
+      while (j < end && (isIdentChar(v.charCodeAt(j)) || v.charCodeAt(j) === 58 || v.charCodeAt(j) === 45)) j++;
+      let k = j;
+      while (isSpace(v.charCodeAt(k))) k++;
+      if (v.charCodeAt(k) === 61 && DANGEROUS_ATTRIBUTES.has(v.slice(i, j))) return true;
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return false;
+}
+
+function cssExpression(v: string): boolean {
+  const w = v.includes('/*') ? withoutComments(v) : v;
+  for (let i = w.indexOf('expression'); i >= 0; i = w.indexOf('expression', i + 1)) {
+    let j = i + 10;
+    while (isSpace(w.charCodeAt(j))) j++;
+    if (w.charCodeAt(j) !== 40) continue;
+    let k = i - 1;
+    while (k >= 0 && isSpace(w.charCodeAt(k))) k--;
+    const c = w.charCodeAt(k);
+    if (c === 58 || c === 61 || c === 34 || c === 39 || c === 123) return true;
+  }
+  if (w.includes('-moz-binding')) return true;
+  for (let i = w.indexOf('behavior'); i >= 0; i = w.indexOf('behavior', i + 1)) {
+    let j = i + 8;
+    while (isSpace(w.charCodeAt(j))) j++;
+    if (w.charCodeAt(j) === 58) return true;
+  }
+  return false;
+}
+
+/** The first position where the value could leave a script string or statement (a quote, ; } >), or length. */
+function firstBreakout(v: string): number {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 59 || c === 125 || c === 62 || c === 34 || c === 96) return i;
+    if (c === 39 && !(i > 0 && isLetter(v.charCodeAt(i - 1)) && isLetter(v.charCodeAt(i + 1)))) return i;
+  }
+  return v.length;
+}
+
+const SINK_NAMES = new Set(SINKS);
+
+/** The identifier that ends just before `end` (letters, digits, _ $) when it could be a sink name, or ''. */
+function identBefore(v: string, end: number): string {
+  let i = end;
+  while (i > 0 && end - i <= SINK_LONGEST && isIdentChar(v.charCodeAt(i - 1))) i--;
+  return end - i >= SINK_SHORTEST && end - i <= SINK_LONGEST ? v.slice(i, end) : '';
+}
+const SINK_SHORTEST = Math.min(...SINKS.map((n) => n.length));
+const SINK_LONGEST = Math.max(...SINKS.map((n) => n.length));
+
+/** A JavaScript sink: 2 when reached after a breakout, 1 when bare, 0 when absent. One pass over ( and `. */
+function jsSink(v: string, mask: number): number {
+  const breakout = firstBreakout(v);
+  let bare = 0;
+  const anySink = SINKS.some((name) => v.includes(name));
+  for (let i = 0; anySink && i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c !== 40 && c !== 96) continue;
+    let name = '';
+    let at = i;
+    if (c === 96) {
+      // a template call needs its closing backtick: alert`1`
+      if (v.indexOf('`', i + 1) < 0) break;
+      name = identBefore(v, i);
+      at = i - name.length;
+      const close = v.indexOf('`', i + 1);
+      i = close; // the template's body is not code to look at again
+    } else {
+      let k = i;
+      while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
+      if (v.charCodeAt(k - 1) === 41) {
+        // (alert)(1)
+        let m = k - 1;
+        while (m > 0 && isSpace(v.charCodeAt(m - 1))) m--;
+        name = identBefore(v, m);
+        at = m - name.length;
+        if (v.charCodeAt(at - 1) !== 40) name = '';
+      } else {
+        name = identBefore(v, k);
+        at = k - name.length;
+      }
+      if (!SINK_NAMES.has(name)) {
+        // a reference handed on: [1].find(alert), a=alert,a(1)
+        let m = i + 1;
+        while (isSpace(v.charCodeAt(m))) m++;
+        let e = m;
+        while (e - m <= SINK_LONGEST && isIdentChar(v.charCodeAt(e))) e++;
+        const after = v.charCodeAt(e);
+        if ((after === 41 || after === 44) && e - m >= SINK_SHORTEST && SINK_NAMES.has(v.slice(m, e))) {
+          name = v.slice(m, e);
+          at = m;
+        }
+      }
+    }
+    if (!SINK_NAMES.has(name) || (at > 0 && isIdentChar(v.charCodeAt(at - 1)))) continue;
+    if (breakout < at) return 2;
+    if (breakout === v.length) return 1; // no breakout anywhere: bare is all it can be
+    bare = 1;
+  }
+  if (breakout < v.length && v.includes('.')) {
+    for (const name of SINK_PROPERTIES) {
+      const i = v.indexOf(name);
+      if (i > breakout && !isIdentChar(v.charCodeAt(i + name.length))) return 2;
+    }
+  }
+  if (bare === 0 && (mask & T_BRACKET) !== 0) {
+    for (const g of GLOBAL_INDEXING) {
+      for (let i = v.indexOf(g); i >= 0; i = v.indexOf(g, i + 1)) {
+        if (i > 0 && isIdentChar(v.charCodeAt(i - 1))) continue;
+        const c = v.charCodeAt(i + g.length);
+        if (c === 34 || c === 39 || c === 47 || c === 96 || (c >= 48 && c <= 57)) return 1;
+      }
+    }
+  }
+  return bare;
+}
+
+/** A tag name at `i` (the `<`): the index after the name, or -1. Sets `tagName` (prefix:local kept whole). */
+let tagName = '';
+function tagAt(v: string, i: number): number {
+  let j = i + 1;
+  // </script, <%00script>, <!--, <?xml: a few characters a filter may not expect before the name
+  while (j < i + 4 && (v.charCodeAt(j) === 47 || v.charCodeAt(j) === 37 || v.charCodeAt(j) === 33 || v.charCodeAt(j) === 63)) j++;
+  const nameStart = j;
+  if (!isLetter(v.charCodeAt(j))) return -1;
+  while (isIdentChar(v.charCodeAt(j)) || v.charCodeAt(j) === 45 || v.charCodeAt(j) === 58) j++;
+  // only names that could be in DANGEROUS_TAGS (prefix:local included) are worth a string
+  tagName = j - nameStart >= 3 && j - nameStart <= 40 ? v.slice(nameStart, j) : '';
+  return j;
+}
+
+/** The rule for the tag named `tagName` whose attributes are in [from, end), or null. */
+function tagRule(v: string, handlers: HandlerFinder, from: number, end: number): ScanRuleId | null {
+  const colon = tagName.indexOf(':');
+  // svg:svg, xml:namespace: the prefix and the local name both count
+  const prefix = colon > 0 ? tagName.slice(0, colon) : tagName;
+  const local = colon > 0 ? tagName.slice(tagName.lastIndexOf(':') + 1) : tagName;
+  if (prefix === 'script' || local === 'script') return 'xss.script-tag';
+  if (handlers.find(from, end) >= 0) return 'xss.event-handler';
+  if (DANGEROUS_TAGS.has(prefix) || DANGEROUS_TAGS.has(local) || dangerousAttribute(v, from, end)) return 'xss.dangerous-markup';
+  return null;
+}
+
+/** The end of a tag's attributes as a browser reads them: the first > outside a quoted value (or the end). */
+function tagEnd(v: string, from: number): number {
+  for (let i = from; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 62) return i;
+    if ((c === 34 || c === 39) && v.charCodeAt(i - 1) === 61) {
+      const close = v.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (close < 0) return v.length;
+      i = close;
+    }
+  }
+  return v.length;
+}
+
+/** The XSS rule that lower-case `v` (trigger mask `mask`) triggers, or null. */
+export function detectXss(v: string, mask: number): ScanRuleId | null {
+  let weakest: ScanRuleId | null = null;
+  if ((mask & T_LT) !== 0) {
+    // Every < is read two ways in one pass. As the browser tokenizes: a tag's attributes run to its > (quotes
+    // respected) and the next tag starts after it. As a filter that strips tags once would leave it
+    // (<scr<script>ipt>): every < starts a tag whose attributes run to the next < or >.
+    const browser = new HandlerFinder(v);
+    const stripped = new HandlerFinder(v);
+    let tagClose = -1; // the > (or end) of the tag the browser is in
+    let gt = v.indexOf('>');
+    let nextLt = v.indexOf('<');
+    for (let i = nextLt; i >= 0; i = nextLt) {
+      nextLt = v.indexOf('<', i + 1);
+      const j = tagAt(v, i);
+      if (j < 0) continue;
+      if (i > tagClose) {
+        tagClose = tagEnd(v, j);
+        const r = tagRule(v, browser, j, tagClose);
+        if (r === 'xss.dangerous-markup') weakest ??= r;
+        else if (r !== null) return r;
+        // The stripped reading of this same tag looks at a part of what the browser reading just read.
+        continue;
+      }
+      if (gt >= 0 && gt < j) gt = v.indexOf('>', j);
+      let end = gt < 0 ? v.length : gt;
+      if (nextLt >= 0 && nextLt < end) end = nextLt;
+      const r = tagRule(v, stripped, j, end);
+      if (r === 'xss.dangerous-markup') weakest ??= r;
+      else if (r !== null) return r;
+    }
+  }
+  if (v.includes(':')) {
+    if (scriptUrl(v)) return 'xss.js-url';
+    if (weakest !== null) return weakest;
+    if (dataUrl(v)) return 'xss.data-url';
+  }
+  if (weakest !== null) return weakest;
+  if ((mask & (T_CALL | T_EQUALS)) !== 0 && cssExpression(v)) return 'xss.css-expression';
+  if ((mask & T_EQUALS) !== 0) {
+    // An attribute left through a quote: " onmouseover="alert(1)
+    const handlers = new HandlerFinder(v);
+    const handler = handlers.find(0, v.length);
+    if (handler >= 0) {
+      let quote = v.length;
+      for (const q of QUOTES) {
+        const at = v.indexOf(q);
+        if (at >= 0 && at < quote) quote = at;
+      }
+      if ((handlers.known && quote < handler) || codeAt(v, handler + 1)) return 'xss.attribute-breakout';
+    }
+  }
+  if ((mask & (T_CALL | T_BACKTICK | T_BRACKET | T_EQUALS)) !== 0) {
+    const sink = jsSink(v, mask);
+    if (sink === 2) return 'xss.js-sink';
+    if (sink === 1) return 'xss.js-call';
+  }
+  return null;
+}
+const QUOTES = ['"', "'", '`'];
