@@ -149,4 +149,66 @@ describe('abuse detection with real clients', () => {
     expect((await mallory.send('ping', {})).ok).toBe(false); // still rate limited, but still connected
     expect(s.guard.connections.select({ userId: 'mallory' })).toHaveLength(1);
   });
+
+  describe('each pattern trips at its threshold through real clients, and not one below', () => {
+    const THRESHOLD = 3;
+    const banAt = (pattern: string) => ({ abuse: { patterns: { [pattern]: { threshold: THRESHOLD, windowMs: 60_000, ladder: ['temp_ban'] } } } });
+    const banned = () => events.some((e) => e.type === 'ban_added');
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 60));
+    /** A banned address is turned away before the handshake (no code reaches the client), and the log says why. */
+    async function expectBannedAddress(s: SocketIoTestServer, localAddress: string): Promise<void> {
+      expect(await s.connect({ user: 'alice', localAddress })).toEqual({ ok: false, error: null });
+      await waitFor(() => events.some((e) => e.type === 'connection_refused' && e.reason === 'banned' && e.ip === localAddress), 2_000, 'banned refusal');
+    }
+
+    it('rapidReconnection: short sessions from one address', async () => {
+      const s = await start(banAt('rapidReconnection'));
+      for (let i = 0; i < THRESHOLD; i++) {
+        if (i === THRESHOLD - 1) {
+          await settle();
+          expect(banned()).toBe(false);
+        }
+        const client = ok(await s.connect({ localAddress: '127.0.0.2' }));
+        await client.close();
+        clients.splice(clients.indexOf(client), 1);
+      }
+      await waitFor(banned, 2_000, 'ban after the third short session');
+      await expectBannedAddress(s, '127.0.0.2');
+    });
+
+    it('authenticationAbuse: refused handshakes from one address', async () => {
+      const s = await start({ requireAuthentication: true, ...banAt('authenticationAbuse') });
+      for (let i = 0; i < THRESHOLD - 1; i++) expect(refusal(await s.connect({ localAddress: '127.0.0.2' }))?.code).toBe('unauthenticated');
+      await settle();
+      expect(banned()).toBe(false);
+      expect(refusal(await s.connect({ localAddress: '127.0.0.2' }))?.code).toBe('unauthenticated');
+      await waitFor(banned, 2_000, 'ban after the third refusal');
+      await expectBannedAddress(s, '127.0.0.2');
+      ok(await s.connect({ user: 'alice', localAddress: '127.0.0.3' }));
+    });
+
+    it('inputValidationAbuse: events off the allow-list from one user', async () => {
+      const s = await start({ allowedEvents: ['chat:send'], ...banAt('inputValidationAbuse') });
+      const mallory = ok(await s.connect({ user: 'mallory' }));
+      for (let i = 0; i < THRESHOLD - 1; i++) expect((await mallory.send('admin:drop', {})).ok).toBe(false);
+      await settle();
+      expect(banned()).toBe(false);
+      mallory.sendWithoutAck('admin:drop', {});
+      await waitFor(banned, 2_000, 'ban after the third refusal');
+      await mallory.closed;
+      expect(s.guard.abuse?.listBans().map((b) => b.key)).toEqual(['user:mallory']);
+    });
+
+    it('largePayloadAbuse: oversized messages from one user', async () => {
+      const s = await start({ maxMessageBytes: 200, ...banAt('largePayloadAbuse') });
+      const mallory = ok(await s.connect({ user: 'mallory' }));
+      const big = { blob: 'x'.repeat(500) };
+      for (let i = 0; i < THRESHOLD - 1; i++) expect(await mallory.send('chat:send', big)).toMatchObject({ ok: false, error: { code: 'message_too_large' } });
+      await settle();
+      expect(banned()).toBe(false);
+      mallory.sendWithoutAck('chat:send', big);
+      await waitFor(banned, 2_000, 'ban after the third oversized message');
+      await mallory.closed;
+    });
+  });
 });
