@@ -133,6 +133,12 @@ interface ConnectionState {
   readonly messageKey: string;
   /** Anonymous clients are also limited per IP group. */
   readonly ipMessageKey: string | null;
+  /**
+   * The last CSRF token this connection presented in an event and verified, with its expiry: a client sends the same
+   * token with every protected event, and an HMAC per message costs more than Socket.IO's own work on it.
+   */
+  csrfVerified: string | null;
+  csrfVerifiedUntil: number;
   /** What every security event about this connection says of it, built once. */
   readonly fields: Pick<SecurityEventInput, 'ip' | 'userId' | 'sessionId' | 'namespace' | 'connectionId'>;
   registered: boolean;
@@ -324,6 +330,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
         connectionId: ctx.id,
       }),
       registered: false,
+      csrfVerified: null,
+      csrfVerifiedUntil: 0,
     });
     return { allowed: true, identity, ip, ipGroup };
   }
@@ -404,8 +412,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
         if (forbidden && monitored('eventRoles', state, event, forbidden)) return messageRefused(state, event, forbidden);
         if (rule.requireCsrf && options.csrf) {
           const taken = takeCsrfToken(ctx.payload, options.csrf.field);
-          const badToken = checkCsrfToken(options.csrf.tokens, taken.token, state.identity, 'event');
+          const known = taken.token === state.csrfVerified && now() <= state.csrfVerifiedUntil;
+          const badToken = known ? null : checkCsrfToken(options.csrf.tokens, taken.token, state.identity, 'event');
           if (badToken && monitored('csrf', state, event, badToken)) return messageRefused(state, event, badToken, 'csrf_failure');
+          if (!badToken && !known && typeof taken.token === 'string') {
+            state.csrfVerified = taken.token;
+            state.csrfVerifiedUntil = options.csrf.tokens.expiresAt(taken.token);
+          }
           // The handler never sees the token, valid or not.
           payload = taken.payload;
         }

@@ -133,6 +133,20 @@ describe('CSRF per event', () => {
     expect(handled).toEqual([{ name: 'Alice' }]);
   });
 
+  it('keeps refusing an event token once it has expired, even after accepting it before', async () => {
+    const token = (await fetchToken('alice')).body.token ?? '';
+    const { socket } = await connect('alice', token);
+    const first: unknown = await socket.timeout(2_000).emitWithAck('profile:update', { name: 'A', csrfToken: token });
+    expect(first).toEqual({ ok: true });
+    time += 59_000;
+    const stillValid: unknown = await socket.timeout(2_000).emitWithAck('profile:update', { name: 'B', csrfToken: token });
+    expect(stillValid).toEqual({ ok: true });
+    time += 2_000;
+    const expired: unknown = await socket.timeout(2_000).emitWithAck('profile:update', { name: 'C', csrfToken: token });
+    expect(expired).toMatchObject({ error: { code: 'csrf_expired' } });
+    expect(handled).toEqual([{ name: 'A' }, { name: 'B' }]);
+  });
+
   it('refuses an admin handler without a token even for an admin, and runs it with one', async () => {
     const token = (await fetchToken('root')).body.token ?? '';
     const { socket } = await connect('root', token, 'admin');

@@ -21,6 +21,8 @@ export interface CsrfTokens {
   issue(sessionId: string): { token: string; expiresAt: number };
   /** null when the token is valid for `sessionId` now; otherwise why not. */
   verify(token: unknown, sessionId: string): CsrfFailure | null;
+  /** When a token (already verified) stops being valid, in epoch ms. */
+  expiresAt(token: string): number;
 }
 
 const VERSION = 'v1';
@@ -77,6 +79,10 @@ export function createCsrfTokens(options: {
       const issued = parseInt(issuedAt, 36);
       if (!Number.isFinite(issued) || now() - issued > ttlMs || issued - now() > 60_000) return 'csrf_expired';
       return null;
+    },
+
+    expiresAt(token) {
+      return parseInt(token.split('.')[2] ?? '', 36) + ttlMs;
     },
   };
 }

@@ -11,6 +11,8 @@
  * frames and file:// pages; refused unless listed literally), `*` (anything; warned at startup).
  */
 
+import { LruMap } from '../../util/lru-map.js';
+
 export type OriginCheck =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly why: 'missing' | 'malformed' | 'not_listed' };
@@ -28,6 +30,9 @@ const ALLOWED: OriginCheck = Object.freeze({ allowed: true });
 const MISSING: OriginCheck = Object.freeze({ allowed: false, why: 'missing' });
 const MALFORMED: OriginCheck = Object.freeze({ allowed: false, why: 'malformed' });
 const NOT_LISTED: OriginCheck = Object.freeze({ allowed: false, why: 'not_listed' });
+
+/** Distinct origins whose verdict is remembered. */
+const RECENT_ORIGINS = 256;
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
@@ -100,15 +105,27 @@ export function compileOriginPolicy(options: OriginPolicyOptions): (origin: stri
     }
   }
   const allowMissing = options.allowMissingOrigin;
+  // A WHATWG URL parse per handshake shows in profiles; the origins a server sees are few, and an attacker cycling
+  // through distinct ones only churns this bounded cache.
+  const recent = new LruMap<string, OriginCheck>(RECENT_ORIGINS);
 
   return (origin) => {
     if (origin === undefined || origin === '') return allowMissing ? ALLOWED : MISSING;
     if (origin === 'null') return allowNull || anyOrigin ? ALLOWED : NOT_LISTED;
+    let check = recent.get(origin);
+    if (check === undefined) {
+      check = decide(origin);
+      recent.set(origin, check);
+    }
+    return check;
+  };
+
+  function decide(origin: string): OriginCheck {
     const parsed = parseOrigin(origin);
     if (!parsed) return MALFORMED;
     if (anyOrigin) return ALLOWED;
     if (exact.has(`${parsed.scheme}//${parsed.host}${parsed.port ? `:${parsed.port}` : ''}`)) return ALLOWED;
     for (const pattern of patterns) if (matches(pattern, parsed)) return ALLOWED;
     return NOT_LISTED;
-  };
+  }
 }
