@@ -1,0 +1,238 @@
+/* global process */
+/**
+ * The server variants the harness compares. Each runs alone in its own process (bench/server.mjs), built from dist/.
+ *
+ * A variant is data plus one `start` function:
+ *   id        stable key (results files are compared across commits by it)
+ *   label     what the table prints
+ *   protocol  what the load generator speaks to it: 'socket.io' (Engine.IO v4 frames over WebSocket). A `ws` variant
+ *             adds a protocol driver in bench/lib/protocols.mjs with the same four figures.
+ *   baseline  the variant its ratios are taken against (null for a baseline itself)
+ *   requires  () => null when it can run here, or the reason it cannot (e.g. no Redis): skipped with that reason
+ *   start     (ctx) => { server: http.Server, stats(): {...}, close(): Promise<void> }, not yet listening
+ *
+ * Later variants slot in as more entries: `ws` unprotected / `ws` + wsguard (protocol 'ws', baseline 'ws-bare'),
+ * Socket.IO + wsguard on the Redis store (requires REDIS_URL, baseline 'sio-bare'), + payload inspection
+ * (baseline 'sio-wsguard' to isolate its cost). Nothing else in the harness changes.
+ *
+ * Every variant runs the same application: one `echo` event whose acknowledgement returns the payload. The server
+ * counts echoes and namespace connections so that server CPU per message / per connection can be taken from the
+ * server's own counters.
+ */
+
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Origin the load generator sends (and the protected variant allows). */
+export const BENCH_ORIGIN = 'http://bench.wsguard.test';
+
+/** A fixed secret for the CSRF tokens of the bench (at least 32 characters, as production requires). */
+const BENCH_CSRF_SECRET = 'wsguard-bench-csrf-secret-0123456789abcdefghij';
+
+/**
+ * wsguard's production preset with every message-path check that exists switched on, and its limits raised only so
+ * far that the load generator is never refused. Shared by the protected server variant and the micro-benchmarks.
+ *
+ * @param {any} wsguard the dist module (`dist/index.js`)
+ * @param {{ maxConnectionsPerIp: number, connectionRateLimit: number, burstLimit: number, connectionsPerProcess: number }} limits
+ *   from the harness plan
+ * @param {readonly unknown[]} sinks
+ */
+export function benchGuardConfig(wsguard, limits, sinks) {
+  return {
+    ...wsguard.presets.production,
+    // Origin allow-list: the generator sends exactly this origin on every connection.
+    allowedOrigins: [BENCH_ORIGIN],
+    // Authentication hook: the user named in the handshake `auth` (each generator connection is its own user).
+    authenticate: (request) => {
+      const user = request.auth['user'];
+      return typeof user === 'string' ? { userId: user, roles: ['user'], sessionId: `s-${user}` } : null;
+    },
+    // Event allow-list: only what the application handles.
+    allowedEvents: ['echo'],
+    // Size limit: the preset's 64 KiB stays (messages are ~110 bytes).
+    // Connection rate per IP (one IP here): the harness never opens more than this per minute (TIME_WAIT budget).
+    connectionRateLimit: limits.connectionRateLimit,
+    // Live connections per IP: the idle-memory figure holds that many from one address (plus churn headroom).
+    maxConnectionsPerIp: limits.maxConnectionsPerIp,
+    // Per user the preset's cap of 5 stays: the generator never holds two connections for one user.
+    // Message rate per user: the schema's maximum (16,667/s), since one request/response client on loopback sends
+    // more than that; the burst covers the rest of the longest single-connection cell.
+    messageRateLimit: 1_000_000,
+    burstLimit: limits.burstLimit,
+    // CSRF: when the preset switches it on, every connection presents a token bound to its session in the handshake
+    // (the generator fetches them before it connects, as a page would over HTTP).
+    ...(wsguard.presets.production.csrfEnabled === true ? { csrfSecret: BENCH_CSRF_SECRET } : {}),
+    // Abuse detection, when the preset switches it on, stays on with its ladders (throttle, disconnect, ban) armed:
+    // only the evidence the generator produces by design is allowed for. Every connection attempt is connection-flood
+    // evidence and every connection of the connection figure a short session (rapid reconnection); one server process
+    // sees at most `limits.connectionsPerProcess` connections, so both patterns trip just above that, and the
+    // suspicious-activity score (their weights, 0.1 and 1 by default, sum to less than 2) just above twice that.
+    // Nothing else the generator does counts as evidence: it is never refused.
+    ...(wsguard.presets.production.abuseDetectionEnabled === true
+      ? {
+          suspiciousActivityThreshold: Math.min(1_000_000, 2 * limits.connectionsPerProcess + 1),
+          abuse: {
+            patterns: {
+              connectionFlood: { threshold: limits.connectionsPerProcess + 1 },
+              rapidReconnection: { threshold: limits.connectionsPerProcess + 1 },
+            },
+          },
+        }
+      : {}),
+    // Security events as JSON lines to a file (connection accepted/closed, warnings).
+    sinks,
+  };
+}
+
+/**
+ * @param {(io: import('socket.io').Server, ctx: StartContext) => Promise<{ close?: () => Promise<void> } | void>} protectServer
+ *   installs the variant's protection before the application's handlers
+ * @returns {(ctx: StartContext) => Promise<StartedServer>}
+ */
+function socketIoVariant(protectServer) {
+  return async (ctx) => {
+    const { Server } = await import('socket.io');
+    const server = createServer();
+    const io = new Server(server, { serveClient: false });
+    /** @type {{ close?: () => Promise<void>, credentials?: StartedServer['credentials'] }} */
+    const extra = (await protectServer(io, ctx)) ?? {};
+    let echoes = 0;
+    let connects = 0;
+    io.on('connection', (socket) => {
+      connects++;
+      socket.on('echo', (payload, ack) => {
+        echoes++;
+        if (typeof ack === 'function') ack(payload);
+      });
+    });
+    return {
+      server,
+      credentials: extra.credentials,
+      stats: () => ({ echoes, connects, clients: io.engine.clientsCount }),
+      async close() {
+        await extra.close?.();
+        io.close();
+      },
+    };
+  };
+}
+
+/**
+ * @typedef {{ repoRoot: string, tmpDir: string, limits: { maxConnectionsPerIp: number, connectionRateLimit: number, burstLimit: number, connectionsPerProcess: number } }} StartContext
+ * @typedef {{
+ *   server: import('node:http').Server,
+ *   stats: () => { echoes: number, connects: number, clients: number },
+ *   credentials?: (users: string[]) => { tokens: Record<string, string>, payloadField?: string } | null,
+ *   close: () => Promise<void>,
+ * }} StartedServer
+ * @typedef {{
+ *   id: string, label: string, short: string, protocol: 'socket.io', baseline: string | null,
+ *   optional?: boolean, requires: () => string | null, start: (ctx: StartContext) => Promise<StartedServer>,
+ * }} Variant
+ */
+
+/**
+ * wsguard in front of a Socket.IO server, from dist/, with `benchGuardConfig` plus `overrides`.
+ * @param {(wsguard: any) => object} overrides
+ */
+function wsguardVariant(overrides) {
+  return socketIoVariant(async (io, ctx) => {
+    const wsguard = await import(pathToFileURL(join(ctx.repoRoot, 'dist/index.js')).href);
+    const { protect } = await import(pathToFileURL(join(ctx.repoRoot, 'dist/adapters/socket.io/index.js')).href);
+    const sink = wsguard.pinoSink({ destination: join(ctx.tmpDir, `wsguard-events-${process.pid}.jsonl`) });
+    const config = { ...benchGuardConfig(wsguard, ctx.limits, [sink]), ...overrides(wsguard) };
+    const guard = wsguard.createGuard(config);
+    protect(io, guard);
+    const perEvent = Object.values(config.events ?? {}).some((rule) => rule.requireCsrf === true);
+    return {
+      close: () => guard.close(),
+      credentials: (users) => {
+        if (!guard.csrf?.enabled) return null;
+        const tokens = {};
+        for (const user of users) tokens[user] = guard.csrf.issue(`s-${user}`).token;
+        return { tokens, ...(perEvent ? { payloadField: guard.options.csrf?.field ?? 'csrfToken' } : {}) };
+      },
+    };
+  });
+}
+
+/** @type {readonly Variant[]} */
+export const VARIANTS = [
+  {
+    id: 'sio-bare',
+    label: 'Socket.IO, unprotected',
+    short: 'unprotected',
+    protocol: 'socket.io',
+    baseline: null,
+    requires: () => null,
+    start: socketIoVariant(async () => {}),
+  },
+  {
+    id: 'sio-rlf',
+    label: 'Socket.IO + hand-written rate-limiter-flexible middleware',
+    short: 'hand-written RLF',
+    protocol: 'socket.io',
+    baseline: 'sio-bare',
+    requires: () => null,
+    // What a user writes by hand today: one RateLimiterMemory `consume` per packet in `socket.use`.
+    start: socketIoVariant(async (io) => {
+      const { RateLimiterMemory } = await import('rate-limiter-flexible');
+      const limiter = new RateLimiterMemory({ points: 1_000_000, duration: 1 });
+      io.on('connection', (socket) => {
+        socket.use((_packet, next) => {
+          limiter.consume(socket.id).then(
+            () => next(),
+            () => next(new Error('rate limited')),
+          );
+        });
+      });
+    }),
+  },
+  {
+    id: 'sio-wsguard',
+    label: 'Socket.IO + wsguard (production preset, every check on)',
+    short: 'wsguard',
+    protocol: 'socket.io',
+    baseline: 'sio-bare',
+    requires: () => null,
+    start: wsguardVariant(() => ({})),
+  },
+  {
+    // Opt-in (--variants …,sio-wsguard-csrf): the per-event CSRF check on top, a token in every echo payload (so its
+    // requests are ~120 bytes longer than the others').
+    id: 'sio-wsguard-csrf',
+    label: 'Socket.IO + wsguard, per-event CSRF token on echo',
+    short: 'wsguard + event CSRF',
+    protocol: 'socket.io',
+    baseline: 'sio-bare',
+    optional: true,
+    requires: () => null,
+    start: wsguardVariant((wsguard) => {
+      if (wsguard.presets.production.csrfEnabled !== true) throw new Error('this wsguard build has no CSRF protection');
+      return { events: { echo: { requireCsrf: true } } };
+    }),
+  },
+];
+
+/**
+ * Targets from the issue, checked (and printed) after a run. `minRatio` / `maxRatio`: variant / `vs` medians;
+ * `maxDelta`: variant − `vs` medians, in the figure's unit. The CPU-per-operation forms of the rate targets (1 / 0.90,
+ * 1 / 0.85) move less than the rates when other work shares the machine.
+ */
+export const TARGETS = [
+  { variant: 'sio-wsguard', figure: 'echo_pipelined', vs: 'sio-bare', minRatio: 0.9 },
+  { variant: 'sio-wsguard', figure: 'cpu_per_msg', vs: 'sio-bare', maxRatio: 1 / 0.9, note: 'the CPU form of ≥ 0.90× msg/s' },
+  { variant: 'sio-wsguard', figure: 'echo_rr', vs: 'sio-bare', minRatio: 0.9 },
+  { variant: 'sio-wsguard', figure: 'echo_pipelined', vs: 'sio-rlf', minRatio: 0.95, note: 'not below hand-written beyond noise' },
+  { variant: 'sio-wsguard', figure: 'cpu_per_msg', vs: 'sio-rlf', maxRatio: 1.05, note: 'not above hand-written beyond noise' },
+  { variant: 'sio-wsguard', figure: 'conn_rate', vs: 'sio-bare', minRatio: 0.85 },
+  { variant: 'sio-wsguard', figure: 'cpu_per_conn', vs: 'sio-bare', maxRatio: 1 / 0.85, note: 'the CPU form of ≥ 0.85× conn/s' },
+  { variant: 'sio-wsguard', figure: 'heap_per_conn', vs: 'sio-bare', maxDelta: 1024 },
+];
+
+/** @param {string} id */
+export function findVariant(id) {
+  return VARIANTS.find((v) => v.id === id);
+}

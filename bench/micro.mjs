@@ -1,0 +1,248 @@
+/* global process, performance, Buffer */
+/**
+ * Micro-benchmarks of the guard's hot paths, in their own process (pinned to the server's core, --expose-gc), from
+ * the built dist/:
+ *   - admitMessage on the memory store, authenticated connection, the bench server's production config (every
+ *     message check the build has: allow-list, size, rate limit, payload inspection when on), the bench's echo payload
+ *   - admitMessage for an anonymous connection (two buckets: the connection's and its IP group's)
+ *   - memoryStore().consumeTokens, the token bucket alone
+ *   - rate-limiter-flexible RateLimiterMemory.consume (awaited), what the hand-written middleware pays per packet
+ *   - validateConfig, loadConfig (preset + environment + code) and createGuard (validate, resolve, store, bus)
+ *
+ * argv[2]: JSON { repoRoot, samples, sampleMs, limits }. Replies { type: 'result', result: [{ id, label, ns: [...] }] }.
+ * Each figure: a warm-up, then `samples` timed samples of about `sampleMs` each; ns per operation per sample.
+ */
+
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { echoBody, echoPayload } from './lib/protocols.mjs';
+import { benchGuardConfig } from './lib/variants.mjs';
+
+const options = JSON.parse(process.argv[2] ?? '{}');
+const wsguard = await import(pathToFileURL(join(options.repoRoot, 'dist/index.js')).href);
+const { RateLimiterMemory } = await import('rate-limiter-flexible');
+
+const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
+let sink = 0;
+
+/**
+ * Time a synchronous body: `body(n)` runs the operation n times and returns something to keep it alive.
+ * `settle` runs (untimed) after the warm-up and after each sample: it may release what the body accumulated.
+ * @param {(n: number) => number} body
+ * @param {() => Promise<void>} [settle]
+ */
+async function timeSync(body, settle = async () => {}) {
+  // Calibrate the batch size so one batch takes ~1/10 of a sample.
+  let n = 64;
+  for (;;) {
+    const t0 = performance.now();
+    sink += body(n);
+    const ms = performance.now() - t0;
+    if (ms > options.sampleMs / 10 || n >= 1 << 24) break;
+    n *= 2;
+  }
+  const warmEnd = performance.now() + options.sampleMs;
+  while (performance.now() < warmEnd) sink += body(n);
+  await settle();
+  const ns = [];
+  for (let s = 0; s < options.samples; s++) {
+    gc();
+    let ops = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < options.sampleMs) {
+      sink += body(n);
+      ops += n;
+      t = performance.now();
+    }
+    ns.push(((t - t0) * 1e6) / ops);
+    await settle();
+  }
+  return ns;
+}
+
+/** Same for an async body (awaited batch). @param {(n: number) => Promise<number>} body */
+async function timeAsync(body) {
+  const n = 1024;
+  const warmEnd = performance.now() + options.sampleMs;
+  while (performance.now() < warmEnd) sink += await body(n);
+  const ns = [];
+  for (let s = 0; s < options.samples; s++) {
+    gc();
+    let ops = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < options.sampleMs) {
+      sink += await body(n);
+      ops += n;
+      t = performance.now();
+    }
+    ns.push(((t - t0) * 1e6) / ops);
+  }
+  return ns;
+}
+
+const results = [];
+const KEYS = 1000;
+
+/** A guard with `KEYS` admitted connections, as the bench server runs it (no sinks: nothing is refused). */
+async function guardWithConnections(config, auth) {
+  const guard = wsguard.createGuard(config);
+  const ids = [];
+  const tokens = [];
+  for (let i = 0; i < KEYS; i++) {
+    const id = `conn-${i}`;
+    const user = auth(i).user;
+    const csrfToken = guard.csrf?.enabled && user !== undefined ? guard.csrf.issue(`s-${user}`).token : undefined;
+    const verdict = await guard.admitConnection({
+      id,
+      remoteAddress: '127.0.0.1',
+      headers: { origin: 'http://bench.wsguard.test' },
+      url: '/socket.io/?EIO=4&transport=websocket',
+      query: {},
+      namespace: '/',
+      auth: auth(i),
+      csrfToken,
+    });
+    if (!verdict.allowed) throw new Error(`micro: connection refused: ${verdict.code}`);
+    ids.push(id);
+    tokens.push(csrfToken);
+  }
+  return { guard, ids, tokens };
+}
+
+function admitMessageBody(guard, ids, tokens = null) {
+  // The bench's own echo payload (what the load generator sends), so payload checks see a realistic message.
+  const contexts = ids.map((connectionId, i) => {
+    const extra = tokens ? { csrfToken: tokens[i] } : {};
+    const user = `u-${i}`;
+    return { connectionId, event: 'echo', bytes: Buffer.byteLength(echoBody(user, extra)) + 3, payload: [echoPayload(user, extra)] };
+  });
+  let i = 0;
+  return (n) => {
+    let allowed = 0;
+    for (let k = 0; k < n; k++) {
+      const verdict = guard.admitMessage(contexts[i]);
+      if (verdict.allowed === true) allowed++;
+      i = i + 1 === KEYS ? 0 : i + 1;
+    }
+    if (allowed !== n) throw new Error(`micro: admitMessage refused ${n - allowed} of ${n} (raise the bench limits)`);
+    return allowed;
+  };
+}
+
+const limits = { ...options.limits, burstLimit: 1_000_000, connectionRateLimit: 1_000_000, maxConnectionsPerIp: 1_000_000, connectionsPerProcess: 499_999 };
+
+{
+  const { guard, ids } = await guardWithConnections(benchGuardConfig(wsguard, limits, []), (i) => ({ user: `u-${i}` }));
+  results.push({
+    id: 'admit_message',
+    label: 'guard.admitMessage, authenticated, echo payload (every message check on; memory store)',
+    ns: await timeSync(admitMessageBody(guard, ids)),
+  });
+  await guard.close();
+}
+
+if (wsguard.presets.production.csrfEnabled === true) {
+  const config = { ...benchGuardConfig(wsguard, limits, []), events: { echo: { requireCsrf: true } } };
+  const { guard, ids, tokens } = await guardWithConnections(config, (i) => ({ user: `u-${i}` }));
+  results.push({
+    id: 'admit_message_csrf',
+    label: 'guard.admitMessage, authenticated, per-event CSRF token (HMAC verify)',
+    ns: await timeSync(admitMessageBody(guard, ids, tokens)),
+  });
+  await guard.close();
+}
+
+{
+  const config = { ...benchGuardConfig(wsguard, limits, []), requireAuthentication: false, authenticate: undefined };
+  const { guard, ids } = await guardWithConnections(config, () => ({}));
+  results.push({
+    id: 'admit_message_anonymous',
+    label: 'guard.admitMessage, anonymous (connection + IP-group buckets)',
+    ns: await timeSync(admitMessageBody(guard, ids)),
+  });
+  await guard.close();
+}
+
+{
+  const store = wsguard.memoryStore({ sweepIntervalMs: 0 });
+  const spec = Object.freeze({ capacity: 1_000_000, refillPerSecond: 1_000_000 / 60 });
+  const keys = Array.from({ length: KEYS }, (_, i) => `rate:msg:u:u-${i}`);
+  let i = 0;
+  results.push({
+    id: 'consume_tokens',
+    label: 'memoryStore.consumeTokens (token bucket)',
+    ns: await timeSync((n) => {
+      let allowed = 0;
+      for (let k = 0; k < n; k++) {
+        if (store.consumeTokens(keys[i], spec, 1).allowed) allowed++;
+        i = i + 1 === KEYS ? 0 : i + 1;
+      }
+      return allowed;
+    }),
+  });
+  store.close();
+}
+
+{
+  const limiter = new RateLimiterMemory({ points: 1_000_000_000, duration: 1 });
+  const keys = Array.from({ length: KEYS }, (_, i) => `sock-${i}`);
+  let i = 0;
+  results.push({
+    id: 'rlf_consume',
+    label: 'rate-limiter-flexible RateLimiterMemory.consume (awaited)',
+    ns: await timeAsync(async (n) => {
+      for (let k = 0; k < n; k++) {
+        await limiter.consume(keys[i]);
+        i = i + 1 === KEYS ? 0 : i + 1;
+      }
+      return n;
+    }),
+  });
+}
+
+{
+  const config = benchGuardConfig(wsguard, limits, []);
+  results.push({
+    id: 'validate_config',
+    label: 'validateConfig (bench production config)',
+    ns: await timeSync((n) => {
+      for (let k = 0; k < n; k++) wsguard.validateConfig(config);
+      return n;
+    }),
+  });
+  const env = {
+    WSGUARD_ALLOWED_ORIGINS: 'http://bench.wsguard.test',
+    WSGUARD_ALLOWED_EVENTS: 'echo',
+    WSGUARD_MESSAGE_RATE_LIMIT: '1000000',
+    WSGUARD_BURST_LIMIT: '200000',
+  };
+  results.push({
+    id: 'load_config',
+    label: 'loadConfig (preset + environment + code)',
+    ns: await timeSync((n) => {
+      let keys = 0;
+      for (let k = 0; k < n; k++) keys += Object.keys(wsguard.loadConfig({ preset: 'production', env, config: { authenticate: config.authenticate } })).length;
+      return keys;
+    }),
+  });
+  let guards = [];
+  results.push({
+    id: 'create_guard',
+    label: 'createGuard (validate, resolve, memory store, event bus)',
+    ns: await timeSync(
+      (n) => {
+        for (let k = 0; k < n; k++) guards.push(wsguard.createGuard(config));
+        return n;
+      },
+      async () => {
+        const created = guards;
+        guards = [];
+        await Promise.all(created.map((g) => g.close()));
+      },
+    ),
+  });
+}
+
+process.send?.({ type: 'result', result: results, sink: sink > 0 }, () => process.exit(0));
