@@ -1,5 +1,5 @@
 /**
- * The one `wsguard` command. Subcommands: `demo` (this release); later features add theirs here.
+ * The one `wsguard` command. Subcommands: `demo`, `audit verify`; later features add theirs here.
  */
 
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 const USAGE = `Usage: wsguard <command> [options]
 
 Commands:
-  demo            Run the demo chat protected by wsguard (PORT, default 3000; HOST, default 127.0.0.1)
+  demo              Run the demo chat protected by wsguard (PORT, default 3000; HOST, default 127.0.0.1)
+  audit verify FILE...
+                    Check an audit log's hash chain across rotated files (exit 0 intact, 1 broken, 2 usage)
 
 Options:
   -h, --help      Show this help
@@ -43,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === '-v' || command === '--version') {
     process.stdout.write(`${version()}\n`);
     return 0;
+  }
+  if (command === 'audit') {
+    const { auditCommand } = await import('./events/audit/cli.js');
+    return auditCommand(rest, process.stdout, process.stderr);
   }
   if (command === 'demo') {
     await runDemo(rest);

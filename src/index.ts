@@ -54,6 +54,10 @@ export { EVENT_TYPES, securityEventTypes } from './events/catalogue.js';
 export type { SecurityEvent, SecurityEventInput, SecurityEventType, EventTypeInfo } from './events/catalogue.js';
 export type { EventSink } from './events/sink.js';
 export { pinoSink } from './events/pino-sink.js';
+export { auditSink } from './events/audit/sink.js';
+export type { AuditSink, AuditSinkOptions, AuditSinkStats } from './events/audit/sink.js';
+export { verifyAuditFiles, auditFilesInOrder } from './events/audit/verify.js';
+export type { AuditVerifyResult } from './events/audit/verify.js';
 export type { PinoSinkOptions } from './events/pino-sink.js';
 
 export { memoryStore } from './stores/memory.js';

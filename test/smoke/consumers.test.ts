@@ -143,5 +143,9 @@ describe('the built package, used as an installed dependency', () => {
     const version = await run(process.execPath, ['dist/cli.js', '--version'], repoRoot);
     expectSuccess(version, 'wsguard --version');
     expect(version.stdout, explain(version, 'wsguard --version')).toContain(pkg.version);
+    // The audit subcommand is bundled into the built CLI: a usage error exits 2 and says how to call it.
+    const audit = await run(process.execPath, ['dist/cli.js', 'audit'], repoRoot);
+    expect(audit.code, explain(audit, 'wsguard audit without a subcommand')).toBe(2);
+    expect(audit.stderr + audit.stdout).toMatch(/audit verify/);
   });
 });
