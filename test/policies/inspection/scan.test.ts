@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createScanner, scanPayload, SCAN_KINDS, SCAN_RULES } from '../../../src/policies/inspection/scan/index.js';
 import type { ScanFinding, ScanKind } from '../../../src/policies/inspection/scan/index.js';
-import { NON_ASCII_MAP } from '../../../src/policies/inspection/scan/triggers.js';
+import { NON_ASCII_MAP, T_DQUOTE, T_SEMI, T_SEMI_SQL, triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
 
 /** The kinds found in a chat message whose text is `text` (limits aside). */
 const kindsOf = (text: string): ScanKind[] =>
@@ -321,5 +321,59 @@ describe('decoding', () => {
       if (bestFit.has(Number(code))) continue;
       expect(String.fromCharCode(Number(code)).normalize('NFKC'), `U+${Number(code).toString(16)}`).toBe(ascii);
     }
+  });
+});
+
+describe('the fast path and its context rules', () => {
+  const maskOf = (s: string): number => triggerMask(s);
+
+  it('reads a semicolon before an ordinary word as prose for SQL, and every other semicolon as SQL', () => {
+    expect(maskOf('fine; see you at 5') & T_SEMI_SQL).toBe(0);
+    expect(maskOf('fine; see you at 5') & T_SEMI).not.toBe(0); // the command detector still reads it
+    for (const s of ['1; DROP TABLE users', '1;(select 1)', 'x;', 'x; --', "x; ...", '1;\nshutdown']) expect(maskOf(s) & T_SEMI_SQL, s).not.toBe(0);
+    expect(kindsOf('1; DROP TABLE users --')).toContain('sqli');
+    expect(kindsOf("username'declare @s varchar (8000); ...")).toContain('sqli');
+    expect(flagged("I'll drop by the union hall at 5; bring the table")).toBe(false);
+  });
+
+  it('lets a closing or in-word double quote pass, and still reads the first one that can break out', () => {
+    expect(maskOf('the message claimed, it said so."') & T_DQUOTE).toBe(0);
+    expect(maskOf('ב-1947 החליט ד"ר קורט שטייניץ') & T_DQUOTE).toBe(0);
+    expect(maskOf('aa"in+ ("aa") or -1 != "0') & T_DQUOTE).not.toBe(0);
+    expect(maskOf('admin" --') & T_DQUOTE).not.toBe(0);
+    expect(kindsOf('aa"in+ ("aa") or -1 != "0')).toContain('sqli');
+    expect(kindsOf('" or ""="')).toContain('sqli');
+  });
+
+  it('remembers clean keys by position without skipping what changed or the length budget', () => {
+    const scan = createScanner({ maxTotalLength: 40 });
+    const message = (text: string): unknown => JSON.parse(JSON.stringify({ type: 'message', text }));
+    expect(scan(message('hello'))).toEqual([]);
+    expect(scan(message('hello'))).toEqual([]);
+    // same position, another key: scanned
+    expect(scan(JSON.parse('{"type":"m","__proto__[isAdmin]":"1"}')).map((f) => f.kind)).toContain('proto');
+    // cached keys still count toward maxTotalLength
+    const long = 'k'.repeat(30);
+    const value = { [long]: 'a', [long + 'x']: 'b' };
+    expect(scan(value).map((f) => f.rule)).toContain('limit.total-length');
+    expect(scan(value).map((f) => f.rule)).toContain('limit.total-length');
+  });
+
+  it('walks own keys only, in Object.keys order, even when Object.prototype has enumerable properties', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = '<script>alert(1)</script>';
+    try {
+      expect(scanPayload({ text: 'hello' })).toEqual([]);
+    } finally {
+      delete proto.polluted;
+    }
+  });
+
+  it('still reads a long value decoded (decoding rounds and readings are capped, detection is not)', () => {
+    const pad = 'a '.repeat(5000);
+    expect(kindsOf(pad + '%3Cscript%3Ealert(1)%3C/script%3E')).toContain('xss');
+    expect(kindsOf(pad + '%252e%252e%252f%252e%252e%252f%252e%252e%252fetc/passwd')).toContain('path');
+    expect(kindsOf(pad + '＜script＞alert(1)＜/script＞')).toContain('xss');
+    expect(kindsOf(pad + "1' UNION SELECT password FROM users--")).toContain('sqli');
   });
 });

@@ -10,6 +10,8 @@
 import { BEST_FIT } from './triggers.js';
 
 const MAX_ROUNDS = 4;
+/** Beyond this length a value is decoded at most twice. */
+export const LONG = 4096;
 
 const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([
   ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"], ['amp', '&'], ['colon', ':'], ['tab', '\t'],
@@ -20,6 +22,13 @@ const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([
   ['quest', '?'], ['commat', '@'], ['hyphen', '-'], ['dash', '-'], ['lowbar', '_'], ['lowast', '*'],
 ]);
 const LONGEST_ENTITY = 7;
+/** A lower-case name as a number: its letters in base 27 (a = 1), exact for up to 11 letters. */
+const nameCode = (name: string): number => {
+  let code = 0;
+  for (let i = 0; i < name.length; i++) code = code * 27 + (name.charCodeAt(i) - 96);
+  return code;
+};
+const ENTITY_BY_CODE: ReadonlyMap<number, string> = new Map([...NAMED_ENTITIES].map(([name, value]) => [nameCode(name), value]));
 
 const hexValue = (c: number): number => {
   if (c >= 48 && c <= 57) return c - 48;
@@ -148,20 +157,26 @@ export function decodeOnce(s: string): string {
           continue;
         }
       } else {
+        // The longest name that is an entity wins (&lpar; before &lp…); names are read as numbers, no substring.
         let j = i + 1;
-        while (j < n && j - i <= LONGEST_ENTITY && isAsciiLetter(s.charCodeAt(j))) j++;
-        // Longest name first: &lpar; before &lp…
-        let matched = false;
-        for (let k = j; k > i + 1 && !matched; k--) {
-          const value = NAMED_ENTITIES.get(s.slice(i + 1, k).toLowerCase());
-          if (value !== undefined) {
-            out += s.slice(from, i) + value;
-            i = s.charCodeAt(k) === 59 ? k + 1 : k;
-            from = i;
-            matched = true;
+        let code = 0;
+        let value: string | undefined;
+        let k = -1;
+        while (j < n && j - i <= LONGEST_ENTITY && isAsciiLetter(s.charCodeAt(j))) {
+          code = code * 27 + ((s.charCodeAt(j) | 0x20) - 96);
+          j++;
+          const v = ENTITY_BY_CODE.get(code);
+          if (v !== undefined) {
+            value = v;
+            k = j;
           }
         }
-        if (matched) continue;
+        if (value !== undefined) {
+          out += s.slice(from, i) + value;
+          i = s.charCodeAt(k) === 59 ? k + 1 : k;
+          from = i;
+          continue;
+        }
       }
     } else if (c === 92 /* \ */) {
       const d = s.charCodeAt(i + 1);
@@ -234,10 +249,14 @@ export function decodeOnce(s: string): string {
   return from === 0 ? s : out + s.slice(from);
 }
 
-/** Decode until nothing changes, at most four rounds (an attacker rarely nests deeper than %25252e). */
-export function decodeAll(s: string): string {
+/**
+ * Decode until nothing changes, at most four rounds (an attacker rarely nests deeper than %25252e), two for a string
+ * longer than `LONG` characters (`length`: the length of the value it came from), so a long value costs few passes.
+ */
+export function decodeAll(s: string, length: number = s.length): string {
+  const rounds = length > LONG ? 2 : MAX_ROUNDS;
   let current = s;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     const next = decodeOnce(current);
     if (next === current) break;
     current = next;
@@ -268,22 +287,33 @@ export function canonical(decoded: string, hasNonAscii: boolean): string {
 }
 
 /** `canonical` before lower-casing (base64 needs the case). */
-export function normalized(decoded: string, hasNonAscii: boolean): string {
+export function normalized(decoded: string, hasNonAscii: boolean, nfkcDone: boolean = false): string {
   let s = decoded;
   let strip = false;
   let high = hasNonAscii;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (isInvisible(c)) strip = true;
-    if (c >= 128) high = true;
+    if (c >= 128) {
+      high = true;
+      if (isInvisible(c)) strip = true;
+    } else if ((c < 32 || c === 127) && isInvisible(c)) {
+      strip = true;
+    }
   }
   if (strip) {
     let out = '';
-    for (let i = 0; i < s.length; i++) if (!isInvisible(s.charCodeAt(i))) out += s.charAt(i);
-    s = out;
+    let from = 0;
+    for (let i = 0; i < s.length; i++) {
+      if (isInvisible(s.charCodeAt(i))) {
+        out += s.slice(from, i);
+        from = i + 1;
+      }
+    }
+    s = out + s.slice(from);
   }
   if (high) {
-    s = s.normalize('NFKC');
+    // `nfkcDone`: `decoded` is already NFKC (nothing was decoded after normalizing), unless characters were dropped
+    if (!nfkcDone || strip) s = s.normalize('NFKC');
     let out = '';
     let from = 0;
     for (let i = 0; i < s.length; i++) {

@@ -6,7 +6,7 @@
  */
 
 import { decodeBase64Run, decodeBase64Value } from './base64.js';
-import { canonical, decodeAll, normalized } from './decode.js';
+import { canonical, decodeAll, LONG, normalized } from './decode.js';
 import { detectCmdi } from './cmdi.js';
 import { detectPath } from './path.js';
 import { detectProto, pollutionKey } from './proto.js';
@@ -15,7 +15,7 @@ import { detectSqli } from './sqli.js';
 import {
   hasNonAscii, T_AMP, T_AMP_SPACED, T_AT_AT, T_BACKSLASH, T_BACKTICK, T_BRACKET, T_CALL, T_COMMENT, T_COMPARE,
   T_CONTROL, T_DOLLAR, T_DOTDOT, T_DOUBLE, T_DQUOTE, T_EQUALS, T_KEYWORD, T_LT, T_NON_ASCII, T_PERCENT, T_PIPE, T_PROTO,
-  T_ROOT, T_SCHEME, T_SEMI, T_SQUOTE, T_UTF7, TRIGGERS, triggerMask,
+  T_ROOT, T_SCHEME, T_SEMI, T_SEMI_SQL, T_SQUOTE, T_UTF7, TRIGGERS, triggerMask,
 } from './triggers.js';
 import type { ScanFinding, ScanKind, ScanOptions, Scanner } from './types.js';
 import { detectXss } from './xss.js';
@@ -31,7 +31,7 @@ const KIND_BIT: Readonly<Record<ScanKind, number>> = { xss: K_XSS, sqli: K_SQLI,
 
 // Which triggers each detector needs to see before it looks.
 const XSS_TRIGGERS = T_LT | T_EQUALS | T_CALL | T_BACKTICK | T_BRACKET;
-const SQLI_TRIGGERS = T_SQUOTE | T_DQUOTE | T_SEMI | T_EQUALS | T_COMPARE | T_CALL | T_COMMENT | T_AT_AT | T_KEYWORD | T_DOUBLE;
+const SQLI_TRIGGERS = T_SQUOTE | T_DQUOTE | T_SEMI_SQL | T_EQUALS | T_COMPARE | T_CALL | T_COMMENT | T_AT_AT | T_KEYWORD | T_DOUBLE;
 const CMDI_TRIGGERS = T_SEMI | T_PIPE | T_DOUBLE | T_AMP | T_AMP_SPACED | T_BACKTICK | T_DOLLAR | T_CONTROL | T_LT | T_CALL | T_BRACKET;
 const PATH_TRIGGERS = T_DOTDOT | T_CONTROL | T_ROOT | T_SCHEME | T_PERCENT | T_BACKSLASH;
 const PROTO_TRIGGERS = T_PROTO | T_BRACKET;
@@ -48,6 +48,8 @@ const OPTION_NAMES = new Set(['kinds', 'firstOnly', 'pollutionKeys', 'maxNodes',
 
 const NONE: readonly ScanFinding[] = Object.freeze([]);
 const PATH_SEGMENTS_KEPT = 16;
+/** Positions of object keys whose last clean key is remembered. */
+const KEY_CACHE = 16;
 const KEY_CHARS_KEPT = 64;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -128,41 +130,47 @@ const hasSpace = (s: string): boolean => /\s/.test(s);
 
 /**
  * Other readings of a string an application might make: form decoding (`+` is a space: 1%27+OR+1%3D1, +|+dir+c:\\)
- * for a value without spaces, and base64 for a value that is nothing else. Empty when neither applies.
+ * for a value without spaces, and base64 for a value that is nothing else. Added to `readings`.
  */
-function alternateReadings(text: string, mask: number, decoded: string, cased: string, high: boolean): string[] {
-  const out: string[] = [];
-  if (text.includes('+') && ((mask & T_PERCENT) !== 0 || !hasSpace(text))) {
-    const form = canonical(decodeAll(text.replace(/\+/g, ' ')), high);
-    if (form !== decoded) out.push(form);
+function alternateReadings(text: string, mask: number, decoded: string, cased: string, high: boolean, long: boolean): void {
+  const spaced = hasSpace(text);
+  if (!long && text.includes('+') && ((mask & T_PERCENT) !== 0 || !spaced)) {
+    const form = canonical(decodeAll(text.replace(/\+/g, ' '), text.length), high);
+    if (form !== decoded) addReading(form, triggerMask(form));
   }
-  if (!hasSpace(text)) {
-    if ((mask & T_EQUALS) !== 0) {
-      const b64 = decodeBase64Value(text);
-      if (b64 !== null) out.push(canonical(decodeAll(b64), false));
+  if (!spaced && (mask & T_EQUALS) !== 0) {
+    const b64 = decodeBase64Value(text);
+    if (b64 !== null) {
+      const r = canonical(decodeAll(b64, b64.length), false);
+      addReading(r, triggerMask(r));
     }
   }
   // data:…;base64,PHNjcmlwdD4…: what the browser decodes
   const at = cased.includes('base64') ? cased.search(/;\s*base64\s*,/i) : -1;
   if (at >= 0) {
     const payload = decodeBase64Run(cased, cased.indexOf(',', at) + 1);
-    if (payload !== null) out.push(canonical(decodeAll(payload), false));
-  }
-  return out;
-}
-
-/** The first rule `detect` finds in `readings` (with their masks) whose mask has one of `bits`. */
-function firstRule(readings: string[], masks: number[], bits: number, detect: (s: string, m: number) => ScanRuleId | null): ScanRuleId | null {
-  for (let i = 0; i < readings.length; i++) {
-    const m = masks[i] ?? 0;
-    if ((m & bits) !== 0) {
-      const r = detect(readings[i] ?? '', m);
-      if (r !== null) return r;
+    if (payload !== null) {
+      const r = canonical(decodeAll(payload, payload.length), false);
+      addReading(r, triggerMask(r));
     }
   }
-  return null;
 }
-const sqli = (s: string, m: number): ScanRuleId | null => detectSqli(s, (s.includes("'") ? 1 : 0) | ((m & T_DQUOTE) !== 0 ? 2 : 0));
+
+/**
+ * The readings of the string being inspected (raw lower case, decoded, other readings) and their trigger masks:
+ * module-level and reused, so inspecting allocates no arrays (the scanner never re-enters `inspect`).
+ */
+const readings: string[] = ['', '', '', '', ''];
+const masks = new Int32Array(5);
+let readingCount = 0;
+
+function addReading(s: string, m: number): void {
+  readings[readingCount] = s;
+  masks[readingCount] = m;
+  readingCount++;
+}
+
+const sqliReading = (s: string, m: number): ScanRuleId | null => detectSqli(s, (s.includes("'") ? 1 : 0) | ((m & T_DQUOTE) !== 0 ? 2 : 0));
 
 /**
  * Decode a string that has triggers and run the detectors its triggers concern (only the kinds in `kinds`). Fills
@@ -173,48 +181,80 @@ function inspect(text: string, mask: number, kinds: number): boolean {
   const raw = text.toLowerCase();
   let decoded = raw;
   let cased = text;
-  let nul = text.includes('\0');
+  let nul = (mask & T_CONTROL) !== 0 && text.includes('\0');
   const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && hasNonAscii(text));
   if ((mask & DECODE_TRIGGERS) !== 0 || high) {
     // Compatibility forms first (％３Ｃ is %3C), then the textual encodings, then normalize what decoding produced.
-    const full = decodeAll(high ? text.normalize('NFKC') : text);
+    const nfkc = high ? text.normalize('NFKC') : text;
+    const full = decodeAll(nfkc, text.length);
     if (full !== text && !nul) nul = full.includes('\0');
-    cased = full === text && !high ? text : normalized(full, high);
+    // NFKC again only when decoding produced something new (&#xff1c; is ＜)
+    cased = full === text && !high ? text : normalized(full, high, high && full === nfkc);
     decoded = cased === text ? raw : cased.toLowerCase();
   }
-  const dmask = decoded === raw ? mask : triggerMask(decoded);
-  // The readings each detector looks at: the raw text (lower case), its decoded form, and other readings.
-  const readings = decoded === raw ? [raw] : [raw, decoded];
-  const masks = decoded === raw ? [mask] : [mask, dmask];
-  const others = (mask & (T_PERCENT | T_EQUALS)) !== 0 || text.includes('+') || cased.includes('base64') ? alternateReadings(text, mask, decoded, cased, high) : [];
-  for (const o of others) {
-    readings.push(o);
-    masks.push(triggerMask(o));
-  }
-  const last = readings.length - 1;
+  const same = decoded === raw;
+  const long = text.length > LONG;
+  const dmask = same ? mask : triggerMask(decoded);
+  // The readings each detector looks at: the raw text (lower case), its decoded form, and other readings. A long
+  // value that decodes to something else is read decoded only (its raw form still goes to the path detector), so
+  // the work stays a few passes.
+  readingCount = 0;
+  if (same || !long) addReading(raw, mask);
+  if (!same) addReading(decoded, dmask);
+  const firstOther = readingCount;
+  if ((mask & (T_PERCENT | T_EQUALS)) !== 0 || text.includes('+') || cased.includes('base64')) alternateReadings(text, mask, decoded, cased, high, long);
+  const count = readingCount;
   let found = false;
   if ((kinds & K_XSS) !== 0) {
     // the decoded form and the other readings: the raw form adds nothing a browser would see
-    const r = firstRule(readings.slice(decoded === raw ? 0 : 1), masks.slice(decoded === raw ? 0 : 1), XSS_TRIGGERS, detectXss);
-    if (r !== null) found = (verdict.xss = r) !== null;
+    for (let i = same || long ? 0 : 1; i < count; i++) {
+      if (((masks[i] as number) & XSS_TRIGGERS) === 0) continue;
+      const r = detectXss(readings[i] as string, masks[i] as number);
+      if (r !== null) {
+        verdict.xss = r;
+        found = true;
+        break;
+      }
+    }
   }
   if ((kinds & K_SQLI) !== 0) {
-    const r = firstRule(readings, masks, SQLI_TRIGGERS, sqli);
-    if (r !== null) found = (verdict.sqli = r) !== null;
+    for (let i = 0; i < count; i++) {
+      if (((masks[i] as number) & SQLI_TRIGGERS) === 0) continue;
+      const r = sqliReading(readings[i] as string, masks[i] as number);
+      if (r !== null) {
+        verdict.sqli = r;
+        found = true;
+        break;
+      }
+    }
   }
   if ((kinds & K_CMDI) !== 0) {
-    const r = firstRule(readings, masks, CMDI_TRIGGERS, detectCmdi);
-    if (r !== null) found = (verdict.cmdi = r) !== null;
+    for (let i = 0; i < count; i++) {
+      if (((masks[i] as number) & CMDI_TRIGGERS) === 0) continue;
+      const r = detectCmdi(readings[i] as string, masks[i] as number);
+      if (r !== null) {
+        verdict.cmdi = r;
+        found = true;
+        break;
+      }
+    }
   }
-  if ((kinds & K_PATH) !== 0 && (((mask | dmask) & PATH_TRIGGERS) !== 0 || others.length > 0)) {
+  if ((kinds & K_PATH) !== 0 && (((mask | dmask) & PATH_TRIGGERS) !== 0 || count > firstOther)) {
     let r = detectPath(raw, decoded, nul);
-    for (let i = decoded === raw ? 1 : 2; r === null && i <= last; i++) r = detectPath(readings[i] ?? '', readings[i] ?? '', false);
-    if (r !== null) found = (verdict.path = r) !== null;
+    for (let i = firstOther; r === null && i < count; i++) r = detectPath(readings[i] as string, readings[i] as string, false);
+    if (r !== null) {
+      verdict.path = r;
+      found = true;
+    }
   }
   if ((kinds & K_PROTO) !== 0 && (((mask | dmask) & PROTO_TRIGGERS) !== 0)) {
     const r = detectProto(decoded);
-    if (r !== null) found = (verdict.proto = r) !== null;
+    if (r !== null) {
+      verdict.proto = r;
+      found = true;
+    }
   }
+  for (let i = 0; i < count; i++) readings[i] = '';
   return found;
 }
 
@@ -238,6 +278,11 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
   let total = 0;
   let stop = false;
   const stack: Frame[] = [];
+  /** The trigger mask of the last string `scanText` looked at. */
+  let lastMask = 0;
+  /** Object keys found clean, by their position in their object: a message schema repeats its keys. */
+  const keyCache: string[] = [];
+  for (let i = 0; i < KEY_CACHE; i++) keyCache.push('');
 
   function finding(rule: ScanRuleId, parent: Frame | null, key: string | number | null): ScanFinding {
     const info = SCAN_RULES[rule];
@@ -257,6 +302,7 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
 
   function scanText(s: string, parent: Frame | null, key: string | number | null): void {
     let text = s;
+    lastMask = -1;
     if (text.length > maxStringLength) {
       text = text.slice(0, maxStringLength);
       add('limit.string-length', parent, key);
@@ -269,6 +315,7 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
       return;
     }
     const mask = triggerMask(text);
+    lastMask = mask;
     if ((mask & TRIGGERS) === 0) return;
     const wanted = firstOnly ? kinds & ~foundKinds : kinds;
     if (wanted === 0) return;
@@ -301,7 +348,10 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
       return;
     }
     const record = container as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
+    let k = 0;
+    // for…in with an own-property check: the same keys in the same order as Object.keys, without an array per object
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
       if (stop) return;
       const child = record[key];
       if (pollutionKeys && (key === '__proto__' || key === 'constructor' || key === 'prototype') && pollutionKey(key, child)) {
@@ -312,8 +362,20 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
           if (stop) return;
         }
       }
-      scanText(key, frame, key);
-      if (stop) return;
+      if (k < KEY_CACHE && keyCache[k] === key) {
+        // the key at this position in the last object was clean: the same (interned) string still is
+        total += key.length;
+      } else {
+        scanText(key, frame, key);
+        if (stop) return;
+        if (k < KEY_CACHE && key.length <= maxStringLength && lastMask === 0) keyCache[k] = key;
+      }
+      k++;
+      if (total > maxTotalLength) {
+        add('limit.total-length', frame, key);
+        stop = true;
+        return;
+      }
       visit(child, frame, key);
     }
   }

@@ -37,7 +37,9 @@ export const T_AMP_SPACED = 1 << 23; // & with a space on each side (a command s
 export const T_DOUBLE = 1 << 24; // || or && (SQL operators, command separators)
 export const T_UTF7 = 1 << 25; // +A… : a UTF-7 run (+ADw- is <)
 
-export const TRIGGERS = (1 << 26) - 1;
+export const T_SEMI_SQL = 1 << 26; // ; that can end an injected query: before a statement word, a comment or the end
+
+export const TRIGGERS = (1 << 27) - 1;
 /** Bits that mean the string may carry an encoding to undo before detecting. */
 
 /**
@@ -164,13 +166,58 @@ function before(s: string, i: number): number {
   return j >= 0 ? at(s, j) : 0;
 }
 
+/** A word of lower-case letters as a number (base 27, a = 1): exact for the 8 letters a statement word has at most. */
+const wordCode = (word: string): number => {
+  let code = 0;
+  for (let i = 0; i < word.length; i++) code = code * 27 + (word.charCodeAt(i) - 96);
+  return code;
+};
+/** Words that start a statement an injection can stack after a `;` (see `statement` in sqli.ts), as `wordCode`s. */
+const STATEMENT_WORDS: ReadonlySet<number> = new Set(
+  [
+    'select', 'drop', 'create', 'alter', 'truncate', 'delete', 'insert', 'update', 'exec', 'execute', 'declare',
+    'shutdown', 'waitfor', 'set', 'load', 'copy', 'backup', 'grant', 'revoke', 'call', 'begin', 'if', 'use',
+  ].map(wordCode),
+);
+
+/** Semicolons in one value whose context is read; beyond them every semicolon counts for SQL. */
+const MAX_SEMICOLONS = 8;
+
+/**
+ * `T_SEMI_SQL` unless the `;` at `i` is followed by an ordinary word: a semicolon in prose ("fine; see you") leaves
+ * the SQL detector alone (the command detector still reads every `;`), one before a statement word ("; DROP TABLE",
+ * ";(SELECT"), a comment, a symbol or the end of the value does not.
+ */
+function semicolonForSql(s: string, i: number): number {
+  const n = s.length;
+  let j = i + 1;
+  for (; j < n; j++) {
+    const c = at(s, j);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 40) break;
+  }
+  if (j >= n) return T_SEMI_SQL;
+  const d = at(s, j);
+  if (!((d | 0x20) >= 97 && (d | 0x20) <= 122)) return T_SEMI_SQL;
+  // the word, read as a number without cutting it out (no allocation per semicolon)
+  let code = 0;
+  for (let k = j; k < n; k++) {
+    const l = at(s, k) | 0x20;
+    if (l < 97 || l > 122) break;
+    if (k - j === 8) return 0; // longer than any statement word
+    code = code * 27 + (l - 96);
+  }
+  return STATEMENT_WORDS.has(code) ? T_SEMI_SQL : 0;
+}
+
 /** The bits for the character at `i` of class `t` (which is not 0): kept out of the hot loop. */
 function classify(s: string, i: number, t: number): number {
   const code = s.charCodeAt(i);
   const high = code >= 128 ? T_NON_ASCII : 0;
   switch (t) {
-    case C_ALWAYS:
-      return (ALWAYS_BIT[at(s, i)] ?? 0) | high;
+    case C_ALWAYS: {
+      const a = at(s, i);
+      return (ALWAYS_BIT[a] ?? 0) | high | (a === 59 ? semicolonForSql(s, i) : 0);
+    }
     case C_SQUOTE:
       // An apostrophe inside a word (don't, O'Reilly) is no breakout.
       return i > 0 && isLetter(s.charCodeAt(i - 1)) && isLetter(s.charCodeAt(i + 1)) ? 0 : T_SQUOTE | high;
@@ -304,12 +351,10 @@ const GLUE = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) if (isIdent(c) || '=$\'";|&\n('.includes(String.fromCharCode(c))) GLUE[c] = 1;
 const isWordStart = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57);
 
-/** The classes of ASCII alone: a table small enough to stay in the first-level cache. */
-const ASCII_CLASS = CLASS.slice(0, 128);
 
 /** Every bit a class can produce: once they are all in the mask, more characters of that class change nothing. */
 const CLASS_BITS = new Uint32Array(32);
-CLASS_BITS[C_ALWAYS] = T_SEMI | T_BACKSLASH | T_EQUALS | T_CONTROL | T_NON_ASCII;
+CLASS_BITS[C_ALWAYS] = T_SEMI | T_SEMI_SQL | T_BACKSLASH | T_EQUALS | T_CONTROL | T_NON_ASCII;
 CLASS_BITS[C_SQUOTE] = T_SQUOTE | T_NON_ASCII;
 CLASS_BITS[C_PAREN] = T_CALL | T_NON_ASCII;
 CLASS_BITS[C_DOLLAR] = T_DOLLAR | T_NON_ASCII;
@@ -338,30 +383,31 @@ export function triggerMask(s: string): number {
   let mask = 0;
   let quotes = 0;
   let ticks = 0;
+  let semis = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    // ASCII from a 128-byte table; beyond it only a few small ranges hold mapped characters, so the letters of most
-    // scripts (Cyrillic, Arabic, Devanagari, CJK, Hangul, …) cost a comparison or two and no load.
-    const t =
-      c < 128
-        ? (ASCII_CLASS[c] as number)
-        : c < 0x2018
-          ? c === 0x02b9 || c === 0x02bc || c === 0x02c2 || c === 0x02c3 || c === 0x037e || c === 0x1fef
-            ? (CLASS[c] as number)
-            : 0
-          : c <= 0x29f5 || c >= 0xfe14
-            ? (CLASS[c] as number)
-            : 0;
+    // One load from the full table: 0 for letters, digits, spaces and the letters of every script, so most
+    // characters cost a load and a comparison (a separate ASCII table plus range checks measured slower).
+    const t = CLASS[c] as number;
     if (t === 0) continue;
     if (t === C_ALWAYS && c < 128) {
       mask |= ALWAYS_BIT[c] as number;
+      // past a few semicolons, SQL gets a look anyway: the context check stays a small cost per value
+      if (c === 59 && (mask & T_SEMI_SQL) === 0) mask |= ++semis > MAX_SEMICOLONS ? T_SEMI_SQL : semicolonForSql(s, i);
       continue;
     }
     if (t === C_DQUOTE) {
-      // Only the first " can close a query's string; an opening quote before a word ("like this") does not.
-      if (quotes++ === 0 && !((i === 0 || s.charCodeAt(i - 1) === 32 || s.charCodeAt(i - 1) === 40) && isWordStart(s.charCodeAt(i + 1)))) {
-        mask |= T_DQUOTE | (c >= 128 ? T_NON_ASCII : 0);
-      }
+      if (quotes !== 0) continue;
+      // Only the first " can close a query's string; an opening quote before a word ("like this") does not. A quote
+      // between two non-ASCII letters (Hebrew gershayim: ד"ר, או"ם) is part of the word: the next one decides.
+      // A quote that ends the value after a word or a full stop (…said.") closes nothing that could follow.
+      const p = i === 0 ? 32 : s.charCodeAt(i - 1);
+      const d = s.charCodeAt(i + 1);
+      if (p >= 0xc0 && d >= 0xc0 && isLetter(p) && isLetter(d)) continue;
+      quotes = 1;
+      if ((p === 32 || p === 40) && isWordStart(d)) continue;
+      if (i + 1 === n && (isLetter(p) || p === 46 || p === 33 || p === 63)) continue;
+      mask |= T_DQUOTE | (c >= 128 ? T_NON_ASCII : 0);
       continue;
     }
     if (t === C_BACKTICK) {
@@ -369,7 +415,8 @@ export function triggerMask(s: string): number {
       if (ticks++ % 2 === 0 && i > 0 && GLUE[s.charCodeAt(i - 1)] === 1) mask |= T_BACKTICK | (c >= 128 ? T_NON_ASCII : 0);
       continue;
     }
-    const bits = CLASS_BITS[t] as number;
+    // an ASCII character never sets NON_ASCII: without this, '<' repeated would be classified one by one
+    const bits = (CLASS_BITS[t] as number) & (c < 128 ? ~T_NON_ASCII : -1);
     if ((mask & bits) === bits) continue;
     if (c < 128) {
       const a = NEED1[c] as number;

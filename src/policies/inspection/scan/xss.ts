@@ -279,6 +279,8 @@ function tagAt(v: string, i: number): number {
 
 /** The rule for the tag named `tagName` whose attributes are in [from, end), or null. */
 function tagRule(v: string, handlers: HandlerFinder, from: number, end: number): ScanRuleId | null {
+  // no name worth a look and no attributes (<s<s<s…): nothing to find, and no work per tag
+  if (tagName === '' && from >= end) return null;
   const colon = tagName.indexOf(':');
   // svg:svg, xml:namespace: the prefix and the local name both count
   const prefix = colon > 0 ? tagName.slice(0, colon) : tagName;
