@@ -7,6 +7,8 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'adapters/socket.io/index': 'src/adapters/socket.io/index.ts',
+      // Its own entry, so that `import 'wsguard'` never loads prom-client.
+      'metrics/index': 'src/metrics/index.ts',
       'adapters/ws/index': 'src/adapters/ws/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -24,6 +24,11 @@ const BUILD_OUTPUTS = [
   'dist/adapters/socket.io/index.cjs',
   'dist/adapters/socket.io/index.d.ts',
   'dist/adapters/socket.io/index.d.cts',
+  'dist/adapters/ws/index.js',
+  'dist/adapters/ws/index.cjs',
+  'dist/metrics/index.js',
+  'dist/metrics/index.cjs',
+  'dist/metrics/index.d.ts',
   'dist/cli.js',
 ];
 
