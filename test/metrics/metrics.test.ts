@@ -253,6 +253,25 @@ describe('createMetrics', () => {
     expect(samples.get('wsguard_inspection_seconds_sum')).toBeCloseTo(0.000_203, 9);
   });
 
+  it('counts accepted messages and times one inspection in 64 from the guard itself', async () => {
+    const { guard, metrics } = setup({ burstLimit: 100, messageRateLimit: 60 });
+    const id = await connect(guard);
+    let refusedOnce = false;
+    for (let i = 0; i < 130; i++) {
+      const verdict = await guard.admitMessage({ connectionId: id, event: 'chat', bytes: 20, payload: [{ text: `hello ${i}` }] });
+      if (!verdict.allowed) refusedOnce = true;
+    }
+    expect(refusedOnce).toBe(true); // a burst of 100 lets 100 of the 130 through
+    const accepted = guard.stats().messagesAccepted;
+    expect(accepted).toBe(100);
+    const { samples } = await scrape(metrics);
+    expect(samples.get('wsguard_messages_accepted_total')).toBe(accepted);
+    // Only accepted messages are inspected (the rate limit comes first): one sample per 64 of them.
+    expect(samples.get('wsguard_inspection_seconds_count')).toBe(1);
+    // A second scrape adds nothing when nothing happened in between.
+    expect((await scrape(metrics)).samples.get('wsguard_messages_accepted_total')).toBe(accepted);
+  });
+
   it('uses a registry of its own by default, or the one given, with the prefix given; close removes its metrics', async () => {
     const registry = new Registry();
     const guard = createGuard({ allowedOrigins: [ORIGIN], eventAggregationMs: 0, sinks: [] });
@@ -276,15 +295,20 @@ describe('createMetrics', () => {
 
   it('unsubscribes from the guard on close', () => {
     const listeners = new Set<unknown>();
+    const samplers = new Set<unknown>();
     const fake = {
       events: { on: (listener: unknown) => (listeners.add(listener), () => listeners.delete(listener)) },
       connections: { size: 0, list: () => [] },
       abuse: null,
+      stats: () => ({ messagesAccepted: 0 }),
+      onInspectionSample: (listener: unknown) => (samplers.add(listener), () => samplers.delete(listener)),
     } as unknown as Parameters<typeof createMetrics>[0];
     const metrics = createMetrics(fake);
     expect(listeners.size).toBe(1);
+    expect(samplers.size).toBe(1);
     metrics.close();
     expect(listeners.size).toBe(0);
+    expect(samplers.size).toBe(0);
   });
 });
 
