@@ -41,6 +41,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   abuseDetectionEnabled: true,
   autoDisconnectOnAbuse: true,
   suspiciousActivityThreshold: 100,
+  anonymizeIps: 'off',
   eventAggregationMs: 1_000,
   eventQueueSize: 10_000,
   maxTrackedKeys: 100_000,

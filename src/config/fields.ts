@@ -69,6 +69,8 @@ export type FieldKind =
   | { readonly type: 'csrfSecret' }
   /** A payload property name (`csrfToken`): an identifier, never a prototype key. */
   | { readonly type: 'fieldName' }
+  /** A secret key: a string of at least 32 characters, never shown in errors. */
+  | { readonly type: 'secret' }
   /** The nested `abuse` settings, checked by the abuse module's own validator. */
   | { readonly type: 'abuseSettings' }
   /** `{ xss?, sqli?, cmdi?, path?, proto? }`, each `block` | `sanitize` (xss only) | `flag` | `off`. */
@@ -347,6 +349,17 @@ export const CONFIG_FIELDS: FieldTable<GuardConfig> = Object.freeze({
     defaultDoc: 'one pino sink writing JSON lines to stdout',
     doc: 'Where security events go: objects with a `write(events)` method.',
   },
+  anonymizeIps: {
+    kind: { type: 'enum', values: ['off', 'truncate', 'hash'] },
+    source: 'data',
+    default: DEFAULT_CONFIG.anonymizeIps,
+    doc: 'Client addresses in what the sinks write: `off` as they are, `truncate` (IPv4 /24, IPv6 /48) or `hash` (keyed, needs `anonymizeIpSecret`).',
+  },
+  anonymizeIpSecret: {
+    kind: { type: 'secret' },
+    source: 'data',
+    doc: 'Key of the `hash` anonymisation, at least 32 characters.',
+  },
   eventAggregationMs: {
     // 0 turns aggregation off; past a minute, a burst of refusals would be reported too late to act on.
     kind: { type: 'integer', min: 0, max: 60_000 },
@@ -501,6 +514,8 @@ export function describeKind(kind: FieldKind): string {
       return 'string (identifier)';
     case 'abuseSettings':
       return 'AbuseSettings';
+    case 'secret':
+      return 'string (≥ 32 characters)';
     case 'threatActions':
       return "{ xss?, sqli?, cmdi?, path?, proto? }: 'block' | 'sanitize' | 'flag' | 'off'";
     case 'schema':

@@ -143,6 +143,7 @@ function coerce(kind: FieldKind, text: string, name: string, issues: ConfigIssue
     case 'mode':
     case 'csrfSecret':
     case 'fieldName':
+    case 'secret':
       return text;
     case 'function':
     case 'store':

@@ -156,6 +156,10 @@ export interface GuardConfig {
   readonly sinks?: readonly EventSink[];
   /** Identical refusals (same type, reason, IP, user) within this interval are logged once, then as one count. */
   readonly eventAggregationMs?: number;
+  /** Client addresses in what the sinks write: as they are, truncated (IPv4 /24, IPv6 /48) or a keyed hash. */
+  readonly anonymizeIps?: 'off' | 'truncate' | 'hash';
+  /** Key of the `hash` anonymisation (at least 32 characters), so the same address gets the same hash across restarts. */
+  readonly anonymizeIpSecret?: string;
   /** Events waiting for the sinks; past this, events are dropped and counted. */
   readonly eventQueueSize?: number;
   /** Cap on keys (IPs, users, connections) the guard itself tracks in memory; least recently seen go first. */

@@ -478,6 +478,11 @@ function checkKind(kind: FieldKind, value: unknown, path: string, issues: Issues
       return expectSinks(value, path, issues);
     case 'csrfSecret':
       return expectCsrfSecret(value, path, issues);
+    case 'secret':
+      if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
+        issues.add(path, `must be a random string of at least ${MIN_SECRET_LENGTH} characters`, describeSecret(value));
+      }
+      return;
     case 'abuseSettings':
       for (const issue of abuseSettingsIssues(value)) {
         issues.add(issue.path === '' ? path : `${path}.${issue.path}`, issue.message);
@@ -554,6 +559,10 @@ function checkCrossField(config: Record<string, unknown>, issues: Issues): void 
       "is empty, and with `environment: 'production'` no browser could connect; list your site's origins: " +
         "`allowedOrigins: ['https://app.example.com']`",
     );
+  }
+
+  if (config.anonymizeIps === 'hash' && config.anonymizeIpSecret === undefined) {
+    issues.add('anonymizeIpSecret', "is required with `anonymizeIps: 'hash'`: add a random string of at least 32 characters");
   }
 
   if (config.requireAuthentication === true && config.authenticate === undefined) {

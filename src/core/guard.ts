@@ -23,6 +23,7 @@ import { validateConfig } from '../config/validate.js';
 import { collectConfigWarnings } from '../config/warnings.js';
 import { EventBus, type SecurityEventListener } from '../events/bus.js';
 import type { SecurityEventInput } from '../events/catalogue.js';
+import { compileIpAnonymizer } from '../events/anonymize.js';
 import { pinoSink } from '../events/pino-sink.js';
 import { checkEventRoles, checkNamespaceAccess } from '../policies/authorization/index.js';
 import { checkCsrfToken, takeCsrfToken } from '../policies/csrf/index.js';
@@ -189,6 +190,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     queueSize: options.eventQueueSize,
     maxKeys: options.maxTrackedKeys,
     now,
+    forSinks: compileIpAnonymizer(config.anonymizeIps ?? 'off', config.anonymizeIpSecret),
   });
   const registry = new ConnectionRegistry();
   const states = new Map<string, ConnectionState>();

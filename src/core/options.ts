@@ -107,7 +107,7 @@ export function bucketSpec(perMinute: number, burst: number): TokenBucketSpec {
 }
 
 /** Keys that have no default: absent means "none" (no hook, any event, no secret) or "create one" (store). */
-type WithoutDefault = 'authenticate' | 'store' | 'sinks' | 'now' | 'allowedEvents' | 'csrfSecret' | 'abuse';
+type WithoutDefault = 'authenticate' | 'store' | 'sinks' | 'now' | 'allowedEvents' | 'csrfSecret' | 'abuse' | 'anonymizeIpSecret';
 type WithDefaults = Required<Omit<GuardConfig, WithoutDefault>> & Pick<GuardConfig, WithoutDefault>;
 
 export function resolveOptions(config: GuardConfig): ResolvedOptions {

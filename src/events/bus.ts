@@ -22,6 +22,8 @@ export interface EventBusOptions {
   /** Cap on distinct aggregation keys per interval. */
   readonly maxKeys: number;
   readonly now: () => number;
+  /** Applied to what the sinks receive (not the listeners): IP anonymisation. */
+  readonly forSinks?: ((event: SecurityEvent) => SecurityEvent) | null;
 }
 
 export interface EventBusStats {
@@ -194,10 +196,12 @@ export class EventBus {
         }
       }
     }
+    const forSinks = this.#options.forSinks;
+    const written = forSinks ? batch.map(forSinks) : batch;
     for (const sink of this.#options.sinks) {
       let result: void | Promise<void>;
       try {
-        result = sink.write(batch);
+        result = sink.write(written);
       } catch {
         this.#sinkErrors++;
         continue;
