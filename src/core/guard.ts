@@ -69,6 +69,30 @@ export interface GuardEvents {
 
 export type GuardAbuse = Pick<AbuseDetector, 'ban' | 'unban' | 'listBans' | 'scores' | 'stats' | 'ready' | 'checkBanned'>;
 
+export interface MonitoredConnection {
+  readonly id: string;
+  readonly ip: string;
+  readonly userId: string | null;
+  readonly namespace: string;
+  readonly transport: string;
+  readonly connectedAt: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly refusals: number;
+}
+
+export interface MonitorSnapshot {
+  readonly time: number;
+  readonly connections: readonly MonitoredConnection[];
+  /** Live connections per IP group and per user. */
+  readonly byIpGroup: Readonly<Record<string, number>>;
+  readonly byUser: Readonly<Record<string, number>>;
+}
+
+export interface GuardMonitor {
+  snapshot(): MonitorSnapshot;
+}
+
 export interface GuardStats {
   /** Messages that passed every check (monitor-mode passes included). */
   readonly messagesAccepted: number;
@@ -112,6 +136,10 @@ export interface Guard {
     handler: (...args: Args) => unknown,
   ) => (this: object, ...args: Args) => void;
   readonly connections: GuardConnections;
+  /** A live view of connections for dashboards: cheap enough to poll every second with 10,000 connections. */
+  readonly monitor: GuardMonitor;
+  /** The adapter reports one message sent to a client (for the monitor's messages-out count). */
+  messageSent(connectionId: string): void;
   readonly events: GuardEvents;
   /** CSRF tokens bound to sessions: issue, verify, and a ready HTTP endpoint handler. */
   readonly csrf: GuardCsrf;
@@ -155,6 +183,10 @@ interface ConnectionState {
    */
   csrfVerified: string | null;
   csrfVerifiedUntil: number;
+  /** For the monitor: plain counters, one increment per message. */
+  messagesIn: number;
+  messagesOut: number;
+  refusals: number;
   /** What every security event about this connection says of it, built once. */
   readonly fields: Pick<SecurityEventInput, 'ip' | 'userId' | 'sessionId' | 'namespace' | 'connectionId'>;
   registered: boolean;
@@ -352,6 +384,9 @@ export function createGuard(config: GuardConfig = {}): Guard {
       registered: false,
       csrfVerified: null,
       csrfVerifiedUntil: 0,
+      messagesIn: 0,
+      messagesOut: 0,
+      refusals: 0,
     });
     return { allowed: true, identity, ip, ipGroup };
   }
@@ -373,6 +408,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     verdict: Denied,
     type: 'message_refused' | 'csrf_failure' = 'message_refused',
   ): Denied {
+    state.refusals++;
     bus.emit({ ...state.fields, type, reason: verdict.code, event, detail: verdict.details });
     return verdict;
   }
@@ -418,6 +454,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
   function admitMessage(ctx: MessageContext): Awaitable<Verdict> {
     const state = states.get(ctx.connectionId);
     if (!state) return deny('internal_error', { details: { reason: 'unknown_connection' } });
+    state.messagesIn++;
     const event = ctx.event;
     try {
       // Cheapest first: a set lookup, a comparison, then the store.
@@ -669,6 +706,30 @@ export function createGuard(config: GuardConfig = {}): Guard {
     warnings,
     emit,
     stats: () => ({ messagesAccepted }),
+    messageSent(connectionId) {
+      const state = states.get(connectionId);
+      if (state) state.messagesOut++;
+    },
+    monitor: {
+      snapshot() {
+        const list: MonitoredConnection[] = [];
+        for (const record of registry.list()) {
+          const state = states.get(record.id);
+          list.push({
+            id: record.id,
+            ip: record.ip,
+            userId: record.userId,
+            namespace: record.namespace,
+            transport: record.transport,
+            connectedAt: record.connectedAt,
+            messagesIn: state?.messagesIn ?? 0,
+            messagesOut: state?.messagesOut ?? 0,
+            refusals: state?.refusals ?? 0,
+          });
+        }
+        return { time: now(), connections: list, ...registry.counts() };
+      },
+    },
     onInspectionSample(listener) {
       inspectionListeners.add(listener);
       return () => inspectionListeners.delete(listener);

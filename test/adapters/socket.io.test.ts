@@ -221,3 +221,27 @@ describe('presets through a real client', () => {
     expect(evil.ok ? null : evil.error?.code).toBe('origin_not_allowed');
   });
 });
+
+describe('guard.monitor', () => {
+  it('shows each live connection with its messages in and out and its refusals', async () => {
+    const s = await start({ allowedEvents: ['chat:send'] }, false, false);
+    s.io.on('connection', (socket) => {
+      socket.on('chat:send', (_payload: unknown, ack: (r: unknown) => void) => {
+        socket.emit('chat:message', { text: 'one' });
+        ack({ ok: true });
+      });
+    });
+    const alice = ok(await s.connect({ user: 'alice' }));
+    ok(await s.connect({ user: 'bob', localAddress: '127.0.0.2' }));
+    expect((await alice.send('chat:send', {})).ok).toBe(true);
+    expect((await alice.send('chat:send', {})).ok).toBe(true);
+    expect((await alice.send('files:delete', {})).ok).toBe(false);
+    const snapshot = s.guard.monitor.snapshot();
+    expect(snapshot.connections).toHaveLength(2);
+    const row = snapshot.connections.find((c) => c.userId === 'alice');
+    expect(row).toMatchObject({ ip: '127.0.0.1', namespace: '/', transport: 'websocket', messagesIn: 3, messagesOut: 2, refusals: 1 });
+    expect(snapshot.byUser).toEqual({ alice: 1, bob: 1 });
+    expect(snapshot.byIpGroup).toEqual({ '127.0.0.1': 1, '127.0.0.2': 1 });
+  });
+});
+

@@ -96,6 +96,8 @@ function register(guard: Guard, socket: Socket, conn: EngineConnection, pending:
       socket.disconnect(true);
     },
   });
+  // Counts events sent to this client for the monitor (acknowledgements are not events and are not counted).
+  socket.onAnyOutgoing(() => guard.messageSent(socket.id));
   guardIncomingEvents(guard, socket, conn);
   pending.add(socket);
 }

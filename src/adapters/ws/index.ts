@@ -107,6 +107,12 @@ function attachConnection(guard: Guard, ws: WebSocket, id: string, wire: Message
     guard.connectionClosed(id, failure === undefined ? { reason: 'close', code } : { reason: 'error', code, error: failure });
   });
   guardMessages(guard, ws, id, wire);
+  // ws has no hook for outgoing messages: the socket's own `send` counts them for the monitor, then sends.
+  const send = ws.send.bind(ws);
+  ws.send = function countedSend(this: WebSocket, ...args: Parameters<WebSocket['send']>): void {
+    guard.messageSent(id);
+    send(...args);
+  } as WebSocket['send'];
   guard.connectionOpened({
     id,
     transport: 'ws',
