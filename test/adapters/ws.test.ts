@@ -629,3 +629,16 @@ describe('wsguard/ws: server modes', () => {
     expect(() => protect(wss, guard)).not.toThrow();
   });
 });
+
+describe('wsguard/ws: monitor', () => {
+  it('counts messages in, replies out and refusals per connection', async () => {
+    const s = await start({ allowedEvents: ['chat:send'] });
+    const client = await accept(s, { user: 'alice' });
+    expect((await client.send('chat:send', { text: 'a' })).ok).toBe(true);
+    expect((await client.send('chat:send', { text: 'b' })).ok).toBe(true);
+    expect((await client.send('files:delete', {})).ok).toBe(false);
+    const row = s.guard.monitor.snapshot().connections.find((c) => c.userId === 'alice');
+    // Two replies sent by the handler through ws's send; the refusal is the guard's own answer, sent the same way.
+    expect(row).toMatchObject({ transport: 'ws', messagesIn: 3, refusals: 1, messagesOut: 3 });
+  });
+});
