@@ -57,6 +57,15 @@ export { pinoSink } from './events/pino-sink.js';
 export { auditSink } from './events/audit/sink.js';
 export type { AuditSink, AuditSinkOptions, AuditSinkStats } from './events/audit/sink.js';
 export { verifyAuditFiles, auditFilesInOrder } from './events/audit/verify.js';
+export { webhookSink, syslogSink, formatCef, formatSyslog } from './events/alerts/index.js';
+export type {
+  WebhookSink,
+  WebhookSinkOptions,
+  WebhookSinkStats,
+  SyslogSink,
+  SyslogSinkOptions,
+  SyslogSinkStats,
+} from './events/alerts/index.js';
 export type { AuditVerifyResult } from './events/audit/verify.js';
 export type { PinoSinkOptions } from './events/pino-sink.js';
 
