@@ -9,7 +9,6 @@ import type { ReasonCode } from '../codes/reason-codes.js';
 import {
   ALLOW,
   deny,
-  toClientError,
   type Awaitable,
   type ConnectionContext,
   type ConnectionVerdict,
@@ -27,7 +26,7 @@ import { compileIpAnonymizer } from '../events/anonymize.js';
 import { pinoSink } from '../events/pino-sink.js';
 import { checkEventRoles, checkNamespaceAccess } from '../policies/authorization/index.js';
 import { checkCsrfToken, takeCsrfToken } from '../policies/csrf/index.js';
-import { summarizeFindings, type InspectionOutcome } from '../policies/inspection/index.js';
+import { summarizeFindings, type EventInspection, type InspectionOutcome } from '../policies/inspection/index.js';
 import {
   LEASE_TTL_MS,
   acquireSlot,
@@ -482,36 +481,52 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
       // Inspection comes after the rate limit: a flood is refused before its payloads cost any CPU.
       const inspection = rule?.inspection ?? null;
-      const afterRate = (rated: Verdict): Awaitable<Verdict> => {
-        if (!rated.allowed) return rated;
-        if (!options.inspect) return payload ? { allowed: true, payload } : ALLOW;
-        let outcome: Awaitable<InspectionOutcome>;
-        if (inspectionListeners.size > 0 && --sampleCountdown <= 0) {
-          sampleCountdown = INSPECTION_SAMPLE_EVERY;
-          const started = performance.now();
-          outcome = options.inspect(payload ?? ctx.payload, inspection);
-          // An asynchronous schema is timed by its validator's promise, not by us: only synchronous ones are sampled.
-          if (!(outcome instanceof Promise)) reportInspection((performance.now() - started) / 1000);
-        } else {
-          outcome = options.inspect(payload ?? ctx.payload, inspection);
-        }
-        if (outcome instanceof Promise) {
-          return outcome.then(
-            (settled) => inspected(state, event, settled, payload),
-            (error: unknown) => messageFault(state, event, error),
-          );
-        }
-        return inspected(state, event, outcome, payload);
-      };
+      const input = payload ?? ctx.payload;
       const verdict = options.rateLimiting ? rateCheck(state, event) : ALLOW;
       if (verdict instanceof Promise) {
-        return verdict.then(afterRate).then(countAccepted).catch((error: unknown) => messageFault(state, event, error));
+        return verdict
+          .then((rated) => afterRate(state, event, rated, input, payload, inspection))
+          .then(countAccepted)
+          .catch((error: unknown) => messageFault(state, event, error));
       }
-      const final = afterRate(verdict);
+      const final = afterRate(state, event, verdict, input, payload, inspection);
       return final instanceof Promise ? final.then(countAccepted) : countAccepted(final);
     } catch (error) {
       return messageFault(state, event, error);
     }
+  }
+
+  /**
+   * The rest of a message's checks once the rate limit answered: payload inspection. A function of the guard, not a
+   * closure made per message: the synchronous path then allocates nothing for it.
+   */
+  function afterRate(
+    state: ConnectionState,
+    event: string,
+    rated: Verdict,
+    input: readonly unknown[],
+    rewritten: readonly unknown[] | undefined,
+    inspection: EventInspection | null,
+  ): Awaitable<Verdict> {
+    if (!rated.allowed) return rated;
+    if (!options.inspect) return rewritten ? { allowed: true, payload: rewritten } : ALLOW;
+    let outcome: Awaitable<InspectionOutcome>;
+    if (inspectionListeners.size > 0 && --sampleCountdown <= 0) {
+      sampleCountdown = INSPECTION_SAMPLE_EVERY;
+      const started = performance.now();
+      outcome = options.inspect(input, inspection);
+      // An asynchronous schema is timed by its validator's promise, not by us: only synchronous ones are sampled.
+      if (!(outcome instanceof Promise)) reportInspection((performance.now() - started) / 1000);
+    } else {
+      outcome = options.inspect(input, inspection);
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (settled) => inspected(state, event, settled, rewritten),
+        (error: unknown) => messageFault(state, event, error),
+      );
+    }
+    return inspected(state, event, outcome, rewritten);
   }
 
   function countAccepted(verdict: Verdict): Verdict {
@@ -745,5 +760,3 @@ export function createGuard(config: GuardConfig = {}): Guard {
   };
   return guard;
 }
-
-export { toClientError };

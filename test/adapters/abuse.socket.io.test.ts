@@ -3,44 +3,23 @@
  * with `banned`, while a well-behaved client on another address keeps chatting.
  */
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { presets } from '../../src/config/presets.js';
 import type { GuardConfig } from '../../src/config/types.js';
 import type { SecurityEvent } from '../../src/events/catalogue.js';
-import { baseConfig, TEST_ORIGIN, waitFor, type ConnectResult, type TestClient } from './harness.js';
-import { startSocketIoServer, type SocketIoTestServer } from './socket.io.harness.js';
+import { baseConfig, TEST_ORIGIN, waitFor, type TestClient } from './harness.js';
+import { socketIoTestScope, startSocketIoServer, type SocketIoTestServer } from './socket.io.harness.js';
 
-let server: SocketIoTestServer | undefined;
+const scope = socketIoTestScope();
+const { ok, refusal } = scope;
 let events: SecurityEvent[] = [];
 let time = Date.now();
-const clients: TestClient[] = [];
 
 async function start(overrides: GuardConfig): Promise<SocketIoTestServer> {
   events = [];
   time = Date.now();
-  server = await startSocketIoServer(baseConfig(events, { now: () => time, ...overrides }), 'websocket');
-  return server;
+  return scope.use(await startSocketIoServer(baseConfig(events, { now: () => time, ...overrides }), 'websocket'));
 }
-
-function ok(result: ConnectResult): TestClient {
-  if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.error)}`);
-  clients.push(result.client);
-  return result.client;
-}
-
-function refusal(result: ConnectResult) {
-  if (result.ok) {
-    clients.push(result.client);
-    throw new Error('expected a refusal');
-  }
-  return result.error;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await server?.close();
-  server = undefined;
-});
 
 /** One refused message per send: a burst of 1 and a slow refill. */
 const FLOOD_CONFIG: GuardConfig = {
@@ -99,9 +78,7 @@ describe('abuse detection with real clients', () => {
     // The second automatic ban is twice the first (escalation).
     expect((second?.expiresAt ?? 0) - time).toBe(120_000);
     time += 120_001;
-    const afterExpiry = await s.connect({ user: 'mallory' });
-    expect(afterExpiry.ok).toBe(true);
-    if (afterExpiry.ok) clients.push(afterExpiry.client);
+    ok(await s.connect({ user: 'mallory' }));
   });
 
   it('bans a connection-flooding address and turns it away before the handshake', async () => {
@@ -170,7 +147,7 @@ describe('abuse detection with real clients', () => {
         }
         const client = ok(await s.connect({ localAddress: '127.0.0.2' }));
         await client.close();
-        clients.splice(clients.indexOf(client), 1);
+        scope.forget(client);
       }
       await waitFor(banned, 2_000, 'ban after the third short session');
       await expectBannedAddress(s, '127.0.0.2');

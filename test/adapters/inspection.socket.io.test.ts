@@ -3,36 +3,23 @@
  * sanitizing and Standard Schema validators (zod, valibot), with handlers seeing only what passed, as rewritten.
  */
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { GuardConfig } from '../../src/config/types.js';
 import type { SecurityEvent } from '../../src/events/catalogue.js';
-import { baseConfig, TEST_ORIGIN, waitFor, type ConnectResult, type TestClient } from './harness.js';
-import { startSocketIoServer, type SocketIoTestServer } from './socket.io.harness.js';
+import { baseConfig, TEST_ORIGIN, waitFor } from './harness.js';
+import { socketIoTestScope, startSocketIoServer, type SocketIoTestServer } from './socket.io.harness.js';
 
-let server: SocketIoTestServer | undefined;
+const scope = socketIoTestScope();
+const { ok } = scope;
 let events: SecurityEvent[] = [];
-const clients: TestClient[] = [];
 
 async function start(overrides: GuardConfig, echo = true): Promise<SocketIoTestServer> {
   events = [];
-  server = await startSocketIoServer(baseConfig(events, overrides), 'websocket', { echo });
-  return server;
+  return scope.use(await startSocketIoServer(baseConfig(events, overrides), 'websocket', { echo }));
 }
-
-function ok(result: ConnectResult): TestClient {
-  if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.error)}`);
-  clients.push(result.client);
-  return result.client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await server?.close();
-  server = undefined;
-});
 
 /** A Socket.IO client written on raw frames: socket.io-client itself recurses over what it sends. */
 async function rawClient(url: string): Promise<{ send(frame: string): void; next(): Promise<string>; close(): void }> {
@@ -83,7 +70,6 @@ describe('structure limits', () => {
     client.close();
     expect(s.received).toHaveLength(0);
     await s.close();
-    server = undefined;
 
     const dropping = await start({ prototypePollution: 'drop' });
     const other = await rawClient(dropping.url);
@@ -115,7 +101,6 @@ describe('normalization', () => {
     await client.send('chat:send', { text: 'cafe\u0301 \u202Egnp.exe\u0000' });
     expect(s.received[0]?.payload).toEqual({ text: 'café gnp.exe' });
     await s.close();
-    server = undefined;
     const folding = await start({ unicodeNormalization: 'NFKC' });
     const other = ok(await folding.connect());
     await other.send('chat:send', { text: 'ｓｅｌｅｃｔ' });

@@ -3,6 +3,7 @@
  * socket.io-client clients over one transport (WebSocket or HTTP long-polling, no upgrade).
  */
 
+import { afterEach } from 'vitest';
 import { Agent, createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket as ServerSocket } from 'socket.io';
@@ -153,3 +154,41 @@ export function socketIoHarness(transport: Transport): AdapterHarness {
     start: (config) => startSocketIoServer(config, transport),
   };
 }
+
+/**
+ * The server and clients a test file opens, closed after each test: `use(server)` when one is started, `ok(result)`
+ * for a connection that must succeed, `refusal(result)` for one that must not.
+ */
+export function socketIoTestScope() {
+  const clients: TestClient[] = [];
+  let server: SocketIoTestServer | undefined;
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await server?.close();
+    server = undefined;
+  });
+  return {
+    use: (started: SocketIoTestServer): SocketIoTestServer => {
+      server = started;
+      return started;
+    },
+    ok: (result: ConnectResult): TestClient => {
+      if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.error)}`);
+      clients.push(result.client);
+      return result.client;
+    },
+    refusal: (result: ConnectResult): Refusal | null => {
+      if (result.ok) {
+        clients.push(result.client);
+        throw new Error('expected a refusal');
+      }
+      return result.error;
+    },
+    /** A client the test closed itself. */
+    forget: (client: TestClient): void => {
+      const index = clients.indexOf(client);
+      if (index !== -1) clients.splice(index, 1);
+    },
+  };
+}
+

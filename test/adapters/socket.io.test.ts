@@ -3,35 +3,22 @@
  * the pre-handshake screen, binary attachments, and counts released on the less common ways a socket ends.
  */
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { io as connectClient } from 'socket.io-client';
 import { presets } from '../../src/config/presets.js';
 import type { GuardConfig } from '../../src/config/types.js';
 import type { SecurityEvent } from '../../src/events/catalogue.js';
-import { baseConfig, countsAreZero, TEST_ORIGIN, waitFor, type ConnectResult, type TestClient } from './harness.js';
-import { startSocketIoServer, type SocketIoTestServer } from './socket.io.harness.js';
+import { baseConfig, countsAreZero, TEST_ORIGIN, waitFor } from './harness.js';
+import { socketIoTestScope, startSocketIoServer, type SocketIoTestServer } from './socket.io.harness.js';
 
-let server: SocketIoTestServer | undefined;
+const scope = socketIoTestScope();
+const { ok } = scope;
 let events: SecurityEvent[] = [];
-const clients: TestClient[] = [];
 
 async function start(overrides: GuardConfig, raw = false, echo = true): Promise<SocketIoTestServer> {
   events = [];
-  server = await startSocketIoServer(raw ? overrides : baseConfig(events, overrides), 'websocket', { echo });
-  return server;
+  return scope.use(await startSocketIoServer(raw ? overrides : baseConfig(events, overrides), 'websocket', { echo }));
 }
-
-function ok(result: ConnectResult): TestClient {
-  if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.error)}`);
-  clients.push(result.client);
-  return result.client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('protect(io, guard)', () => {
   it('protects namespaces created after protect()', async () => {

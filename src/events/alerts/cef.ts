@@ -9,7 +9,7 @@
 
 import type { Severity } from '../../codes/reason-codes.js';
 import type { SecurityEvent } from '../catalogue.js';
-import { safeEvent } from './filter.js';
+import { serializableEvent } from '../serializable.js';
 
 export interface CefOptions {
   /** Device Version header field. Default `'1'`. */
@@ -64,7 +64,7 @@ export function formatCef(event: SecurityEvent, options: CefOptions = {}): strin
   }
   if (typeof fields.count === 'number') add('cnt', fields.count);
   if (fields.detail !== undefined && fields.detail !== null) {
-    const stub = safeEvent(event) as { detail?: unknown };
+    const stub = serializableEvent(event) as { detail?: unknown };
     let detail = JSON.stringify(stub.detail) ?? '';
     if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL - 1)}\u2026`;
     add('cs3Label', 'detail');

@@ -9,6 +9,7 @@
 import type { Severity } from '../../codes/reason-codes.js';
 import { completeEvent } from '../bus.js';
 import type { SecurityEvent } from '../catalogue.js';
+import { serializableEvent } from '../serializable.js';
 
 export interface AlertFilterOptions {
   /** Events at or above this severity are delivered, whatever their type. Default `'critical'`. */
@@ -125,23 +126,7 @@ export function safeJson(value: (events: unknown[]) => unknown, events: readonly
   try {
     return JSON.stringify(value([...events]));
   } catch {
-    return JSON.stringify(value(events.map((event) => safeEvent(event))));
+    return JSON.stringify(value(events.map((event) => serializableEvent(event))));
   }
 }
 
-export function safeEvent(event: SecurityEvent): unknown {
-  try {
-    JSON.stringify(event);
-    return event;
-  } catch {
-    const fields = event as unknown as Record<string, unknown>;
-    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-    return {
-      type: text(fields['type']),
-      category: text(fields['category']),
-      severity: text(fields['severity']),
-      time: typeof fields['time'] === 'number' ? fields['time'] : null,
-      detail: { unserializable: true },
-    };
-  }
-}

@@ -18,7 +18,8 @@ import type { Severity } from '../../codes/reason-codes.js';
 import type { SecurityEvent } from '../catalogue.js';
 import type { EventSink } from '../sink.js';
 import { formatCef } from './cef.js';
-import { AlertQueue, alertFilter, droppedEvent, positiveInt, safeEvent, type AlertFilterOptions } from './filter.js';
+import { serializableEvent } from '../serializable.js';
+import { AlertQueue, alertFilter, droppedEvent, positiveInt, type AlertFilterOptions } from './filter.js';
 
 export interface SyslogFormatOptions {
   /** Syslog facility (0-23). Default 13 (log audit). */
@@ -93,7 +94,7 @@ export function formatSyslog(event: SecurityEvent, options: SyslogFormatOptions 
   const severity = SYSLOG_SEVERITY[event.severity] ?? SYSLOG_SEVERITY.warning;
   const time = typeof event.time === 'number' && Number.isFinite(event.time) ? new Date(event.time) : null;
   const timestamp = time && !Number.isNaN(time.getTime()) ? time.toISOString() : '-';
-  const msg = options.format === 'json' ? JSON.stringify(safeEvent(event)) : formatCef(event, options);
+  const msg = options.format === 'json' ? JSON.stringify(serializableEvent(event)) : formatCef(event, options);
   return [
     `<${facility * 8 + severity}>1`,
     timestamp,

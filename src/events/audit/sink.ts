@@ -31,6 +31,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { completeEvent } from '../bus.js';
 import type { SecurityEvent } from '../catalogue.js';
+import { stubEvent } from '../serializable.js';
 import type { EventSink } from '../sink.js';
 import { GENESIS_HASH, canonicalRecord, parseRecordLine, recordHash, recordLine } from './format.js';
 
@@ -157,18 +158,6 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** What is left of an event JSON cannot serialize (fields read defensively: JavaScript callers pass anything). */
-function stubEvent(event: SecurityEvent): unknown {
-  const fields = event as unknown as Record<string, unknown>;
-  const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-  return {
-    type: text(fields['type']),
-    category: text(fields['category']),
-    severity: text(fields['severity']),
-    time: typeof fields['time'] === 'number' ? fields['time'] : null,
-    detail: { unserializable: true },
-  };
-}
 
 class AuditFileSink implements AuditSink {
   readonly name = 'audit';
