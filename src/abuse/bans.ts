@@ -14,14 +14,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Awaitable } from '../codes/types.js';
 import type { Ban, Store, Unsubscribe } from '../stores/types.js';
+import { parseCidr, type Cidr } from '../core/ip.js';
 import { LruMap } from '../util/lru-map.js';
 import type { AbuseEventInput } from './events.js';
 import type { ResolvedBans } from './options.js';
 
-/** Who a ban is about. `key` is how the store spells it: `ip:<ipGroup>` or `user:<userId>`. */
+/**
+ * Who a ban is about. `key` is how the store spells it: `ip:<ipGroup>`, `user:<userId>`, or `cidr:<block>` for an
+ * address block banned by an admin (`cidr:203.0.113.0/24`, canonical network address).
+ */
 export type Subject =
   | { readonly kind: 'ip'; readonly id: string; readonly key: string }
-  | { readonly kind: 'user'; readonly id: string; readonly key: string };
+  | { readonly kind: 'user'; readonly id: string; readonly key: string }
+  | { readonly kind: 'cidr'; readonly id: string; readonly key: string; readonly block: Cidr };
 
 export function ipSubject(ipGroup: string): Subject {
   return { kind: 'ip', id: ipGroup, key: `ip:${ipGroup}` };
@@ -31,18 +36,34 @@ export function userSubject(userId: string): Subject {
   return { kind: 'user', id: userId, key: `user:${userId}` };
 }
 
+/** The subject of an address block, or null when `text` is not an address or a CIDR. */
+export function cidrSubject(text: string): Subject | null {
+  const block = parseCidr(text);
+  return block === null ? null : { kind: 'cidr', id: block.text, key: `cidr:${block.text}`, block };
+}
+
 /** The subject a ban key names, or null for a key wsguard did not write. */
 export function subjectOfKey(key: string): Subject | null {
   if (key.startsWith('ip:') && key.length > 3) return ipSubject(key.slice(3));
   if (key.startsWith('user:') && key.length > 5) return userSubject(key.slice(5));
+  if (key.startsWith('cidr:')) return cidrSubject(key.slice(5));
   return null;
 }
 
 /** What the registry's close operation takes to reach a subject's live connections. */
-export type ConnectionSelector = { readonly ipGroup: string } | { readonly userId: string };
+export type ConnectionSelector = { readonly ipGroup: string } | { readonly userId: string } | { readonly cidr: string };
 
 export function selectorOf(subject: Subject): ConnectionSelector {
-  return subject.kind === 'ip' ? { ipGroup: subject.id } : { userId: subject.id };
+  if (subject.kind === 'ip') return { ipGroup: subject.id };
+  if (subject.kind === 'user') return { userId: subject.id };
+  return { cidr: subject.id };
+}
+
+/** The fields a subject fills in a security event (a block is named in `detail.key` only: it is no address). */
+export function subjectFields(subject: Subject): { ip?: string; userId?: string } {
+  if (subject.kind === 'ip') return { ip: subject.id };
+  if (subject.kind === 'user') return { userId: subject.id };
+  return {};
 }
 
 /** The reason codes the detector closes connections with (`banned`; `abuse_disconnected` for a plain disconnect). */
@@ -94,13 +115,15 @@ export function escalatedMs(options: ResolvedBans, offence: number): number {
   return Math.min(options.baseMs * options.multiplier ** Math.max(0, offence - 1), options.maxMs);
 }
 
-function subjectFields(subject: Subject): { ip?: string; userId?: string } {
-  return subject.kind === 'ip' ? { ip: subject.id } : { userId: subject.id };
-}
 
 export class BanBook {
   readonly #deps: BanBookDeps;
   readonly #cache: LruMap<string, Ban>;
+  /**
+   * The address blocks among the cached bans, to match an address against (admins ban few blocks; a handshake walks
+   * them only when there is one). An entry whose ban left the cache is dropped when next walked.
+   */
+  readonly #blocks = new Map<string, Cidr>();
   /** Earliest `expiresAt` in the cache (it may be stale-early, never late): the sweep has nothing to do before it. */
   #nextExpiry = Infinity;
   /** False until the bans already in the store are in the cache; until then a miss asks the store. */
@@ -156,7 +179,36 @@ export class BanBook {
 
   #remember(ban: Ban): void {
     this.#cache.set(ban.key, ban);
+    if (ban.key.startsWith('cidr:')) {
+      const block = parseCidr(ban.key.slice(5));
+      if (block !== null) this.#blocks.set(ban.key, block);
+    }
     if (ban.expiresAt !== null && ban.expiresAt < this.#nextExpiry) this.#nextExpiry = ban.expiresAt;
+  }
+
+  /** Address blocks currently banned (0 lets a handshake skip the walk). */
+  get blockCount(): number {
+    return this.#blocks.size;
+  }
+
+  /** The active ban on a block containing `ip`, from the cache. */
+  matchBlock(ip: string): Ban | null {
+    for (const [key, block] of this.#blocks) {
+      if (!this.#cache.has(key)) {
+        this.#blocks.delete(key);
+        continue;
+      }
+      if (block.contains(ip)) {
+        const ban = this.cached(key);
+        if (ban !== null) return ban;
+      }
+    }
+    return null;
+  }
+
+  #forget(key: string): void {
+    this.#cache.delete(key);
+    this.#blocks.delete(key);
   }
 
   /** The active ban on `key` from the cache alone (no store call). */
@@ -240,7 +292,7 @@ export class BanBook {
   async lift(subject: Subject, by: string): Promise<boolean> {
     const cached = this.cached(subject.key);
     const removed = await this.#deps.store.removeBan(subject.key);
-    this.#cache.delete(subject.key);
+    this.#forget(subject.key);
     if (!removed && cached === null) return false;
     this.#publish({ from: this.#node, op: 'remove', key: subject.key });
     this.#deps.emit({ type: 'ban_lifted', ...subjectFields(subject), detail: { key: subject.key, by, reason: cached?.reason ?? null } });
@@ -262,7 +314,7 @@ export class BanBook {
     for (const [key, ban] of this.#cache.entries()) {
       if (ban.expiresAt === null) continue;
       if (ban.expiresAt <= now) {
-        this.#cache.delete(key);
+        this.#forget(key);
         const subject = subjectOfKey(key);
         this.#deps.emit({
           type: 'ban_expired',
@@ -326,7 +378,7 @@ export class BanBook {
       this.#close(subject);
     } else if (op === 'remove') {
       const key = (message as { key?: unknown }).key;
-      if (typeof key === 'string') this.#cache.delete(key);
+      if (typeof key === 'string') this.#forget(key);
     }
   }
 
@@ -336,6 +388,7 @@ export class BanBook {
     const unsubscribe = this.#unsubscribe;
     this.#unsubscribe = null;
     this.#cache.clear();
+    this.#blocks.clear();
     if (unsubscribe) await unsubscribe();
   }
 }

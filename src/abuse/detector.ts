@@ -8,7 +8,18 @@
 
 import type { Awaitable } from '../codes/types.js';
 import type { Ban, Store } from '../stores/types.js';
-import { BanBook, historyKey, ipSubject, selectorOf, subjectOfKey, userSubject, type CloseConnections, type Subject } from './bans.js';
+import {
+  BanBook,
+  cidrSubject,
+  historyKey,
+  ipSubject,
+  selectorOf,
+  subjectFields,
+  subjectOfKey,
+  userSubject,
+  type CloseConnections,
+  type Subject,
+} from './bans.js';
 import type { AbuseEventInput, ObservedEvent } from './events.js';
 import { stepFor, type AbuseAction, type Ladder } from './ladder.js';
 import type { AbuseOptions } from './options.js';
@@ -33,7 +44,12 @@ export interface AbuseDetectorDeps {
 }
 
 /** What a ban can be placed on. `ip` is grouped like the guard groups addresses. */
-export type BanTarget = { readonly ipGroup: string } | { readonly ip: string } | { readonly userId: string };
+/** `cidr`: an address block (`203.0.113.0/24`, `2001:db8::/48`), for admins; the detector bans IP groups and users. */
+export type BanTarget =
+  | { readonly ipGroup: string }
+  | { readonly ip: string }
+  | { readonly userId: string }
+  | { readonly cidr: string };
 
 export type BanOptions = {
   readonly reason: string;
@@ -139,9 +155,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function subjectFields(subject: Subject): { ip?: string; userId?: string } {
-  return subject.kind === 'ip' ? { ip: subject.id } : { userId: subject.id };
-}
 
 export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptions): AbuseDetector {
   const { store, now } = deps;
@@ -304,7 +317,8 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
         return;
       case 'throttle': {
         const until = t + options.throttle.durationMs;
-        throttles.add(subject.kind, subject.id, until);
+        // The detector's subjects are IP groups and users; blocks are banned by admins only.
+        if (subject.kind !== 'cidr') throttles.add(subject.kind, subject.id, until);
         detail['throttledUntil'] = until;
         return;
       }
@@ -346,11 +360,18 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
   function targetSubject(target: BanTarget): Subject {
     if ('userId' in target) return userSubject(target.userId);
     if ('ipGroup' in target) return ipSubject(target.ipGroup);
+    if ('cidr' in target) {
+      const subject = cidrSubject(target.cidr);
+      if (subject === null) throw new RangeError(`not an IP address or CIDR: ${JSON.stringify(target.cidr)}`);
+      return subject;
+    }
     return ipSubject(ipGroupOf(target.ip));
   }
 
   function targetAllowListed(target: BanTarget, subject: Subject): boolean {
     if (subject.kind === 'user') return allowList.allowsUser(subject.id);
+    // A block is banned even when it holds allow-listed addresses: those stay let in at the handshake check.
+    if (subject.kind === 'cidr') return false;
     return allowList.allowsIp(subject.id) || ('ip' in target && allowList.allowsIp(target.ip));
   }
 
@@ -375,7 +396,14 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
       const ban = bans.cached(key);
       if (ban !== null) return toCheck(ban, now());
     }
-    return null;
+    return blockBan(subject);
+  }
+
+  /** A banned address block holding the subject's address (bans of blocks live in the cache, loaded and mirrored). */
+  function blockBan(subject: BanCheckSubject): BanCheck | null {
+    if (bans.blockCount === 0 || subject.ip === undefined || allowList.allowsIp(subject.ip)) return null;
+    const ban = bans.matchBlock(subject.ip);
+    return ban === null ? null : toCheck(ban, now());
   }
 
   function checkBanned(subject: BanCheckSubject): Awaitable<BanCheck | null> {
@@ -387,10 +415,10 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
       if (ban instanceof Promise) found.push(ban);
       else if (ban !== null) return toCheck(ban, now());
     }
-    if (found.length === 0) return null;
+    if (found.length === 0) return blockBan(subject);
     return Promise.all(found).then((results) => {
       const ban = results.find((b) => b !== null);
-      return ban ? toCheck(ban, now()) : null;
+      return ban ? toCheck(ban, now()) : blockBan(subject);
     });
   }
 
@@ -423,7 +451,7 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
     const subject = targetSubject(target);
     const lifted = await bans.lift(subject, unbanOptions.by ?? 'admin');
     tracker.forget(subject.key);
-    throttles.remove(subject.kind, subject.id);
+    if (subject.kind !== 'cidr') throttles.remove(subject.kind, subject.id);
     if (unbanOptions.resetHistory) {
       const key = historyKey(subject);
       // The contract has no delete for counters: bring it back to zero (it then expires on its own TTL).
@@ -439,7 +467,7 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
     // Evidence only for the keys shown: the short list may hold a thousand.
     return tracker.top(Math.floor(limit), t, suspicious.halfLifeMs).map(([key, state, score]): ScoreEntry => {
       const subject = subjectOfKey(key);
-      const throttledUntil = subject === null ? undefined : throttles.until(subject.kind, subject.id, t);
+      const throttledUntil = subject === null || subject.kind === 'cidr' ? undefined : throttles.until(subject.kind, subject.id, t);
       return {
         key,
         ...(subject?.kind === 'ip' ? { ipGroup: subject.id } : {}),

@@ -89,3 +89,47 @@ export function compileAddressList(entries: readonly string[]): (ip: string) => 
     return list.check(ip, family === 4 ? 'ipv4' : 'ipv6');
   };
 }
+
+/** An address block: `203.0.113.0/24`, `2001:db8::/48`. */
+export interface Cidr {
+  /** Canonical spelling: the network address (host bits zeroed) and the prefix; a single address gets /32 or /128. */
+  readonly text: string;
+  readonly family: 4 | 6;
+  readonly prefix: number;
+  /** True for a normalised address inside the block. */
+  contains(ip: string): boolean;
+}
+
+/** Parse an address or a CIDR into its canonical block; null when it is neither. */
+export function parseCidr(input: string): Cidr | null {
+  const entry = input.trim();
+  const slash = entry.indexOf('/');
+  const address = normalizeIp(slash === -1 ? entry : entry.slice(0, slash));
+  const family = isIP(address);
+  if (family !== 4 && family !== 6) return null;
+  const max = family === 4 ? 32 : 128;
+  const prefixText = slash === -1 ? String(max) : entry.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText)) return null;
+  const prefix = Number(prefixText);
+  if (prefix > max) return null;
+  let text: string;
+  if (family === 4) {
+    const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+    const mask = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
+    // Bitwise operators are signed 32-bit in JS; unsigned arithmetic on the masked value keeps it positive.
+    const network = (value & mask) >>> 0;
+    text = `${[network >>> 24, (network >>> 16) & 255, (network >>> 8) & 255, network & 255].join('.')}/${prefix}`;
+  } else {
+    const key = ipGroupKey(address, prefix);
+    text = prefix >= 128 ? `${key}/128` : key;
+  }
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const block = new BlockList();
+  block.addSubnet(text.slice(0, text.lastIndexOf('/')), prefix, type);
+  return Object.freeze({
+    text,
+    family,
+    prefix,
+    contains: (ip: string) => isIP(ip) === family && block.check(ip, type),
+  });
+}

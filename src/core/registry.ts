@@ -8,6 +8,7 @@
  */
 
 import type { ReasonCode } from '../codes/reason-codes.js';
+import { parseCidr } from './ip.js';
 
 /** How a live connection is closed: tell the client `code`, then end the transport. Must be idempotent. */
 export type CloseConnection = (code: ReasonCode, message?: string) => void;
@@ -36,7 +37,9 @@ export type ConnectionSelector =
   | { readonly ip: string }
   | { readonly ipGroup: string }
   | { readonly userId: string }
-  | { readonly sessionId: string };
+  | { readonly sessionId: string }
+  /** Every connection whose address is in the block (`203.0.113.0/24`); an invalid block matches none. */
+  | { readonly cidr: string };
 
 export class ConnectionRegistry {
   readonly #byId = new Map<string, ConnectionRecord>();
@@ -87,6 +90,10 @@ export class ConnectionRegistry {
       return one ? [one] : [];
     }
     if ('ip' in selector) return [...this.#byId.values()].filter((r) => r.ip === selector.ip);
+    if ('cidr' in selector) {
+      const block = parseCidr(selector.cidr);
+      return block === null ? [] : [...this.#byId.values()].filter((r) => block.contains(r.ip));
+    }
     const [map, key] =
       'ipGroup' in selector
         ? [this.#byIpGroup, selector.ipGroup]
