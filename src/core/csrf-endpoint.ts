@@ -6,10 +6,8 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthRequest } from '../codes/types.js';
 import { csrfSessionKey, type CsrfFailure } from '../policies/csrf/index.js';
-import type { Authenticator } from './authenticate.js';
-import type { ClientIpResolver } from './client-ip.js';
+import type { HttpIdentify } from './http-identity.js';
 import type { ResolvedCsrf } from './options.js';
 
 export interface IssuedToken {
@@ -34,17 +32,6 @@ export interface GuardCsrf {
   handler(request: IncomingMessage, response: ServerResponse): Promise<void>;
 }
 
-function toAuthRequest(request: IncomingMessage, resolveIp: ClientIpResolver): AuthRequest {
-  const url = request.url ?? '/';
-  const query: Record<string, string | string[]> = {};
-  for (const [key, value] of new URL(url, 'http://localhost').searchParams) {
-    const existing = query[key];
-    query[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  const remoteAddress = request.socket.remoteAddress ?? '';
-  return { headers: request.headers, url, query, remoteAddress, ip: resolveIp(remoteAddress, request.headers), auth: {} };
-}
-
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -54,21 +41,16 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-export function createCsrfEndpoint(deps: {
-  readonly csrf: ResolvedCsrf | null;
-  readonly authenticate: Authenticator;
-  readonly resolveIp: ClientIpResolver;
-}): GuardCsrf {
-  const { csrf, authenticate, resolveIp } = deps;
+export function createCsrfEndpoint(deps: { readonly csrf: ResolvedCsrf | null; readonly identify: HttpIdentify }): GuardCsrf {
+  const { csrf, identify } = deps;
   const off = (): never => {
     throw new Error('wsguard: CSRF protection is off; set `csrfEnabled: true` to issue tokens');
   };
 
   async function tokenFor(request: IncomingMessage): Promise<IssuedToken | null> {
     if (!csrf) return off();
-    const outcome = await authenticate(toAuthRequest(request, resolveIp), {});
-    if ('failure' in outcome || outcome.identity === null) return null;
-    return csrf.tokens.issue(csrfSessionKey(outcome.identity));
+    const identity = await identify(request);
+    return identity === null ? null : csrf.tokens.issue(csrfSessionKey(identity));
   }
 
   return {

@@ -5,6 +5,7 @@
  */
 
 import cluster from 'node:cluster';
+import type { IncomingMessage } from 'node:http';
 import type { ReasonCode } from '../codes/reason-codes.js';
 import {
   ALLOW,
@@ -42,6 +43,7 @@ import type { Store } from '../stores/types.js';
 import { LruMap } from '../util/lru-map.js';
 import { createAuthenticator } from './authenticate.js';
 import { createCsrfEndpoint, type GuardCsrf } from './csrf-endpoint.js';
+import { createHttpIdentify } from './http-identity.js';
 import { ipGroupKey } from './ip.js';
 import { resolveOptions, type ResolvedNamespace, type ResolvedOptions } from './options.js';
 import { ConnectionRegistry, type CloseConnection, type ConnectionSelector, type NotifyClient } from './registry.js';
@@ -142,6 +144,11 @@ export interface Guard {
   readonly events: GuardEvents;
   /** CSRF tokens bound to sessions: issue, verify, and a ready HTTP endpoint handler. */
   readonly csrf: GuardCsrf;
+  /**
+   * The identity behind a plain HTTP request, from the same `authenticate` hook (called with `auth: {}`): for the
+   * app's own endpoints and the admin API. null when anonymous or when the hook fails (reported as `auth_hook_failed`).
+   */
+  identify(request: IncomingMessage): Promise<Identity | null>;
   /** Abuse detection: bans (list, add, lift), suspicious-activity scores. null when `abuseDetectionEnabled` is false. */
   readonly abuse: GuardAbuse | null;
   readonly store: Store;
@@ -252,6 +259,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     now,
     emit: (event) => bus.emit(event),
   });
+
+  const identify = createHttpIdentify(authenticate, options.resolveClientIp);
 
   const processCount = cluster.isWorker || process.env['NODE_APP_INSTANCE'] !== undefined ? 2 : 1;
   const warnings = collectConfigWarnings(config, { processCount });
@@ -714,7 +723,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }),
     connections,
     events: { on: (listener) => bus.on(listener) },
-    csrf: createCsrfEndpoint({ csrf: options.csrf, authenticate, resolveIp: options.resolveClientIp }),
+    csrf: createCsrfEndpoint({ csrf: options.csrf, identify }),
+    identify,
     abuse,
     store,
     options,
