@@ -47,13 +47,26 @@ interface AggregateEntry {
   suppressed: number;
 }
 
+/**
+ * Longest client-chosen event name an event keeps. A refused event's name is chosen by the client and may be as long
+ * as a message: cut, and marked as cut, so that no client can smuggle a payload into the audit trail through it.
+ */
+export const MAX_EVENT_NAME_CHARS = 64;
+/** How long `close()` waits for the sinks to deliver what they hold before closing them regardless. */
+const CLOSE_GRACE_MS = 3_000;
+const CUT_MARK = '\u2026[truncated]';
+
 /** Fill category, severity and time from the catalogue (refusals take them from their reason code). */
 export function completeEvent(input: SecurityEventInput, now: number): SecurityEvent {
   const info = EVENT_TYPES[input.type];
   const reasonInfo = input.reason ? REASON_CODES[input.reason] : undefined;
   const category = info.category === 'reason' ? (reasonInfo?.category ?? 'system') : info.category;
   const severity = input.severity ?? (info.severity === 'reason' ? (reasonInfo?.severity ?? 'warning') : info.severity);
-  return { ...input, category, severity, time: input.time ?? now };
+  const completed = { ...input, category, severity, time: input.time ?? now };
+  if (completed.event !== undefined && completed.event.length > MAX_EVENT_NAME_CHARS) {
+    completed.event = completed.event.slice(0, MAX_EVENT_NAME_CHARS) + CUT_MARK;
+  }
+  return completed;
 }
 
 export class EventBus {
@@ -128,7 +141,11 @@ export class EventBus {
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    // A sink that cannot deliver (a webhook that never answers) must not hold a shutdown: wait for the flush a while,
+    // then close the sinks anyway, which aborts what is in flight. Local sinks (files, logs) finish well within it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
     this.#closed = true;
     if (this.#windowTimer) clearTimeout(this.#windowTimer);
     this.#windowTimer = null;

