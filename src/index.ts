@@ -69,6 +69,20 @@ export type {
 export type { AuditVerifyResult } from './events/audit/verify.js';
 export type { PinoSinkOptions } from './events/pino-sink.js';
 
+export { createAdminApi, AdminError } from './admin/index.js';
+export type {
+  AdminApi,
+  AdminApiOptions,
+  AdminStats,
+  AdminControls,
+  AdminHandler,
+  BanInput,
+  DisconnectTarget,
+  UnbanInput,
+  EventFilter,
+  DeliverBatch,
+} from './admin/index.js';
+
 export { memoryStore } from './stores/memory.js';
 export type { MemoryStore, MemoryStoreOptions, MemoryStoreStats } from './stores/memory.js';
 export type {

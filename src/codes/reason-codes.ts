@@ -247,6 +247,14 @@ export const REASON_CODES = {
     severity: 'warning',
     message: 'Disconnected for abuse',
   },
+  disconnected_by_admin: {
+    status: 403,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'admin',
+    severity: 'warning',
+    message: 'Disconnected by an administrator',
+  },
   internal_error: {
     status: 500,
     closeCode: INTERNAL,

@@ -98,6 +98,17 @@ export const EVENT_TYPES = {
     severity: 'warning',
     description: 'A ban was lifted before it ended, through the guard\u2019s API; `detail.by` says who lifted it.',
   },
+  admin_action: {
+    category: 'admin',
+    severity: 'warning',
+    description:
+      'An administrator acted through the admin API or namespace: `detail.action` (`disconnect`, `ban`, `unban`), `detail.by` (who) and `detail.target`; refused admin calls are `admin_refused`.',
+  },
+  admin_refused: {
+    category: 'admin',
+    severity: 'high',
+    description: 'A call to the admin API or namespace was refused (`reason`: `unauthenticated`, `forbidden` or a CSRF code); `detail.path` says which.',
+  },
   admin_alert: {
     category: 'abuse',
     severity: 'high',

@@ -269,3 +269,5 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
 }
 
 export type { Guard } from '../../core/guard.js';
+export { serveAdminNamespace, ADMIN_NAMESPACE_EVENTS, ADMIN_EVENTS_BATCH } from './admin-namespace.js';
+export type { AdminNamespaceOptions } from './admin-namespace.js';
