@@ -1,3 +1,4 @@
+import { cp } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 // One dual build (ESM + CommonJS) with declarations for every public entry point.
@@ -26,5 +27,7 @@ export default defineConfig([
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
     external: ['socket.io', 'ws', 'ioredis'],
+    // The demo's page, styles and browser modules are served from files: ship them beside the bundle.
+    onSuccess: () => cp('src/demo/public', 'dist/demo/public', { recursive: true }),
   },
 ]);
