@@ -6,6 +6,10 @@
 export { createGuard } from './core/guard.js';
 export type { Guard, GuardConnections, GuardEvents, OpenedConnection, ScreenRequest } from './core/guard.js';
 export type { SecureOptions } from './core/secure.js';
+export { hardenServer } from './core/handshake-limits.js';
+export { REFRESH_EVENT } from './core/credential-refresh.js';
+export type { RefreshVerdict } from './core/credential-refresh.js';
+export type { RevocationResult, RevokeOptions } from './core/revocation.js';
 export type { ConnectionRecord, ConnectionSelector, CloseConnection, NotifyClient } from './core/registry.js';
 export type { ResolvedOptions } from './core/options.js';
 export { normalizeIp, ipGroupKey } from './core/ip.js';
@@ -84,12 +88,14 @@ export type {
 } from './admin/index.js';
 
 export { memoryStore } from './stores/memory.js';
+export { StoreUnavailableError, isStoreUnavailable } from './stores/errors.js';
 export type { MemoryStore, MemoryStoreOptions, MemoryStoreStats } from './stores/memory.js';
 export type {
   Ban,
   CounterResult,
   LeaseResult,
   Store,
+  StoreHealth,
   TokenBucketResult,
   TokenBucketSpec,
   Unsubscribe,

@@ -56,6 +56,8 @@ export function benchGuardConfig(wsguard, limits, sinks) {
     connectionRateLimit: limits.connectionRateLimit,
     // Live connections per IP: the idle-memory figure holds that many from one address (plus churn headroom).
     maxConnectionsPerIp: limits.maxConnectionsPerIp,
+    // Unfinished handshakes per IP (one IP here): the generator opens its connections many at once.
+    maxPendingHandshakesPerIp: Math.min(100_000, limits.maxConnectionsPerIp),
     // Per user the preset's cap of 5 stays: the generator never holds two connections for one user.
     // Message rate per user: the schema's maximum (16,667/s), since one request/response client on loopback sends
     // more than that; the burst covers the rest of the longest single-connection cell.

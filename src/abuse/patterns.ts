@@ -54,6 +54,9 @@ const REASON_PATTERN_NAMES: readonly (readonly [string, PatternName])[] = [
   ['connection_rate_limited', 'connectionFlood'],
   ['too_many_connections_ip', 'connectionFlood'],
   ['too_many_connections_user', 'connectionFlood'],
+  // Slow and half-open handshakes (reported with `ip` only for addresses that are not trusted proxies).
+  ['too_many_pending_handshakes', 'connectionFlood'],
+  ['handshake_timeout', 'connectionFlood'],
   ['message_rate_limited', 'messageFlood'],
   ['unauthenticated', 'authenticationAbuse'],
   ['namespace_forbidden', 'authenticationAbuse'],
@@ -65,6 +68,8 @@ const REASON_PATTERN_NAMES: readonly (readonly [string, PatternName])[] = [
   ['event_not_allowed', 'inputValidationAbuse'],
   ['malformed_message', 'inputValidationAbuse'],
   ['binary_not_allowed', 'inputValidationAbuse'],
+  ['malformed_request', 'inputValidationAbuse'],
+  ['headers_too_large', 'largePayloadAbuse'],
   ['prototype_pollution', 'inputValidationAbuse'],
   ['payload_invalid_key', 'inputValidationAbuse'],
   ['validation_failed', 'inputValidationAbuse'],

@@ -43,6 +43,8 @@ const POLICY = 1008;
 const TOO_BIG = 1009;
 const INTERNAL = 1011;
 const TRY_LATER = 1013;
+// 1001 going away: the server ends a connection that did nothing wrong (idle, too old); clients reconnect.
+const GOING_AWAY = 1001;
 
 export const REASON_CODES = {
   origin_not_allowed: {
@@ -229,6 +231,78 @@ export const REASON_CODES = {
     severity: 'high',
     message: 'Payload could not be validated',
   },
+  handshake_timeout: {
+    status: 408,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'connection',
+    severity: 'warning',
+    message: 'Handshake not completed in time',
+  },
+  too_many_pending_handshakes: {
+    status: 429,
+    closeCode: TRY_LATER,
+    retryable: false,
+    category: 'rate_limit',
+    severity: 'warning',
+    message: 'Too many unfinished handshakes from this address',
+  },
+  headers_too_large: {
+    status: 431,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'validation',
+    severity: 'warning',
+    message: 'Request headers too large',
+  },
+  malformed_request: {
+    status: 400,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'validation',
+    severity: 'warning',
+    message: 'Request could not be read',
+  },
+  slow_consumer: {
+    status: 503,
+    closeCode: TRY_LATER,
+    retryable: false,
+    category: 'connection',
+    severity: 'warning',
+    message: 'Disconnected: too much data waiting for the client to read',
+  },
+  idle_timeout: {
+    status: 408,
+    closeCode: GOING_AWAY,
+    retryable: false,
+    category: 'connection',
+    severity: 'info',
+    message: 'Connection idle for too long',
+  },
+  lifetime_exceeded: {
+    status: 401,
+    closeCode: GOING_AWAY,
+    retryable: false,
+    category: 'connection',
+    severity: 'info',
+    message: 'Connection reached its maximum lifetime; reconnect',
+  },
+  credentials_expired: {
+    status: 401,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'authorization',
+    severity: 'info',
+    message: 'Credentials expired',
+  },
+  session_revoked: {
+    status: 401,
+    closeCode: POLICY,
+    retryable: false,
+    category: 'authorization',
+    severity: 'warning',
+    message: 'Session revoked',
+  },
   banned: {
     status: 429,
     permanentStatus: 403,
@@ -262,6 +336,14 @@ export const REASON_CODES = {
     category: 'system',
     severity: 'high',
     message: 'Internal error',
+  },
+  store_unavailable: {
+    status: 503,
+    closeCode: TRY_LATER,
+    retryable: true,
+    category: 'system',
+    severity: 'warning',
+    message: 'Service temporarily unavailable',
   },
 } as const satisfies Record<string, ReasonCodeInfo>;
 

@@ -205,6 +205,49 @@ export const CONFIG_FIELDS: FieldTable<GuardConfig> = Object.freeze({
     default: DEFAULT_CONFIG.maxConnectionsPerUser,
     doc: 'Open connections allowed per authenticated user.',
   },
+  handshakeTimeoutMs: {
+    // Under 100 ms a slow mobile network cannot send its headers; past two minutes a slowloris has all it wants.
+    kind: { type: 'integer', min: 100, max: 120_000 },
+    source: 'data',
+    default: DEFAULT_CONFIG.handshakeTimeoutMs,
+    doc: 'An HTTP request on the protected server must complete its headers within this many ms (`handshake_timeout`, 408).',
+  },
+  maxPendingHandshakesPerIp: {
+    kind: positive(100_000),
+    source: 'data',
+    default: DEFAULT_CONFIG.maxPendingHandshakesPerIp,
+    doc: 'Open sockets per IP (group) whose request headers are not complete yet; past it new ones are dropped (`too_many_pending_handshakes`).',
+  },
+  maxHeaderBytes: {
+    kind: { type: 'integer', min: 1_024, max: 1_048_576, note: '1 MiB' },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxHeaderBytes,
+    doc: 'Largest request head (request line and headers) the protected HTTP server accepts (`headers_too_large`, 431).',
+  },
+  maxBufferedBytes: {
+    kind: { type: 'integer', min: 0, max: 1_073_741_824, note: '1 GiB; 0: no limit' },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxBufferedBytes,
+    doc: 'Bytes queued for one client that does not read before it is disconnected (`slow_consumer`).',
+  },
+  idleTimeoutMs: {
+    kind: { type: 'integer', min: 0, max: 86_400_000, note: '0: never' },
+    source: 'data',
+    default: DEFAULT_CONFIG.idleTimeoutMs,
+    doc: 'A connection without inbound messages or heartbeats for this long is closed (`idle_timeout`).',
+  },
+  maxConnectionLifetimeMs: {
+    kind: { type: 'integer', min: 0, max: 2_592_000_000, note: '30 days; 0: never' },
+    source: 'data',
+    default: DEFAULT_CONFIG.maxConnectionLifetimeMs,
+    doc: 'A connection older than this is closed (`lifetime_exceeded`), so the client authenticates again.',
+  },
+  revocationTtlMs: {
+    kind: { type: 'integer', min: 1_000, max: 2_592_000_000, note: '30 days' },
+    source: 'data',
+    default: DEFAULT_CONFIG.revocationTtlMs,
+    doc: 'How long `guard.revokeSession` / `guard.revokeUser` refuse a session or user when no `ttlMs` is given.',
+  },
   maxMessageBytes: {
     kind: positive(MAX_MESSAGE_BYTES_LIMIT, '100 MiB'),
     source: 'data',

@@ -102,6 +102,22 @@ export interface GuardConfig {
   readonly maxConnectionsPerIp?: number;
   readonly maxConnectionsPerUser?: number;
 
+  // Hardening: slow handshakes, slow readers, idle and old connections, revoked sessions.
+  /** An HTTP request (WebSocket upgrade or long-polling) must complete its headers within this many ms. */
+  readonly handshakeTimeoutMs?: number;
+  /** Unfinished handshakes (open sockets whose headers are not complete) allowed per IP (group). */
+  readonly maxPendingHandshakesPerIp?: number;
+  /** Largest request head (request line and headers) the HTTP server accepts, in bytes. */
+  readonly maxHeaderBytes?: number;
+  /** Bytes queued for one client that is not reading before it is disconnected (`slow_consumer`); 0: no limit. */
+  readonly maxBufferedBytes?: number;
+  /** A connection without inbound traffic (heartbeats included) for this long is closed (`idle_timeout`); 0: never. */
+  readonly idleTimeoutMs?: number;
+  /** A connection older than this is closed (`lifetime_exceeded`), so the client authenticates again; 0: never. */
+  readonly maxConnectionLifetimeMs?: number;
+  /** How long `revokeSession` / `revokeUser` last when no `ttlMs` is given. */
+  readonly revocationTtlMs?: number;
+
   // Messages
   /** Largest message accepted, in wire bytes (binary attachments included). */
   readonly maxMessageBytes?: number;

@@ -72,6 +72,11 @@ export const CONFIG_WARNINGS = Object.freeze({
       "`environment` is 'production' and no `allowedEvents` list is set, globally or in any namespace: clients may " +
       "send any event name. List the events your handlers expect: `allowedEvents: ['chat:send', 'chat:typing']`.",
   },
+  WSGUARD_W_HARDENING_OFF: {
+    message:
+      '{keys} set to 0: {what}. Set a limit instead (the presets use `maxBufferedBytes: 4194304`, `idleTimeoutMs: ' +
+      '300000`, `maxConnectionLifetimeMs: 86400000`), as large as your clients need.',
+  },
 } as const satisfies Record<string, { readonly message: string }>);
 
 export type ConfigWarningCode = keyof typeof CONFIG_WARNINGS;
@@ -153,6 +158,14 @@ export function collectConfigWarnings(config: GuardConfig, env: { processCount?:
     if (config.allowedEvents === undefined && !namespaceLists) {
       warnings.push(warning('WSGUARD_W_NO_EVENT_ALLOWLIST_IN_PRODUCTION'));
     }
+  }
+
+  const off: Array<[string, string]> = [];
+  if (config.maxBufferedBytes === 0) off.push(['`maxBufferedBytes`', 'a client that stops reading makes the server buffer without bound']);
+  if (config.idleTimeoutMs === 0) off.push(['`idleTimeoutMs`', 'dead and idle connections are never closed']);
+  if (config.maxConnectionLifetimeMs === 0) off.push(['`maxConnectionLifetimeMs`', 'a connection never has to authenticate again']);
+  if (off.length > 0) {
+    warnings.push(warning('WSGUARD_W_HARDENING_OFF', { keys: off.map(([key]) => key).join(', '), what: off.map(([, what]) => what).join('; ') }));
   }
 
   return warnings;

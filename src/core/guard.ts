@@ -11,6 +11,7 @@ import {
   ALLOW,
   deny,
   type Awaitable,
+  type AuthRequest,
   type ConnectionContext,
   type ConnectionVerdict,
   type Denied,
@@ -38,6 +39,7 @@ import { checkEventAllowed } from '../policies/event-allow-list/index.js';
 import { checkMessageSize } from '../policies/message-size/index.js';
 import { consumeToken, throttledCost } from '../policies/rate-limit/index.js';
 import { createAbuseDetector, type AbuseDetector, type BanCheck } from '../abuse/index.js';
+import { isStoreUnavailable } from '../stores/errors.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Store } from '../stores/types.js';
 import { LruMap } from '../util/lru-map.js';
@@ -48,6 +50,10 @@ import { ipGroupKey } from './ip.js';
 import { resolveOptions, type ResolvedNamespace, type ResolvedOptions } from './options.js';
 import { ConnectionRegistry, type CloseConnection, type ConnectionSelector, type NotifyClient } from './registry.js';
 import { createSecure, type SecureOptions } from './secure.js';
+import { refreshCredentials, REFRESH_EVENT, type CredentialRefreshDeps, type RefreshVerdict } from './credential-refresh.js';
+import { ConnectionLifetimes } from './lifetime.js';
+import { Revocations, type RevocationResult, type RevokeOptions } from './revocation.js';
+import { SlowConsumers, type BufferedBytes } from './slow-consumers.js';
 
 /** What an adapter reports once an admitted connection is live. */
 export interface OpenedConnection {
@@ -56,6 +62,11 @@ export interface OpenedConnection {
   readonly close: CloseConnection;
   readonly notify: NotifyClient;
   readonly native: object;
+  /**
+   * Bytes queued for this client and not yet taken by the network (the transport's send buffers): read on every send
+   * the adapter reports and by the shared sweep, against `maxBufferedBytes`. Absent: not checked.
+   */
+  readonly bufferedBytes?: BufferedBytes;
 }
 
 export interface ScreenRequest {
@@ -119,9 +130,10 @@ export interface Guard {
   admitMessage(ctx: MessageContext): Awaitable<Verdict>;
   /**
    * Refuse a frame the adapter could not turn into a message at all (not its envelope format, binary where none is
-   * accepted). Reported like any refused message; there is nothing a monitor mode could let through.
+   * accepted, or one the transport itself cut: over its size limit, invalid UTF-8). Reported like any refused
+   * message; there is nothing a monitor mode could let through.
    */
-  refuseUnreadable(connectionId: string, code: 'malformed_message' | 'binary_not_allowed'): Denied;
+  refuseUnreadable(connectionId: string, code: UnreadableCode): Denied;
   /**
    * A cheap pre-handshake screen (no store round trip): refuses addresses that were just refused for connection
    * rate, so a flood is turned away before a handshake costs anything. Socket.IO's `allowRequest` uses it.
@@ -141,6 +153,21 @@ export interface Guard {
   readonly monitor: GuardMonitor;
   /** The adapter reports one message sent to a client (for the monitor's messages-out count). */
   messageSent(connectionId: string): void;
+  /** The adapter reports a heartbeat (ping, pong) from the client: activity for `idleTimeoutMs`, rate-limited too. */
+  heartbeat(connectionId: string): void;
+  /** The client sent `wsguard:refresh` with new credentials (see credential-refresh.ts). Never rejects. */
+  refreshCredentials(connectionId: string, auth: unknown, bytes: number): Promise<RefreshVerdict>;
+  /**
+   * Close the session's live connections (on every node sharing the store) and refuse it with `session_revoked` until
+   * `ttlMs` (default `revocationTtlMs`) ends or it is lifted. Rejects only on a store fault.
+   */
+  revokeSession(sessionId: string, options?: RevokeOptions): Promise<RevocationResult>;
+  /** The same for every session of a user. */
+  revokeUser(userId: string, options?: RevokeOptions): Promise<RevocationResult>;
+  /** Lift a session's revocation; true when there was one. */
+  unrevokeSession(sessionId: string, options?: { readonly by?: string }): Promise<boolean>;
+  /** Lift a user's revocation; true when there was one. */
+  unrevokeUser(userId: string, options?: { readonly by?: string }): Promise<boolean>;
   readonly events: GuardEvents;
   /** CSRF tokens bound to sessions: issue, verify, and a ready HTTP endpoint handler. */
   readonly csrf: GuardCsrf;
@@ -181,6 +208,8 @@ interface ConnectionState {
   readonly leases: string[];
   /** Bucket key for its messages: the user, or the connection for anonymous clients. */
   readonly messageKey: string;
+  /** Where that bucket lives: a connection's own bucket stays in this process (it never moves to another node). */
+  readonly messageStore: Store;
   /** Anonymous clients are also limited per IP group. */
   readonly ipMessageKey: string | null;
   /**
@@ -193,6 +222,12 @@ interface ConnectionState {
   messagesIn: number;
   messagesOut: number;
   refusals: number;
+  /** Heartbeats (pings, pongs) from the client: activity for the idle sweep. */
+  heartbeats: number;
+  /** The adapter's meter of bytes queued for the client; null when not checked (or already closed as slow). */
+  bufferedBytes: BufferedBytes | null;
+  /** The handshake as the `authenticate` hook saw it, kept for `wsguard:refresh` when the credentials expire. */
+  readonly authRequest: AuthRequest | null;
   /** What every security event about this connection says of it, built once. */
   readonly fields: Pick<SecurityEventInput, 'ip' | 'userId' | 'sessionId' | 'namespace' | 'connectionId'>;
   registered: boolean;
@@ -200,6 +235,10 @@ interface ConnectionState {
 
 const MALFORMED = deny('malformed_message');
 const BINARY = deny('binary_not_allowed');
+/** A frame the transport cut before the guard saw it (ws past `maxPayload`, a deflate bomb included). */
+const CUT_BY_TRANSPORT = deny('message_too_large', { details: { stage: 'transport' } });
+
+export type UnreadableCode = 'malformed_message' | 'binary_not_allowed' | 'message_too_large';
 
 function banVerdict(ban: BanCheck): Denied {
   return ban.permanent ? deny('banned', { permanent: true }) : deny('banned', { retryAfterMs: ban.retryAfterMs });
@@ -222,6 +261,11 @@ export function createGuard(config: GuardConfig = {}): Guard {
   const { modes, now } = options;
   const ownsStore = config.store === undefined;
   const store: Store = config.store ?? memoryStore({ maxKeys: options.maxTrackedKeys, now });
+  // State of one connection (its own message bucket) needs no sharing: with a shared store it stays in memory here,
+  // which keeps an anonymous client's message at one network round trip (its IP group's bucket) instead of two.
+  const connectionStore: Store = store.shared ? memoryStore({ maxKeys: options.maxTrackedKeys, now }) : store;
+  // A shared store sets how soon a dead node's connection slots expire (the Redis store's nodeTimeoutMs).
+  const leaseTtlMs = store.leaseTtlMs ?? LEASE_TTL_MS;
   const bus = new EventBus({
     sinks: config.sinks ?? [pinoSink()],
     aggregationMs: options.eventAggregationMs,
@@ -311,10 +355,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
     }
 
-    const auth = await authenticate(
-      { headers: ctx.headers, url: ctx.url, query: ctx.query, remoteAddress: ctx.remoteAddress, ip, auth: ctx.auth },
-      { namespace: ctx.namespace, connectionId: ctx.id },
-    );
+    const authRequest: AuthRequest = { headers: ctx.headers, url: ctx.url, query: ctx.query, remoteAddress: ctx.remoteAddress, ip, auth: ctx.auth };
+    const auth = await authenticate(authRequest, { namespace: ctx.namespace, connectionId: ctx.id });
     let identity: Identity | null = null;
     if ('failure' in auth) {
       if (refused('authentication', auth.failure, 'connection', fields)) return refuse(auth.failure);
@@ -329,6 +371,12 @@ export function createGuard(config: GuardConfig = {}): Guard {
         const verdict = banVerdict(ban);
         if (refused('abuse', verdict, 'connection', { ...fields, ...userFields })) return refuse(verdict, userFields);
       }
+    }
+
+    if (identity) {
+      const checked = revocations.check(identity);
+      const revoked = checked instanceof Promise ? await checked : checked;
+      if (revoked) return refuse(revoked, userFields);
     }
 
     if (options.csrf) {
@@ -347,7 +395,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     // Slots last: a connection refused by any earlier check never takes (and so never leaks) a count.
     const leases: string[] = [];
     const ipKey = ipLeaseKey(ipGroup);
-    const ipCap = await acquireSlot(store, ipKey, ctx.id, options.maxConnectionsPerIp, 'too_many_connections_ip');
+    const ipCap = await acquireSlot(store, ipKey, ctx.id, options.maxConnectionsPerIp, 'too_many_connections_ip', leaseTtlMs);
     if (ipCap) {
       if (refused('connectionCaps', ipCap, 'connection', { ...fields, ...userFields })) return refuse(ipCap, userFields);
     } else {
@@ -357,7 +405,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
       const userKey = userLeaseKey(identity.userId);
       let userCap: Denied | null;
       try {
-        userCap = await acquireSlot(store, userKey, ctx.id, options.maxConnectionsPerUser, 'too_many_connections_user');
+        userCap = await acquireSlot(store, userKey, ctx.id, options.maxConnectionsPerUser, 'too_many_connections_user', leaseTtlMs);
       } catch (error) {
         for (const key of leases) await store.releaseLease(key, ctx.id);
         throw error;
@@ -372,6 +420,12 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
     }
 
+    // Revoked while these checks were under way (its store check had passed): refused, its slots given back.
+    if (identity && revocations.revokedLocally(identity.userId, identity.sessionId ?? null)) {
+      for (const key of leases) await store.releaseLease(key, ctx.id);
+      return refuse(deny('session_revoked'), userFields);
+    }
+
     states.set(ctx.id, {
       id: ctx.id,
       ip,
@@ -381,6 +435,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
       rules,
       leases,
       messageKey: identity ? `rate:msg:u:${identity.userId}` : `rate:msg:c:${ctx.id}`,
+      messageStore: identity ? store : connectionStore,
       ipMessageKey: identity ? null : `rate:msg:ip:${ipGroup}`,
       fields: Object.freeze({
         ip,
@@ -395,6 +450,9 @@ export function createGuard(config: GuardConfig = {}): Guard {
       messagesIn: 0,
       messagesOut: 0,
       refusals: 0,
+      heartbeats: 0,
+      bufferedBytes: null,
+      authRequest: identity?.expiresAt !== undefined ? authRequest : null,
     });
     return { allowed: true, identity, ip, ipGroup };
   }
@@ -405,6 +463,12 @@ export function createGuard(config: GuardConfig = {}): Guard {
       ip = options.resolveClientIp(ctx.remoteAddress, ctx.headers);
       return await runConnectionChecks(ctx, ip, ipGroupKey(ip, options.ipv6Prefix));
     } catch (error) {
+      if (isStoreUnavailable(error)) {
+        // The store's backend is down and it was set to refuse what it cannot answer locally (failure mode closed).
+        const verdict = deny('store_unavailable', { retryAfterMs: error.retryAfterMs });
+        bus.emit({ type: 'connection_refused', reason: verdict.code, ip, namespace: ctx.namespace, connectionId: ctx.id });
+        return verdict;
+      }
       bus.emit({ type: 'internal_error', ip, namespace: ctx.namespace, connectionId: ctx.id, detail: { stage: 'connection', error: errorMessage(error) } });
       return deny('internal_error');
     }
@@ -443,7 +507,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }
     // While the abuse detector throttles this sender, each message costs more tokens of the same buckets.
     const factor = abuse ? abuse.throttleFor({ ipGroup: state.ipGroup, userId: state.identity?.userId }) : null;
-    const own = consumeToken(store, key, spec, 'message_rate_limited', throttledCost(factor, spec));
+    const own = consumeToken(state.messageStore, key, spec, 'message_rate_limited', throttledCost(factor, spec));
     const ipKey = state.ipMessageKey;
     const ipCost = throttledCost(factor, options.anonymousIpBucket);
     if (own instanceof Promise || ipKey === null) {
@@ -577,14 +641,36 @@ export function createGuard(config: GuardConfig = {}): Guard {
     return before ? { allowed: true, payload: before } : ALLOW;
   }
 
-  function refuseUnreadable(connectionId: string, code: 'malformed_message' | 'binary_not_allowed'): Denied {
-    const verdict = code === 'malformed_message' ? MALFORMED : BINARY;
+  function refuseUnreadable(connectionId: string, code: UnreadableCode): Denied {
+    const verdict = code === 'malformed_message' ? MALFORMED : code === 'binary_not_allowed' ? BINARY : CUT_BY_TRANSPORT;
     const state = states.get(connectionId);
     if (state) messageRefused(state, '', verdict);
     return verdict;
   }
 
+  /** `wsguard:refresh`: size and rate like any message, then the hook again (credential-refresh.ts). */
+  async function refresh(connectionId: string, auth: unknown, bytes: number): Promise<RefreshVerdict> {
+    const state = states.get(connectionId);
+    if (!state) return deny('internal_error', { details: { reason: 'unknown_connection' } });
+    state.messagesIn++;
+    try {
+      const tooLarge = checkMessageSize(bytes, options.maxMessageBytes);
+      if (tooLarge) return messageRefused(state, REFRESH_EVENT, tooLarge);
+      if (options.rateLimiting) {
+        const rated = await rateCheck(state, REFRESH_EVENT);
+        if (!rated.allowed) return rated;
+      }
+      const verdict = await refreshCredentials(refreshDeps, state, auth);
+      if (!verdict.allowed) return messageRefused(state, REFRESH_EVENT, verdict);
+      bus.emit({ ...state.fields, type: 'credentials_refreshed', event: REFRESH_EVENT, detail: { expiresAt: verdict.expiresAt } });
+      return verdict;
+    } catch (error) {
+      return messageFault(state, REFRESH_EVENT, error);
+    }
+  }
+
   function messageFault(state: ConnectionState, event: string, error: unknown): Denied {
+    if (isStoreUnavailable(error)) return messageRefused(state, event, deny('store_unavailable', { retryAfterMs: error.retryAfterMs }));
     bus.emit({ ...state.fields, type: 'internal_error', event, detail: { stage: 'message', error: errorMessage(error) } });
     return deny('internal_error');
   }
@@ -634,7 +720,14 @@ export function createGuard(config: GuardConfig = {}): Guard {
       notify: connection.notify,
       native: connection.native,
     });
+    state.bufferedBytes = slowConsumers.meterFor(connection.bufferedBytes);
+    lifetimes.track(state.id, state, state.identity?.expiresAt ?? null);
     bus.emit({ ...state.fields, type: 'connection_accepted', detail: { transport: connection.transport } });
+    // Revoked while its admission was under way (after its check passed): closed as it opens.
+    const identity = state.identity;
+    if (identity && revocations.revokedLocally(identity.userId, identity.sessionId ?? null)) {
+      connections.close({ id: state.id }, 'session_revoked');
+    }
   }
 
   function connectionClosed(id: string, detail?: Readonly<Record<string, unknown>>): void {
@@ -642,6 +735,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     if (!state) return;
     states.delete(id);
     registry.remove(id);
+    lifetimes.untrack(id);
     for (const key of state.leases) {
       try {
         const released = store.releaseLease(key, id);
@@ -672,14 +766,19 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }
     for (const [key, ids] of holders) {
       try {
-        const renewed = store.renewLeases(key, ids, LEASE_TTL_MS);
+        const renewed = store.renewLeases(key, ids, leaseTtlMs);
         if (renewed instanceof Promise) renewed.catch((error: unknown) => bus.emit({ type: 'internal_error', detail: { stage: 'renew', error: errorMessage(error) } }));
       } catch (error) {
         bus.emit({ type: 'internal_error', detail: { stage: 'renew', error: errorMessage(error) } });
       }
     }
-  }, LEASE_TTL_MS / 3);
+  }, leaseTtlMs / 3);
   renewTimer.unref();
+
+  // A shared store says once when its backend fails and once when it is back (not per call).
+  const stopHealth = store.onHealthChange?.((state, error) =>
+    bus.emit(state === 'degraded' ? { type: 'store_degraded', detail: { store: store.name, error } } : { type: 'store_recovered', detail: { store: store.name } }),
+  );
 
   const connections: GuardConnections = {
     get size() {
@@ -703,6 +802,33 @@ export function createGuard(config: GuardConfig = {}): Guard {
   };
 
   const emit = (event: SecurityEventInput): void => bus.emit(event);
+
+  // Hardening (issue 8). One shared sweep closes idle, too old and expired connections and re-checks slow consumers;
+  // revocations live in the store and travel by its pub/sub.
+  const slowConsumers = new SlowConsumers(options.maxBufferedBytes, (id) => connections.close({ id }, 'slow_consumer'));
+  const lifetimes = new ConnectionLifetimes({
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxLifetimeMs: options.maxConnectionLifetimeMs,
+    // Heartbeats count as activity, but are not free: at most a burst of them per second.
+    maxHeartbeatsPerSecond: options.rateLimiting ? options.messageBucket.capacity : 0,
+    now,
+    close: (id, code) => connections.close({ id }, code),
+    ...(slowConsumers.enabled ? { afterSweep: () => slowConsumers.sweep(states.values()) } : {}),
+  });
+  const revocations = new Revocations({
+    store,
+    now,
+    defaultTtlMs: options.revocationTtlMs,
+    maxKeys: options.maxTrackedKeys,
+    emit,
+    closeConnections: (selector, code) => connections.close(selector, code),
+    fault: (stage, error) => bus.emit({ type: 'internal_error', detail: { stage, error: errorMessage(error) } }),
+  });
+  const refreshDeps: CredentialRefreshDeps = {
+    authenticate,
+    revoked: (identity) => revocations.check(identity),
+    extend: (id, expiresAt) => lifetimes.extend(id, expiresAt),
+  };
 
   const guard: Guard = {
     admitConnection,
@@ -733,8 +859,19 @@ export function createGuard(config: GuardConfig = {}): Guard {
     stats: () => ({ messagesAccepted }),
     messageSent(connectionId) {
       const state = states.get(connectionId);
-      if (state) state.messagesOut++;
+      if (!state) return;
+      state.messagesOut++;
+      if (state.bufferedBytes !== null) slowConsumers.check(state);
     },
+    heartbeat(connectionId) {
+      const state = states.get(connectionId);
+      if (state) state.heartbeats++;
+    },
+    refreshCredentials: refresh,
+    revokeSession: (sessionId, revokeOptions) => revocations.revoke('session', sessionId, revokeOptions),
+    revokeUser: (userId, revokeOptions) => revocations.revoke('user', userId, revokeOptions),
+    unrevokeSession: (sessionId, liftOptions) => revocations.lift('session', sessionId, liftOptions?.by),
+    unrevokeUser: (userId, liftOptions) => revocations.lift('user', userId, liftOptions?.by),
     monitor: {
       snapshot() {
         const list: MonitoredConnection[] = [];
@@ -761,11 +898,15 @@ export function createGuard(config: GuardConfig = {}): Guard {
     },
     async close() {
       clearInterval(renewTimer);
+      stopHealth?.();
       stopObserving?.();
+      lifetimes.stop();
+      await revocations.close();
       // Bans still being written go to the store before it closes.
       await abuse?.close();
       await bus.close();
       if (ownsStore) await store.close();
+      if (connectionStore !== store) await connectionStore.close();
     },
   };
   return guard;

@@ -20,7 +20,7 @@ import {
 import type { StandardSchemaV1 } from '../policies/inspection/schema/index.js';
 import { compileOriginPolicy, type OriginCheck } from '../policies/origin/index.js';
 import type { TokenBucketSpec } from '../stores/types.js';
-import { createClientIpResolver, type ClientIpResolver } from './client-ip.js';
+import { compileTrustProxy, createClientIpResolver, type ClientIpResolver } from './client-ip.js';
 
 export interface ResolvedNamespace {
   readonly roles: ReadonlySet<string> | null;
@@ -63,6 +63,18 @@ export interface ResolvedOptions {
   readonly anonymousIpBucket: TokenBucketSpec;
   readonly maxConnectionsPerIp: number;
   readonly maxConnectionsPerUser: number;
+  readonly handshakeTimeoutMs: number;
+  readonly maxPendingHandshakesPerIp: number;
+  readonly maxHeaderBytes: number;
+  /** 0: slow consumers are not checked. */
+  readonly maxBufferedBytes: number;
+  /** 0: no idle limit. */
+  readonly idleTimeoutMs: number;
+  /** 0: no lifetime limit. */
+  readonly maxConnectionLifetimeMs: number;
+  readonly revocationTtlMs: number;
+  /** True for a TCP peer whose forwarding headers `trustProxy` believes (a proxy in front of the server). */
+  readonly trustsPeer: (address: string) => boolean;
   readonly maxMessageBytes: number;
   /** The largest size any event may have (for transport buffer limits). */
   readonly largestMessageBytes: number;
@@ -109,6 +121,12 @@ export function bucketSpec(perMinute: number, burst: number): TokenBucketSpec {
 /** Keys that have no default: absent means "none" (no hook, any event, no secret) or "create one" (store). */
 type WithoutDefault = 'authenticate' | 'store' | 'sinks' | 'now' | 'allowedEvents' | 'csrfSecret' | 'abuse' | 'anonymizeIpSecret';
 type WithDefaults = Required<Omit<GuardConfig, WithoutDefault>> & Pick<GuardConfig, WithoutDefault>;
+
+/** The peer test of `trustProxy` (hop 0): a proxy's address stands for many clients. */
+function trustsPeer(trust: GuardConfig['trustProxy']): (address: string) => boolean {
+  const trusted = compileTrustProxy(trust ?? false);
+  return trusted === null ? () => false : (address) => trusted(address, 0);
+}
 
 export function resolveOptions(config: GuardConfig): ResolvedOptions {
   // A key set to `undefined` means "not set": it must not erase its default.
@@ -214,6 +232,14 @@ export function resolveOptions(config: GuardConfig): ResolvedOptions {
     ),
     maxConnectionsPerIp: c.maxConnectionsPerIp,
     maxConnectionsPerUser: c.maxConnectionsPerUser,
+    handshakeTimeoutMs: c.handshakeTimeoutMs,
+    maxPendingHandshakesPerIp: c.maxPendingHandshakesPerIp,
+    maxHeaderBytes: c.maxHeaderBytes,
+    maxBufferedBytes: c.maxBufferedBytes,
+    idleTimeoutMs: c.idleTimeoutMs,
+    maxConnectionLifetimeMs: c.maxConnectionLifetimeMs,
+    revocationTtlMs: c.revocationTtlMs,
+    trustsPeer: trustsPeer(c.trustProxy),
     maxMessageBytes: c.maxMessageBytes,
     largestMessageBytes: largest,
     events,

@@ -98,6 +98,22 @@ export const EVENT_TYPES = {
     severity: 'warning',
     description: 'A ban was lifted before it ended, through the guard\u2019s API; `detail.by` says who lifted it.',
   },
+  session_revoked: {
+    category: 'admin',
+    severity: 'warning',
+    description:
+      'A session or a user was revoked through the guard\u2019s API (`detail.kind`, `detail.until`, `detail.by`); its live connections were closed and new ones are refused with `session_revoked`.',
+  },
+  revocation_lifted: {
+    category: 'admin',
+    severity: 'warning',
+    description: 'A revocation was lifted before it ended, through the guard\u2019s API; `detail.by` says who lifted it.',
+  },
+  credentials_refreshed: {
+    category: 'authorization',
+    severity: 'info',
+    description: 'A client sent new credentials (`wsguard:refresh`) for the same user; `detail.expiresAt` is when they end.',
+  },
   admin_action: {
     category: 'admin',
     severity: 'warning',
@@ -118,6 +134,17 @@ export const EVENT_TYPES = {
     category: 'system',
     severity: 'warning',
     description: 'The configuration weakens a default (logged once per process).',
+  },
+  store_degraded: {
+    category: 'system',
+    severity: 'warning',
+    description:
+      'The shared store (Redis) stopped answering within its timeout: limits fall back to this node\u2019s memory until it is back; once per outage, `detail.error` says what failed.',
+  },
+  store_recovered: {
+    category: 'system',
+    severity: 'info',
+    description: 'The shared store (Redis) answers again: limits and bans are shared across nodes again.',
   },
   events_dropped: {
     category: 'system',

@@ -54,11 +54,27 @@ export interface Ban {
 
 export type Unsubscribe = () => Awaitable<void>;
 
+/** A shared store's health transitions: `degraded` when its backend starts failing, `recovered` when it answers again. */
+export type StoreHealth = 'degraded' | 'recovered';
+
 export interface Store {
   /** For logs and warnings (`memory`, `redis`). */
   readonly name: string;
   /** True when several processes see the same state (false for the memory store). */
   readonly shared: boolean;
+  /**
+   * How long a connection slot lives without renewal (the guard renews held slots every third of it), so how soon a
+   * process that died without releasing its slots stops counting. Absent: the guard's default, 60_000. A shared store
+   * sets it from its own setting (the Redis store's `nodeTimeoutMs`).
+   */
+  readonly leaseTtlMs?: number;
+  /**
+   * Be told when the store's backend starts failing and when it answers again: once per transition, never per call.
+   * While degraded a store may answer from a local fallback, or refuse with a `StoreUnavailableError`. The guard
+   * turns these into `store_degraded` / `store_recovered` events. Returns an unsubscribe function. Absent: the store
+   * cannot degrade (the memory store).
+   */
+  onHealthChange?(listener: (state: StoreHealth, error?: string) => void): () => void;
 
   /** Take `cost` tokens from the bucket at `key`, creating it full. */
   consumeTokens(key: string, spec: TokenBucketSpec, cost?: number): Awaitable<TokenBucketResult>;

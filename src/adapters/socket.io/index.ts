@@ -17,27 +17,31 @@
  * Works the same on WebSocket and HTTP long-polling: everything here sits above the engine's transports.
  */
 
+import type { Server as HttpServer } from 'node:http';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { deny, toClientError, type ConnectionContext, type Denied, type MessageContext, type Verdict } from '../../codes/types.js';
+import { REFRESH_EVENT, type RefreshVerdict } from '../../core/credential-refresh.js';
 import type { Guard } from '../../core/guard.js';
+import { hardenServer } from '../../core/handshake-limits.js';
+import { abortEngine, queuedBytes, watchEngine, type EngineConnection } from './engine.js';
 
 export interface ProtectOptions {
   /** Use `allowRequest` to screen floods before the handshake. Default true. */
   readonly screenRequests?: boolean;
+  /**
+   * Apply the guard's handshake limits (`handshakeTimeoutMs`, `maxPendingHandshakesPerIp`, `maxHeaderBytes`) to
+   * `io.httpServer`. Default true. A server attached after `protect` is hardened with `hardenServer(server, guard)`.
+   */
+  readonly hardenServer?: boolean;
 }
 
 /** Undo `protect` for namespaces created from now on and stop screening requests. Existing sockets keep their checks. */
 export type Unprotect = () => void;
 
-/** The engine connection of a Socket.IO client, as far as the adapter needs it. */
-interface EngineConnection {
-  readonly readyState: string;
-  readonly remoteAddress: string;
-  readonly transport: { readonly name: string };
-  on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): unknown;
-}
-
 type Middleware = (socket: Socket, next: (err?: Error) => void) => void;
+
+/** What ws says when a frame (inflated, with permessage-deflate) is over its `maxPayload` (ws/lib/receiver.js). */
+const WS_TOO_LARGE = 'Max payload size exceeded';
 
 /** Bytes received for the packet being decoded, per engine connection. */
 const pendingBytes = new WeakMap<object, number>();
@@ -78,11 +82,17 @@ type PendingSockets = Set<Socket>;
  */
 function register(guard: Guard, socket: Socket, conn: EngineConnection, pending: PendingSockets): void {
   countPacketBytes(conn);
+  const meter = watchEngine(guard, conn, socket.client);
   // A connected socket always gets 'disconnect', its transport closing included (it fires once: `on` spares the
   // wrapper `once` allocates). One that never completes its namespace connection gets nothing: the sweep in
   // `protect` releases those.
-  socket.on('disconnect', (reason) => {
+  socket.on('disconnect', (reason, description: unknown) => {
     pending.delete(socket);
+    // The engine's WebSocket cut a frame over maxHttpBufferSize (its inflated size, with permessage-deflate): engine.io
+    // keeps only ws's message, so that is what is matched. Reported like a refusal, so a deflate bomb leaves a reason.
+    if (reason === 'transport error' && description instanceof Error && description.message.includes(WS_TOO_LARGE)) {
+      guard.refuseUnreadable(socket.id, 'message_too_large');
+    }
     guard.connectionClosed(socket.id, { reason });
   });
   guard.connectionOpened({
@@ -92,9 +102,16 @@ function register(guard: Guard, socket: Socket, conn: EngineConnection, pending:
     notify: (event, data) => socket.emit(event, data),
     close: (code, message) => {
       if (socket.disconnected) return;
+      if (code === 'slow_consumer') {
+        // Nothing more is queued for a client that does not read, not even the reason: end its transport now.
+        socket.disconnect(true);
+        abortEngine(conn);
+        return;
+      }
       socket.emit('wsguard:error', { code, message: message ?? code });
       socket.disconnect(true);
     },
+    bufferedBytes: () => queuedBytes(conn, meter),
   });
   // Counts events sent to this client for the monitor (acknowledgements are not events and are not counted).
   socket.onAnyOutgoing(() => guard.messageSent(socket.id));
@@ -162,6 +179,7 @@ function guardIncomingEvents(guard: Guard, socket: Socket, conn: EngineConnectio
     const event = typeof name === 'string' ? name : String(name);
     const bytes = pendingBytes.get(conn) ?? 0;
     pendingBytes.set(conn, 0);
+    if (event === REFRESH_EVENT) return refresh(guard, socket, this, packet, bytes);
     const ctx: MessageContext = {
       connectionId: socket.id,
       event,
@@ -183,6 +201,17 @@ function guardIncomingEvents(guard: Guard, socket: Socket, conn: EngineConnectio
     if (verdict instanceof Promise) void verdict.then(settle);
     else settle(verdict);
   };
+}
+
+/** `wsguard:refresh`: the guard's own event, answered through its acknowledgement and never dispatched. */
+function refresh(guard: Guard, socket: Socket, internals: SocketInternals, packet: EventPacket, bytes: number): void {
+  const ack = packet.id !== undefined && packet.id !== null ? internals.ack(packet.id) : null;
+  const answer = (verdict: RefreshVerdict): void => {
+    if (verdict.allowed) ack?.({ ok: true, expiresAt: verdict.expiresAt });
+    else if (ack) ack({ error: toClientError(verdict) });
+    else socket.emit('wsguard:error', { ...toClientError(verdict), event: REFRESH_EVENT });
+  };
+  void guard.refreshCredentials(socket.id, packet.data?.[1], bytes).then(answer);
 }
 
 function prependMiddleware(nsp: Namespace, middleware: Middleware): void {
@@ -236,6 +265,7 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
     opts: {
       allowRequest?: (req: unknown, callback: (message: string | null | undefined, success: boolean) => void) => void;
       maxHttpBufferSize?: number;
+      pingInterval?: number;
     };
   };
   const bufferLimit = engine.opts.maxHttpBufferSize ?? 1e6;
@@ -250,6 +280,21 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
     });
   }
 
+  const pingInterval = engine.opts.pingInterval ?? 25_000;
+  const idle = guard.options.idleTimeoutMs;
+  if (idle > 0 && idle <= pingInterval) {
+    // Socket.IO clients only answer the server's pings: a quiet one shows no activity between two of them.
+    guard.emit({
+      type: 'config_warning',
+      detail: {
+        code: 'WSGUARD_W_IDLE_BELOW_PING_INTERVAL',
+        message: `idleTimeoutMs (${idle}) is not above Socket.IO's pingInterval (${pingInterval}): clients that send nothing between two heartbeats are closed as idle. Raise idleTimeoutMs above pingInterval, or lower pingInterval.`,
+      },
+    });
+  }
+  const httpServer = (io as unknown as { httpServer?: HttpServer | null }).httpServer ?? null;
+  const unharden = options.hardenServer !== false && httpServer !== null ? hardenServer(httpServer, guard) : null;
+
   const previousAllowRequest = engine.opts.allowRequest;
   if (options.screenRequests !== false) {
     engine.opts.allowRequest = (req, callback) => {
@@ -262,6 +307,7 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
   }
 
   return () => {
+    unharden?.();
     clearInterval(sweep);
     io.off('new_namespace', attach);
     engine.opts.allowRequest = previousAllowRequest;
@@ -269,5 +315,7 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
 }
 
 export type { Guard } from '../../core/guard.js';
+export { hardenServer } from '../../core/handshake-limits.js';
+export { REFRESH_EVENT } from '../../core/credential-refresh.js';
 export { serveAdminNamespace, ADMIN_NAMESPACE_EVENTS, ADMIN_EVENTS_BATCH } from './admin-namespace.js';
 export type { AdminNamespaceOptions } from './admin-namespace.js';

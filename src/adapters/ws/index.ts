@@ -32,12 +32,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { REASON_CODES, type ReasonCode } from '../../codes/reason-codes.js';
 import { deny } from '../../codes/types.js';
 import type { Guard } from '../../core/guard.js';
+import { hardenServer } from '../../core/handshake-limits.js';
 import { parseJsonEnvelope, serializeJsonEnvelope, type ParseEnvelope, type SerializeEnvelope } from './envelope.js';
 import { ERROR_EVENT, guardMessages, sendEnvelope, type MessageWire } from './messages.js';
 import { connectionContext, refuseUpgrade, stripCsrfProtocol } from './upgrade.js';
@@ -64,6 +65,12 @@ export interface ProtectOptions {
   readonly maxPayload?: number;
   /** Screen upgrade requests with `guard.screenRequest` (addresses just refused for connection rate). Default true. */
   readonly screenRequests?: boolean;
+  /**
+   * Apply the guard's handshake limits (`handshakeTimeoutMs`, `maxPendingHandshakesPerIp`, `maxHeaderBytes`) to the
+   * HTTP server ws listens on (`{ server }` and `{ port }` mode). Default true. In `noServer` mode call
+   * `hardenServer(server, guard)` yourself.
+   */
+  readonly hardenServer?: boolean;
 }
 
 /** Undo `protect` for upgrades from now on. Connections already open keep their checks. */
@@ -87,6 +94,12 @@ export const PAYLOAD_SLACK_BYTES = 64 * 1024;
 const protectedServers = new WeakMap<WebSocketServer, Guard>();
 
 function closeByGuard(ws: WebSocket, wire: MessageWire, code: ReasonCode, message?: string): void {
+  // A client that does not read cannot receive a close frame either, and ws would keep its buffers for the closing
+  // handshake's 30 s: end the TCP connection now.
+  if (code === 'slow_consumer') {
+    ws.terminate();
+    return;
+  }
   // Idempotent: a socket already closing keeps the code it is closing with.
   if (ws.readyState !== ws.OPEN) return;
   sendEnvelope(ws, wire, { event: ERROR_EVENT, data: { code, message: message ?? REASON_CODES[code].message } });
@@ -101,6 +114,10 @@ function attachConnection(guard: Guard, ws: WebSocket, id: string, wire: Message
   // 'close'; without an 'error' listener that error would be thrown — a crash any client could cause.
   ws.on('error', (error: Error & { code?: string }) => {
     failure = error.code ?? error.message;
+    // A frame ws cut itself (past maxPayload, inflated size included; invalid UTF-8; a protocol violation) is refused
+    // and reported like one the guard refused, so a deflate bomb or a fuzzer leaves a reason in the log.
+    if (failure === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') guard.refuseUnreadable(id, 'message_too_large');
+    else if (failure.startsWith('WS_ERR_')) guard.refuseUnreadable(id, 'malformed_message');
   });
   // ws emits 'close' once on every way a WebSocket ends: close handshake, error, terminate(), the socket dropping.
   ws.once('close', (code: number) => {
@@ -119,6 +136,8 @@ function attachConnection(guard: Guard, ws: WebSocket, id: string, wire: Message
     native: ws,
     notify: (event, data) => sendEnvelope(ws, wire, { event, data }),
     close: (code, message) => closeByGuard(ws, wire, code, message),
+    // What ws has not handed to the kernel yet: its socket's write queue and the frames waiting for compression.
+    bufferedBytes: () => ws.bufferedAmount,
   });
 }
 
@@ -224,10 +243,15 @@ export function protect(wss: WebSocketServer, guard: Guard, options: ProtectOpti
   const ownHandleUpgrade = Object.getOwnPropertyDescriptor(wss, 'handleUpgrade');
   wss.handleUpgrade = guardUpgrades(guard, wss, wire, options.screenRequests !== false);
   protectedServers.set(wss, guard);
+  // The HTTP server in front: the one given (`{ server }`), or the one ws created (`{ port }`), which ws keeps only
+  // as `_server`. None in `noServer` mode: the application hardens its own (`hardenServer`).
+  const httpServer = wss.options.server ?? (wss as unknown as { _server?: HttpServer | null })._server ?? null;
+  const unharden = options.hardenServer !== false && httpServer !== null ? hardenServer(httpServer, guard) : null;
 
   return () => {
     if (protectedServers.get(wss) !== guard) return;
     protectedServers.delete(wss);
+    unharden?.();
     if (ownHandleUpgrade) Object.defineProperty(wss, 'handleUpgrade', ownHandleUpgrade);
     else Reflect.deleteProperty(wss, 'handleUpgrade');
     wss.options.maxPayload = previousMaxPayload;
@@ -268,6 +292,8 @@ export function handleUpgrade(
 }
 
 export { CSRF_PROTOCOL_PREFIX } from './upgrade.js';
+export { hardenServer } from '../../core/handshake-limits.js';
+export { REFRESH_EVENT } from '../../core/credential-refresh.js';
 export type { Envelope, ParseEnvelope, SerializeEnvelope } from './envelope.js';
 export { parseJsonEnvelope, serializeJsonEnvelope } from './envelope.js';
 export type { GuardedEventListener, Reply } from './messages.js';

@@ -16,6 +16,7 @@
 
 import type { RawData, WebSocket } from 'ws';
 import { deny, toClientError, type Denied, type Verdict } from '../../codes/types.js';
+import { REFRESH_EVENT, type RefreshVerdict } from '../../core/credential-refresh.js';
 import type { Guard } from '../../core/guard.js';
 import { byteLength, isEnvelope, type Envelope, type ParseEnvelope, type SerializeEnvelope } from './envelope.js';
 
@@ -83,6 +84,15 @@ export function guardMessages(guard: Guard, ws: WebSocket, connectionId: string,
     else emitNative('event', envelope.event, data, replyFor(envelope));
   }
 
+  /** `wsguard:refresh`: the guard's own event, answered here and never emitted to the application. */
+  function onRefresh(envelope: Envelope, raw: RawData): void {
+    const answer = (verdict: RefreshVerdict): void => {
+      if (!verdict.allowed) return sendEnvelope(ws, wire, refusalEnvelope(verdict, envelope));
+      if (envelope.id !== undefined) sendEnvelope(ws, wire, { event: REFRESH_EVENT, data: { ok: true, expiresAt: verdict.expiresAt }, id: envelope.id });
+    };
+    void guard.refreshCredentials(connectionId, envelope.data, byteLength(raw)).then(answer);
+  }
+
   function onFrame(raw: RawData, isBinary: boolean): void {
     let envelope: Envelope | null;
     if (isBinary && wire.binaryEvent !== undefined) {
@@ -99,6 +109,7 @@ export function guardMessages(guard: Guard, ws: WebSocket, connectionId: string,
         return sendEnvelope(ws, wire, refusalEnvelope(deny('internal_error'), null));
       }
       if (!isEnvelope(envelope)) return refuseUnparsed('malformed_message');
+      if (envelope.event === REFRESH_EVENT) return onRefresh(envelope, raw);
     }
     const verdict = guard.admitMessage({
       connectionId,
@@ -113,7 +124,11 @@ export function guardMessages(guard: Guard, ws: WebSocket, connectionId: string,
   }
 
   ws.emit = function guardedEmit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event !== 'message') return emitNative(event, ...args);
+    if (event !== 'message') {
+      // ws answers pings itself; both directions are the client's sign of life for the idle sweep.
+      if (event === 'ping' || event === 'pong') guard.heartbeat(connectionId);
+      return emitNative(event, ...args);
+    }
     onFrame(args[0] as RawData, args[1] === true);
     return true;
   };

@@ -8,7 +8,10 @@
 import { deny, type Denied } from '../../codes/types.js';
 import type { Store } from '../../stores/types.js';
 
-/** How long a slot lives without renewal; the guard renews held slots every third of it. */
+/**
+ * How long a slot lives without renewal, unless the store sets its own (`Store.leaseTtlMs`); the guard renews held
+ * slots every third of it.
+ */
 export const LEASE_TTL_MS = 60_000;
 
 /**
@@ -31,7 +34,8 @@ export async function acquireSlot(
   holder: string,
   limit: number,
   code: 'too_many_connections_ip' | 'too_many_connections_user',
+  ttlMs: number = LEASE_TTL_MS,
 ): Promise<Denied | null> {
-  const result = await store.acquireLease(key, holder, limit, LEASE_TTL_MS);
+  const result = await store.acquireLease(key, holder, limit, ttlMs);
   return result.acquired ? null : deny(code, { retryAfterMs: CAP_RETRY_AFTER_MS, details: { limit } });
 }
