@@ -6,7 +6,7 @@
 import { afterEach } from 'vitest';
 import { Agent, createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server, type Socket as ServerSocket } from 'socket.io';
+import { Server, type ServerOptions, type Socket as ServerSocket } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { protect } from '../../src/adapters/socket.io/index.js';
 import type { GuardConfig } from '../../src/config/types.js';
@@ -76,15 +76,18 @@ function wrapClient(socket: ClientSocket): TestClient {
   };
 }
 
-/** `echo: false` leaves event handling to the test (no `onAny` echo acknowledging every event). */
+/**
+ * `echo: false` leaves event handling to the test (no `onAny` echo acknowledging every event); `server` adds Socket.IO
+ * server options (`perMessageDeflate`, `pingInterval`, …).
+ */
 export async function startSocketIoServer(
   config: GuardConfig,
   transport: Transport,
-  { echo: withEcho = true }: { echo?: boolean } = {},
+  { echo: withEcho = true, server: serverOptions = {} }: { echo?: boolean; server?: Partial<ServerOptions> } = {},
 ): Promise<SocketIoTestServer> {
   const events = (config.sinks?.[0] as { events?: SecurityEvent[] } | undefined)?.events ?? [];
   const http = createServer();
-  const io = new Server(http, { transports: ['polling', 'websocket'] });
+  const io = new Server(http, { transports: ['polling', 'websocket'], ...serverOptions });
   const guard = createGuard(config);
   protect(io, guard);
   const received: Array<{ event: string; payload: unknown }> = [];

@@ -6,7 +6,7 @@
 
 import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
 import { CSRF_PROTOCOL_PREFIX, handleUpgrade, protect, type ProtectOptions } from '../../src/adapters/ws/index.js';
 import type { GuardConfig } from '../../src/config/types.js';
 import { createGuard } from '../../src/core/guard.js';
@@ -71,6 +71,8 @@ export interface WsServerOptions {
   /** Echo every guarded `event` through its reply and record it in `received`. Default true. */
   readonly echo?: boolean;
   readonly protect?: ProtectOptions;
+  /** More options for the WebSocketServer (`perMessageDeflate`, say). */
+  readonly wss?: Omit<ServerOptions, 'server' | 'noServer' | 'port'>;
 }
 
 function parseRefusal(body: string): Refusal | null {
@@ -200,10 +202,10 @@ export async function startWsServer(config: GuardConfig, mode: WsMode, options: 
   const guard = createGuard(config);
   let wss: WebSocketServer;
   if (mode === 'server') {
-    wss = new WebSocketServer({ server: http });
+    wss = new WebSocketServer({ ...options.wss, server: http });
     protect(wss, guard, options.protect);
   } else {
-    wss = new WebSocketServer({ noServer: true });
+    wss = new WebSocketServer({ ...options.wss, noServer: true });
     protect(wss, guard, options.protect);
     // The application's own 'upgrade' handler, as ws documents for noServer mode, through wsguard's helper.
     http.on('upgrade', (req, socket, head) => handleUpgrade(guard, wss, req, socket, head));

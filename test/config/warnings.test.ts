@@ -82,6 +82,7 @@ describe('baselines', () => {
       'WSGUARD_W_CSRF_SECRET_GENERATED',
       'WSGUARD_W_CSRF_OFF_IN_PRODUCTION',
       'WSGUARD_W_NO_EVENT_ALLOWLIST_IN_PRODUCTION',
+      'WSGUARD_W_HARDENING_OFF',
     ]);
   });
 
@@ -252,6 +253,7 @@ describe('messages', () => {
         mode: 'monitor',
         trustProxy: true,
         rateLimitingEnabled: false,
+        idleTimeoutMs: 0,
       },
       { processCount: 3 },
     );
@@ -263,5 +265,16 @@ describe('messages', () => {
       // Each names the setting to change, as code.
       expect(warning.message).toMatch(/`[^`]+`/);
     }
+  });
+});
+
+describe('WSGUARD_W_HARDENING_OFF', () => {
+  it('names every hardening limit switched off with 0, and only those', () => {
+    const warning = collectConfigWarnings({ maxBufferedBytes: 0, maxConnectionLifetimeMs: 0, idleTimeoutMs: 60_000 }, {}).find(
+      (w) => w.code === 'WSGUARD_W_HARDENING_OFF',
+    );
+    expect(warning?.message).toContain('`maxBufferedBytes`, `maxConnectionLifetimeMs` set to 0');
+    expect(warning?.message).not.toContain('`idleTimeoutMs` set');
+    expect(collectConfigWarnings({ idleTimeoutMs: 1 }, {}).some((w) => w.code === 'WSGUARD_W_HARDENING_OFF')).toBe(false);
   });
 });
