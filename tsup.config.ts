@@ -11,6 +11,8 @@ export default defineConfig([
       // Its own entry, so that `import 'wsguard'` never loads prom-client.
       'metrics/index': 'src/metrics/index.ts',
       'adapters/ws/index': 'src/adapters/ws/index.ts',
+      // Its own entry too: only it imports ioredis (an optional peer dependency).
+      'stores/redis/index': 'src/stores/redis/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

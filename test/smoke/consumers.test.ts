@@ -29,6 +29,10 @@ const BUILD_OUTPUTS = [
   'dist/metrics/index.js',
   'dist/metrics/index.cjs',
   'dist/metrics/index.d.ts',
+  'dist/stores/redis/index.js',
+  'dist/stores/redis/index.cjs',
+  'dist/stores/redis/index.d.ts',
+  'dist/stores/redis/index.d.cts',
   'dist/cli.js',
 ];
 
@@ -93,6 +97,8 @@ async function makeConsumer(project: string, packageJson?: Record<string, unknow
     wsguard: repoRoot,
     'socket.io': join(repoRoot, 'node_modules/socket.io'),
     'socket.io-client': join(repoRoot, 'node_modules/socket.io-client'),
+    // The optional peer dependency of wsguard/redis (its declarations import ioredis's types).
+    ioredis: join(repoRoot, 'node_modules/ioredis'),
     '@types/node': join(repoRoot, 'node_modules/@types/node'),
   };
   for (const [name, target] of Object.entries(links)) {

@@ -4,6 +4,7 @@ const { createServer } = require('node:http');
 const { createGuard, presets, REASON_CODES, reasonCodes, memoryStore } = require('wsguard');
 const { protect } = require('wsguard/socket.io');
 const { protect: protectWs, handleUpgrade } = require('wsguard/ws');
+const { redisStore } = require('wsguard/redis');
 const { Server } = require('socket.io');
 const { io: connect } = require('socket.io-client');
 
@@ -19,6 +20,7 @@ async function main() {
   if (typeof protect !== 'function') fail('protect is not a function');
   if (typeof protectWs !== 'function' || typeof handleUpgrade !== 'function') fail('wsguard/ws lacks protect or handleUpgrade');
   if (memoryStore === undefined) fail('memoryStore is not exported');
+  if (typeof redisStore !== 'function') fail('wsguard/redis lacks redisStore');
   if (REASON_CODES.origin_not_allowed?.status !== 403) fail('REASON_CODES.origin_not_allowed is missing');
   if (!reasonCodes.includes('origin_not_allowed')) fail('reasonCodes lacks origin_not_allowed');
 

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { createGuard, presets, REASON_CODES, reasonCodes, memoryStore } from 'wsguard';
 import { protect } from 'wsguard/socket.io';
 import { protect as protectWs, handleUpgrade } from 'wsguard/ws';
+import { redisStore } from 'wsguard/redis';
 import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 
@@ -16,6 +17,7 @@ if (typeof createGuard !== 'function') fail('createGuard is not a function');
 if (typeof protect !== 'function') fail('protect is not a function');
 if (typeof protectWs !== 'function' || typeof handleUpgrade !== 'function') fail('wsguard/ws lacks protect or handleUpgrade');
 if (memoryStore === undefined) fail('memoryStore is not exported');
+if (typeof redisStore !== 'function') fail('wsguard/redis lacks redisStore');
 if (REASON_CODES.origin_not_allowed?.status !== 403) fail('REASON_CODES.origin_not_allowed is missing');
 if (!reasonCodes.includes('origin_not_allowed')) fail('reasonCodes lacks origin_not_allowed');
 

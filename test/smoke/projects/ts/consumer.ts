@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createGuard, memoryStore, presets, REASON_CODES, reasonCodes, type Guard, type GuardConfig, type Verdict } from 'wsguard';
 import { protect } from 'wsguard/socket.io';
+import { redisStore, type RedisStore, type RedisStoreOptions } from 'wsguard/redis';
+import type { Redis } from 'ioredis';
 
 const config: GuardConfig = {
   ...presets.development,
@@ -33,6 +35,14 @@ export function describeVerdict(verdict: Verdict): string {
 
 export const knownCodes: readonly string[] = reasonCodes;
 export const store: unknown = memoryStore;
+
+const redisOptions: RedisStoreOptions = { keyPrefix: 'chat:', nodeTimeoutMs: 15_000, storeTimeoutMs: 250, redisFailureMode: 'closed' };
+// @ts-expect-error the failure mode is 'open' or 'closed'
+const _badMode: RedisStoreOptions = { redisFailureMode: 'shut' };
+export function sharedConfig(client: Redis): GuardConfig {
+  const shared: RedisStore = redisStore(client, redisOptions);
+  return { ...config, store: shared };
+}
 
 export async function start(): Promise<Server> {
   const httpServer = createServer();
