@@ -4,6 +4,9 @@
  * log, throttle, disconnect, temporary or permanent ban, alert. It acts only through its deps: the store (bans and
  * their history), the registry's close operation, and the event bus. It never sits on the message path; the guard
  * asks it two cheap questions there: `checkBanned` at the handshake and `throttleFor` in the rate checks.
+ *
+ * With a shared store (several nodes), patterns trip on evidence counted across nodes and the ladder's position is
+ * shared too (shared-windows.ts); the suspicious-activity score, throttles and disconnects stay per node.
  */
 
 import type { Awaitable } from '../codes/types.js';
@@ -25,6 +28,7 @@ import { stepFor, type AbuseAction, type Ladder } from './ladder.js';
 import type { AbuseOptions } from './options.js';
 import { PATTERN_INDEX, PATTERN_NAMES, SUSPICIOUS_ACTIVITY, classify, type DetectionName, type PatternName } from './patterns.js';
 import { ShortSessions } from './sessions.js';
+import { SharedWindows } from './shared-windows.js';
 import { Throttles } from './throttles.js';
 import { KeyTracker, windowTotal, type KeyState } from './windows.js';
 
@@ -196,6 +200,8 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
   });
   const pending = new Set<Promise<unknown>>();
   let closed = false;
+  // Several nodes on one store: patterns trip on the evidence every node counted (shared-windows.ts).
+  const shared = store.shared ? new SharedWindows({ store, patterns, offenceMemoryMs: options.offenceMemoryMs, track, fault }) : null;
 
   const timer =
     options.sweepIntervalMs > 0 ? setInterval(sweep, Math.min(options.sweepIntervalMs, MAX_TIMER_MS)) : undefined;
@@ -256,7 +262,9 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
     if (subject === null || bans.cached(subject.key) !== null) return;
     const state = tracker.touch(subject.key, t);
     const total = tracker.count(state, index, count, t, pattern.slotMs);
-    if (total >= pattern.threshold) {
+    if (shared !== null) {
+      shared.count(subject, pattern, count, (evidence, offence) => trippedShared(subject, index, evidence, offence));
+    } else if (total >= pattern.threshold) {
       tracker.resetWindow(state, index);
       offend(subject, state, index, pattern.name, pattern.ladder, { count: total, threshold: pattern.threshold, windowMs: pattern.windowMs }, t);
     }
@@ -272,6 +280,18 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
         }, t);
       }
     }
+  }
+
+  /** A pattern's cluster-wide count reached its threshold on this node's addition: the offence is this node's to take. */
+  function trippedShared(subject: Subject, index: number, evidence: number, offence: number): void {
+    const pattern = patterns[index];
+    // Banned meanwhile (on this node or, by pub/sub, another): nothing more to do.
+    if (closed || pattern === undefined || bans.cached(subject.key) !== null) return;
+    const t = now();
+    const state = tracker.touch(subject.key, t);
+    tracker.resetWindow(state, index);
+    const facts = { count: evidence, threshold: pattern.threshold, windowMs: pattern.windowMs, shared: true };
+    offend(subject, state, index, pattern.name, pattern.ladder, facts, t, offence);
   }
 
   function evidenceOf(state: KeyState, t: number): Partial<Record<PatternName, number>> {
@@ -298,8 +318,10 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
     ladder: Ladder,
     facts: Readonly<Record<string, unknown>>,
     t: number,
+    /** The offence number counted across nodes (shared windows); absent: this node's count. */
+    sharedOffence?: number,
   ): void {
-    const offence = tracker.offence(state, index, t, options.offenceMemoryMs);
+    const offence = sharedOffence ?? tracker.offence(state, index, t, options.offenceMemoryMs);
     const actions = stepFor(ladder, offence);
     const detail: Record<string, unknown> = { pattern: name, key: subject.key, ...facts, offence, actions, monitor };
     // Throttles and disconnects first, so the event can say what they did; the alert after the event it is about.
@@ -451,6 +473,7 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
     const subject = targetSubject(target);
     const lifted = await bans.lift(subject, unbanOptions.by ?? 'admin');
     tracker.forget(subject.key);
+    if (shared !== null && subject.kind !== 'cidr') await shared.reset(subject);
     if (subject.kind !== 'cidr') throttles.remove(subject.kind, subject.id);
     if (unbanOptions.resetHistory) {
       const key = historyKey(subject);
