@@ -181,6 +181,14 @@ async function closedLoop({ prefix, clients, inflight, warmMs, measureMs, busyPo
   return {
     rate,
     cpuPerMessageUs: serverEchoes > 0 ? (s1.cpuMicros - s0.cpuMicros) / serverEchoes : Number.NaN,
+    // Variants on Redis count the commands their client sent (each one round trip at most), and say whether their
+    // store fell back to local limits at any time in the window (Redis too slow: then no round trips are measured).
+    ...(typeof s1.redisCommands === 'number' && serverEchoes > 0
+      ? {
+          redisCommandsPerMessage: (s1.redisCommands - s0.redisCommands) / serverEchoes,
+          redisDegraded: s0.redisDegraded === true || s1.redisDegraded === true || s1.redisOutages !== s0.redisOutages,
+        }
+      : {}),
     // Server CPU use over the window, in cores: near 1.0 means the server (not the generator) was the limit.
     serverCores: (s1.cpuMicros - s0.cpuMicros) / 1000 / (t1 - t0),
     generatorCores: genCpu,

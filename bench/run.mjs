@@ -569,6 +569,7 @@ for (const s of skipped) out.push(`skipped ${s.id}: ${s.why}`);
 out.push('');
 
 const rows = [];
+const tableBaseline = variants.find((v) => v.baseline === null)?.id;
 for (const figure of figures) {
   variants.forEach((variant, i) => {
     const e = aggregate[figure.id][variant.id];
@@ -577,6 +578,8 @@ for (const figure of figures) {
       vs = fmtRatio(e.ratio);
       if (figure.unit === 'B') vs += ` (${e.delta >= 0 ? '+' : ''}${fmt(e.delta)} B)`;
       else if (e.pairedRatio && e.runs.length > 1) vs += ` (${e.pairedRatio.min.toFixed(2)}–${e.pairedRatio.max.toFixed(2)})`;
+      // A variant measured against another baseline (the Redis store against the memory store) says which.
+      if (e.vs !== tableBaseline) vs += ` of ${byId[e.vs].short}`;
     }
     rows.push([
       i === 0 ? figure.label : '',
@@ -600,6 +603,34 @@ if (rows.length > 0) {
     `Noise: ${cores <= 2 ? `on ${cores} cores` : `on this machine (${cores} cores; measured on 2)`} about 5% is the smallest ` +
       'difference this harness can show — ratios between 0.95 and 1.05 are ties.',
   );
+  out.push('');
+}
+
+// Redis round trips per message, for the variants on Redis: commands their client sent / echoes, per timed window.
+const redisRoundTrips = {};
+for (const variant of variants) {
+  const windows = (figure) => details.filter((d) => d.variant === variant.id && d.group === 'echo' && d.detail?.[figure]).map((d) => ({ run: d.run, ...d.detail[figure] }));
+  // A window in which the store fell back to local limits measured the fallback, not Redis: left out, and listed.
+  const perRun = (figure) => windows(figure).filter((w) => typeof w.redisCommandsPerMessage === 'number' && !w.redisDegraded).map((w) => w.redisCommandsPerMessage);
+  const degraded = ['rr', 'pipelined'].flatMap((figure) => windows(figure).filter((w) => w.redisDegraded).map((w) => `run ${w.run + 1} ${figure}`));
+  const pipelined = perRun('pipelined');
+  const requestResponse = perRun('rr');
+  if (pipelined.length > 0 || requestResponse.length > 0 || degraded.length > 0) {
+    redisRoundTrips[variant.id] = { pipelined: summarize(pipelined), requestResponse: summarize(requestResponse), degraded };
+    if (degraded.length > 0) {
+      warnings.push(
+        `${variant.id}: Redis did not answer within storeTimeoutMs in ${degraded.join(', ')} (a busy machine): the store served ` +
+          'those windows from local limits, so their rates are not Redis figures',
+      );
+    }
+  }
+}
+if (Object.keys(redisRoundTrips).length > 0) {
+  const shown = (s) => `${fmt(s.median)}${s.min !== s.max ? ` (${fmt(s.min)}–${fmt(s.max)})` : ''}`;
+  out.push('Redis round trips per message (commands the server’s Redis client sent / echoes answered, in each timed window; median, min–max):');
+  for (const [id, r] of Object.entries(redisRoundTrips)) {
+    out.push(`  ${byId[id].short}: ${shown(r.pipelined)} pipelined (${plan.echo.clients} clients), ${shown(r.requestResponse)} with 1 client in request/response`);
+  }
   out.push('');
 }
 
@@ -706,6 +737,7 @@ const resultJson = {
   skipped,
   figures: Object.fromEntries(figures.map((f) => [f.id, { ...f, ...aggregate[f.id] }])),
   micro,
+  redisRoundTrips,
   targets,
   warnings,
   noisyCells,

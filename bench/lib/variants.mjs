@@ -1,4 +1,4 @@
-/* global process */
+/* global process, URL */
 /**
  * The server variants the harness compares. Each runs alone in its own process (bench/server.mjs), built from dist/.
  *
@@ -12,17 +12,22 @@
  *   start     (ctx) => { server: http.Server, stats(): {...}, close(): Promise<void> }, not yet listening
  *
  * Later variants slot in as more entries: `ws` unprotected / `ws` + wsguard (protocol 'ws', baseline 'ws-bare'),
- * Socket.IO + wsguard on the Redis store (requires REDIS_URL, baseline 'sio-bare'), + payload inspection
- * (baseline 'sio-wsguard' to isolate its cost). Nothing else in the harness changes.
+ * + payload inspection (baseline 'sio-wsguard' to isolate its cost). Nothing else in the harness changes. The Redis
+ * variant (`sio-wsguard-redis`, baseline 'sio-wsguard': the cost of sharing state) also reports the Redis commands its
+ * client sent (`stats().redisCommands`), from which the generator takes round trips per message.
  *
  * Every variant runs the same application: one `echo` event whose acknowledgement returns the payload. The server
  * counts echoes and namespace connections so that server CPU per message / per connection can be taken from the
  * server's own counters.
  */
 
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The Redis the Redis-store variant uses. */
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Origin the load generator sends (and the protected variant allows). */
 export const BENCH_ORIGIN = 'http://bench.wsguard.test';
@@ -98,7 +103,7 @@ function socketIoVariant(protectServer) {
     const { Server } = await import('socket.io');
     const server = createServer();
     const io = new Server(server, { serveClient: false });
-    /** @type {{ close?: () => Promise<void>, credentials?: StartedServer['credentials'] }} */
+    /** @type {{ close?: () => Promise<void>, credentials?: StartedServer['credentials'], stats?: () => object }} */
     const extra = (await protectServer(io, ctx)) ?? {};
     let echoes = 0;
     let connects = 0;
@@ -112,7 +117,7 @@ function socketIoVariant(protectServer) {
     return {
       server,
       credentials: extra.credentials,
-      stats: () => ({ echoes, connects, clients: io.engine.clientsCount }),
+      stats: () => ({ echoes, connects, clients: io.engine.clientsCount, ...extra.stats?.() }),
       async close() {
         await extra.close?.();
         io.close();
@@ -125,7 +130,7 @@ function socketIoVariant(protectServer) {
  * @typedef {{ repoRoot: string, tmpDir: string, limits: { maxConnectionsPerIp: number, connectionRateLimit: number, burstLimit: number, connectionsPerProcess: number } }} StartContext
  * @typedef {{
  *   server: import('node:http').Server,
- *   stats: () => { echoes: number, connects: number, clients: number },
+ *   stats: () => { echoes: number, connects: number, clients: number, redisCommands?: number, redisOutages?: number, redisDegraded?: boolean },
  *   credentials?: (users: string[]) => { tokens: Record<string, string>, payloadField?: string } | null,
  *   close: () => Promise<void>,
  * }} StartedServer
@@ -136,20 +141,27 @@ function socketIoVariant(protectServer) {
  */
 
 /**
- * wsguard in front of a Socket.IO server, from dist/, with `benchGuardConfig` plus `overrides`.
+ * wsguard in front of a Socket.IO server, from dist/, with `benchGuardConfig` plus `overrides`, on the store
+ * `openStore` makes (default: the memory store the guard creates).
  * @param {(wsguard: any) => object} overrides
+ * @param {(ctx: StartContext) => Promise<{ store: unknown, stats: () => object, close: () => Promise<void> }>} [openStore]
  */
-function wsguardVariant(overrides) {
+function wsguardVariant(overrides, openStore) {
   return socketIoVariant(async (io, ctx) => {
     const wsguard = await import(pathToFileURL(join(ctx.repoRoot, 'dist/index.js')).href);
     const { protect } = await import(pathToFileURL(join(ctx.repoRoot, 'dist/adapters/socket.io/index.js')).href);
     const sink = wsguard.pinoSink({ destination: join(ctx.tmpDir, `wsguard-events-${process.pid}.jsonl`) });
-    const config = { ...benchGuardConfig(wsguard, ctx.limits, [sink]), ...overrides(wsguard) };
+    const opened = openStore ? await openStore(ctx) : null;
+    const config = { ...benchGuardConfig(wsguard, ctx.limits, [sink]), ...overrides(wsguard), ...(opened ? { store: opened.store } : {}) };
     const guard = wsguard.createGuard(config);
     protect(io, guard);
     const perEvent = Object.values(config.events ?? {}).some((rule) => rule.requireCsrf === true);
     return {
-      close: () => guard.close(),
+      stats: opened?.stats,
+      close: async () => {
+        await guard.close();
+        await opened?.close();
+      },
       credentials: (users) => {
         if (!guard.csrf?.enabled) return null;
         const tokens = {};
@@ -158,6 +170,64 @@ function wsguardVariant(overrides) {
       },
     };
   });
+}
+
+/**
+ * The Redis store at REDIS_URL for one server process: a key prefix of its own (removed on close), and a count of the
+ * commands its client sends — each one Redis round trip at most (pipelined ones share one). Counted at the client,
+ * not from `INFO commandstats`: that also counts the commands inside scripts, and other clients of the same Redis.
+ * @param {StartContext} ctx
+ */
+async function openRedisStore(ctx) {
+  const { Redis } = await import('ioredis');
+  const { redisStore } = await import(pathToFileURL(join(ctx.repoRoot, 'dist/stores/redis/index.js')).href);
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  let commands = 0;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (...args) => {
+    commands++;
+    return send(...args);
+  };
+  const keyPrefix = `wsguard-bench:${process.pid}-${Date.now()}:`;
+  const store = redisStore(client, { keyPrefix });
+  // A Redis too slow to answer within storeTimeoutMs (a busy machine) degrades the store to local limits: the cell then
+  // measures the fallback, not Redis, and the harness says so.
+  let outages = 0;
+  store.onHealthChange((state) => {
+    if (state === 'degraded') outages++;
+  });
+  return {
+    store,
+    stats: () => ({ redisCommands: commands, redisOutages: outages, redisDegraded: store.degraded }),
+    async close() {
+      await store.close();
+      // Every key expires on its own; this only tidies up sooner. Bounded: a cell writes a few thousand keys.
+      let cursor = '0';
+      for (let round = 0; round < 1_000; round++) {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1_000);
+        if (keys.length > 0) await client.del(...keys);
+        cursor = next;
+        if (cursor === '0') break;
+      }
+      await client.quit();
+    },
+  };
+}
+
+/** @type {string | null | undefined} */
+let redisMissing;
+/** Why the Redis variant cannot run here (no Redis answers at REDIS_URL), or null. Asked once, in a child (sync). */
+function redisRequirement() {
+  if (redisMissing !== undefined) return redisMissing;
+  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+  const ping = `import { Redis } from 'ioredis';
+const r = new Redis(process.argv[1], { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+r.on('error', () => {});
+try { await r.connect(); process.exitCode = (await r.ping()) === 'PONG' ? 0 : 1; } catch { process.exitCode = 1; } finally { r.disconnect(); }`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', ping, REDIS_URL], { cwd: repoRoot, timeout: 5_000, stdio: 'ignore' });
+  redisMissing = result.status === 0 ? null : `no Redis answers at ${REDIS_URL} (start one, or set REDIS_URL)`;
+  return redisMissing;
 }
 
 /** @type {readonly Variant[]} */
@@ -202,6 +272,19 @@ export const VARIANTS = [
     start: wsguardVariant(() => ({})),
   },
   {
+    // The same guard with its state in Redis (shared with other nodes): its ratio is taken against the memory store.
+    // Redis runs unpinned on the same two cores as the server and the generator.
+    id: 'sio-wsguard-redis',
+    label: 'Socket.IO + wsguard on the Redis store (REDIS_URL)',
+    short: 'wsguard on Redis',
+    protocol: 'socket.io',
+    baseline: 'sio-wsguard',
+    // Opt-in (--variants …,sio-wsguard-redis): it needs a Redis, and keeps the default runs within their time.
+    optional: true,
+    requires: redisRequirement,
+    start: wsguardVariant(() => ({}), openRedisStore),
+  },
+  {
     // Opt-in (--variants …,sio-wsguard-csrf): the per-event CSRF check on top, a token in every echo payload (so its
     // requests are ~120 bytes longer than the others').
     id: 'sio-wsguard-csrf',
@@ -232,6 +315,8 @@ export const TARGETS = [
   { variant: 'sio-wsguard', figure: 'conn_rate', vs: 'sio-bare', minRatio: 0.85 },
   { variant: 'sio-wsguard', figure: 'cpu_per_conn', vs: 'sio-bare', maxRatio: 1 / 0.85, note: 'the CPU form of ≥ 0.85× conn/s' },
   { variant: 'sio-wsguard', figure: 'heap_per_conn', vs: 'sio-bare', maxDelta: 1024 },
+  { variant: 'sio-wsguard-redis', figure: 'echo_pipelined', vs: 'sio-wsguard', minRatio: 0.8, note: 'the Redis store against the memory store' },
+  { variant: 'sio-wsguard-redis', figure: 'cpu_per_msg', vs: 'sio-wsguard', maxRatio: 1 / 0.8, note: 'the CPU form of ≥ 0.80× msg/s' },
 ];
 
 /** @param {string} id */
