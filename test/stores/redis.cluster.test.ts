@@ -1,6 +1,7 @@
 /**
- * Several nodes on one Redis, through real Socket.IO servers and clients: a ban made on one node closes the target's
- * sockets on the others within a second and is refused at every node's handshake, and limits hold across nodes.
+ * Several nodes on one Redis, through real Socket.IO servers and clients: a ban or a revocation made on one node closes
+ * the target's sockets on the others within a second and is refused at every node's handshake, and limits hold across
+ * nodes.
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,6 +73,31 @@ describe.skipIf(!available)('Redis store: several nodes', () => {
     // Lifted on B: A lets mallory in again.
     expect(await b.server.guard.abuse?.unban({ userId: 'mallory' })).toBe(true);
     await expect.poll(async () => (await a.server.connect({ user: 'mallory' })).ok, { timeout: 2_000 }).toBe(true);
+  });
+
+  it('a revocation on node A closes the user’s sockets on node B within a second; every node refuses it until lifted', async () => {
+    const keyPrefix = uniquePrefix();
+    const a = await startNode(keyPrefix);
+    const b = await startNode(keyPrefix);
+    const onB = ok(await b.server.connect({ user: 'dave' }));
+    const bystander = ok(await b.server.connect({ user: 'erin' }));
+
+    const revokedAt = Date.now();
+    await a.server.guard.revokeUser('dave', { ttlMs: 60_000, by: 'admin' });
+    const closedWithin = await Promise.race([onB.closed.then(() => Date.now() - revokedAt), new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
+    expect(closedWithin, 'dave’s socket on B still open a second after the revocation on A').not.toBeNull();
+    console.info(`revocation on node A closed the socket on node B after ${String(closedWithin)} ms`);
+
+    const atB = await b.server.connect({ user: 'dave' });
+    expect(atB.ok ? null : atB.error?.code).toBe('session_revoked');
+    const c = await startNode(keyPrefix);
+    const atC = await c.server.connect({ user: 'dave' });
+    expect(atC.ok ? null : atC.error?.code).toBe('session_revoked');
+    expect((await bystander.send('hello', 1)).ok).toBe(true);
+
+    // Lifted on C: B lets dave in again.
+    expect(await c.server.guard.unrevokeUser('dave')).toBe(true);
+    await expect.poll(async () => (await b.server.connect({ user: 'dave' })).ok, { timeout: 2_000 }).toBe(true);
   });
 
   it('shares a user’s message rate and connection cap across nodes', async () => {
