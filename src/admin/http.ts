@@ -15,6 +15,7 @@ import type { Guard } from '../core/guard.js';
 import type { SecurityEvent } from '../events/catalogue.js';
 import { csrfSessionKey } from '../policies/csrf/index.js';
 import { AdminError, type AdminControls } from './controls.js';
+import type { ClusterView } from './cluster.js';
 import type { EventStreams } from './streams.js';
 import { parseEventFilter, type RecentEvents } from './recent-events.js';
 
@@ -29,6 +30,7 @@ export interface AdminHttpDeps {
   readonly recent: RecentEvents;
   readonly streams: EventStreams;
   readonly stats: () => unknown;
+  readonly cluster: Pick<ClusterView, 'ask'>;
   readonly basePath: string;
   readonly role: string;
   readonly requireCsrf: boolean;
@@ -181,9 +183,12 @@ export function createAdminHttp(deps: AdminHttpDeps): AdminHandler {
     const body = changesState ? await readBody(request) : undefined;
     const fromQuery = (): Record<string, string> => Object.fromEntries(url.searchParams);
 
+    const scope = url.searchParams.get('scope');
+    if (scope !== null && scope !== 'node' && scope !== 'cluster') throw new HttpError(400, 'bad_request', 'scope must be node or cluster');
+
     switch (`${method} ${path}`) {
       case 'GET /connections':
-        return sendJson(response, 200, guard.monitor.snapshot());
+        return sendJson(response, 200, scope === 'cluster' ? await deps.cluster.ask('connections') : guard.monitor.snapshot());
       case 'GET /bans':
         return sendJson(response, 200, { bans: controls.listBans() });
       case 'POST /bans':
@@ -201,7 +206,7 @@ export function createAdminHttp(deps: AdminHttpDeps): AdminHandler {
       case 'GET /events/stream':
         return stream(request, response, url);
       case 'GET /stats':
-        return sendJson(response, 200, deps.stats());
+        return sendJson(response, 200, scope === 'cluster' ? await deps.cluster.ask('stats') : deps.stats());
     }
   }
 

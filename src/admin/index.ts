@@ -11,6 +11,7 @@ import { createAdminHttp, type AdminHandler } from './http.js';
 import { RecentEvents, parseEventFilter, type EventFilter } from './recent-events.js';
 import { EventStreams, type DeliverBatch } from './streams.js';
 import type { ScoreEntry } from '../abuse/detector.js';
+import { createClusterView, type ClusterView } from './cluster.js';
 import type { SecurityEvent } from '../events/catalogue.js';
 import { AdminError } from './controls.js';
 
@@ -19,6 +20,7 @@ export type { AdminControls, BanInput, DisconnectTarget, UnbanInput } from './co
 export type { EventFilter } from './recent-events.js';
 export type { DeliverBatch } from './streams.js';
 export type { AdminHandler } from './http.js';
+export type { ClusterAnswer, NodeReport, ClusterView } from './cluster.js';
 
 export interface AdminApiOptions {
   /** Where the HTTP API answers. Default `/admin/api`. */
@@ -40,6 +42,13 @@ export interface AdminApiOptions {
   readonly maxStreams?: number;
   /** Suspicious-activity scores listed by `stats()`. Default 20. */
   readonly scoresLimit?: number;
+  /**
+   * With a shared store, `?scope=cluster` on `/connections` and `/stats` asks every node and waits this long for their
+   * replies. Default 300 ms.
+   */
+  readonly clusterWindowMs?: number;
+  /** Connections each node lists in a cluster-wide listing (its counts stay whole). Default 1,000. */
+  readonly clusterMaxConnections?: number;
 }
 
 export interface AdminStats extends EventCounts {
@@ -65,6 +74,8 @@ export interface AdminApi {
   stats(): AdminStats;
   /** Receive matching events in batches; null when `maxStreams` are open. Returns the unsubscribe function. */
   subscribe(filter: EventFilter, deliver: DeliverBatch, onRemoved?: () => void): (() => void) | null;
+  /** Every node's snapshot or stats (the nodes that replied within `clusterWindowMs`); this node only without a shared store. */
+  readonly cluster: Pick<ClusterView, 'ask' | 'node'>;
   readonly options: Required<AdminApiOptions>;
   /** Stop listening to the guard and end every live stream. */
   close(): void;
@@ -85,6 +96,8 @@ export function createAdminApi(guard: Guard, options: AdminApiOptions = {}): Adm
     maxStreamBatch: positive('maxStreamBatch', options.maxStreamBatch ?? 500),
     maxStreams: positive('maxStreams', options.maxStreams ?? 16),
     scoresLimit: positive('scoresLimit', options.scoresLimit ?? 20),
+    clusterWindowMs: positive('clusterWindowMs', options.clusterWindowMs ?? 300),
+    clusterMaxConnections: positive('clusterMaxConnections', options.clusterMaxConnections ?? 1_000),
   });
   if (!resolved.basePath.startsWith('/')) throw new TypeError(`createAdminApi: basePath must start with "/", got ${JSON.stringify(resolved.basePath)}`);
   if (resolved.requireCsrf && !guard.csrf.enabled) {
@@ -120,8 +133,21 @@ export function createAdminApi(guard: Guard, options: AdminApiOptions = {}): Adm
     ...counts.snapshot(),
   });
 
+  const cluster = createClusterView(guard, { windowMs: resolved.clusterWindowMs, maxConnections: resolved.clusterMaxConnections, stats });
+
   return {
-    handle: createAdminHttp({ guard, controls, recent, streams, stats, basePath: resolved.basePath, role: resolved.role, requireCsrf: resolved.requireCsrf }),
+    handle: createAdminHttp({
+      guard,
+      controls,
+      recent,
+      streams,
+      stats,
+      cluster,
+      basePath: resolved.basePath,
+      role: resolved.role,
+      requireCsrf: resolved.requireCsrf,
+    }),
+    cluster,
     controls,
     events(query = {}) {
       const parsed = parse(query);
@@ -134,6 +160,7 @@ export function createAdminApi(guard: Guard, options: AdminApiOptions = {}): Adm
     close() {
       stopListening();
       streams.close();
+      void cluster.close();
     },
   };
 }
