@@ -13,6 +13,9 @@
  * - Counts: every way a socket ends — disconnect (transport close included), the client leaving while the checks
  *   run, an application middleware refusing after the guard admitted — reports `connectionClosed`, which releases its
  *   slots (idempotent).
+ * - Malformed input: what Socket.IO or Engine.IO cannot read still ends the connection, as Socket.IO does, but as a
+ *   coded refusal (`wsguard:error` `malformed_message` where the engine can still send it) and a security event
+ *   (malformed.ts).
  *
  * Works the same on WebSocket and HTTP long-polling: everything here sits above the engine's transports.
  */
@@ -24,6 +27,7 @@ import { REFRESH_EVENT, type RefreshVerdict } from '../../core/credential-refres
 import type { Guard } from '../../core/guard.js';
 import { hardenServer } from '../../core/handshake-limits.js';
 import { abortEngine, queuedBytes, watchEngine, type EngineConnection } from './engine.js';
+import { reportedFor, reportUnreadableConnections, unreadableCause, watchClientProtocol } from './malformed.js';
 
 export interface ProtectOptions {
   /** Use `allowRequest` to screen floods before the handshake. Default true. */
@@ -39,9 +43,6 @@ export interface ProtectOptions {
 export type Unprotect = () => void;
 
 type Middleware = (socket: Socket, next: (err?: Error) => void) => void;
-
-/** What ws says when a frame (inflated, with permessage-deflate) is over its `maxPayload` (ws/lib/receiver.js). */
-const WS_TOO_LARGE = 'Max payload size exceeded';
 
 /** Bytes received for the packet being decoded, per engine connection. */
 const pendingBytes = new WeakMap<object, number>();
@@ -83,15 +84,19 @@ type PendingSockets = Set<Socket>;
 function register(guard: Guard, socket: Socket, conn: EngineConnection, pending: PendingSockets): void {
   countPacketBytes(conn);
   const meter = watchEngine(guard, conn, socket.client);
+  watchClientProtocol(guard, socket.client);
   // A connected socket always gets 'disconnect', its transport closing included (it fires once: `on` spares the
   // wrapper `once` allocates). One that never completes its namespace connection gets nothing: the sweep in
   // `protect` releases those.
   socket.on('disconnect', (reason, description: unknown) => {
     pending.delete(socket);
-    // The engine's WebSocket cut a frame over maxHttpBufferSize (its inflated size, with permessage-deflate): engine.io
-    // keeps only ws's message, so that is what is matched. Reported like a refusal, so a deflate bomb leaves a reason.
-    if (reason === 'transport error' && description instanceof Error && description.message.includes(WS_TOO_LARGE)) {
-      guard.refuseUnreadable(socket.id, 'message_too_large');
+    // Input the engine could not read (a frame over maxHttpBufferSize — its inflated size, with permessage-deflate —,
+    // invalid UTF-8, a packet of no known type) is reported like a refusal, so a deflate bomb or a fuzzer leaves a
+    // reason. What Socket.IO itself could not decode was reported before the close (malformed.ts).
+    const unreadable = unreadableCause(reason, description);
+    if (unreadable !== null) {
+      guard.refuseUnreadable(socket.id, unreadable);
+      reportedFor(conn);
     }
     guard.connectionClosed(socket.id, { reason });
   });
@@ -294,6 +299,7 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
   }
   const httpServer = (io as unknown as { httpServer?: HttpServer | null }).httpServer ?? null;
   const unharden = options.hardenServer !== false && httpServer !== null ? hardenServer(httpServer, guard) : null;
+  const stopReporting = reportUnreadableConnections(io, guard);
 
   const previousAllowRequest = engine.opts.allowRequest;
   if (options.screenRequests !== false) {
@@ -308,6 +314,7 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
 
   return () => {
     unharden?.();
+    stopReporting();
     clearInterval(sweep);
     io.off('new_namespace', attach);
     engine.opts.allowRequest = previousAllowRequest;
