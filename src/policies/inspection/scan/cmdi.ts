@@ -9,6 +9,7 @@
  * of a command it shows, and passes. Shellshock, SSI, reverse shells, `$IFS` and code-exec calls are flagged anywhere.
  */
 
+import { find } from './literal.js';
 import type { ScanRuleId } from './rules.js';
 import { T_AMP, T_AMP_SPACED, T_BACKTICK, T_CALL, T_CONTROL, T_DOLLAR, T_DOUBLE, T_PIPE, T_SEMI } from './triggers.js';
 
@@ -56,33 +57,44 @@ function argumentLike(v: string, i: number): boolean {
   return v.startsWith('://', k);
 }
 
+const EXTENSIONS: ReadonlySet<string> = new Set(['exe', 'com', 'bat', 'cmd', 'sh']);
+/** Command names are short words: a longer token or one that starts with no letter is none (no substring for it). */
+const LONGEST_NAME = 16;
+const nameLike = (v: string, from: number, to: number): boolean => to - from >= 2 && to - from <= LONGEST_NAME && isLetter(v.charCodeAt(from));
+
 /** Is there a command at `i` (spaces, `(` and `{` skipped)? */
 function commandAt(v: string, i: number): boolean {
   let j = i;
   while (isSpace(v.charCodeAt(j)) || v.charCodeAt(j) === 40 || v.charCodeAt(j) === 123) j++;
   if (v.charCodeAt(j) === 36 && (isLetter(v.charCodeAt(j + 1)) || v.charCodeAt(j + 1) === 123)) return true; // ;$CMD
   const start = j;
-  while (j < v.length && isTokenChar(v.charCodeAt(j))) j++;
-  if (j === start) return false;
-  let nameStart = start;
-  for (let k = j - 1; k >= start; k--) {
-    const c = v.charCodeAt(k);
+  // the token, and where its first and last path separators are
+  let firstSep = -1;
+  let lastSep = -1;
+  for (; j < v.length; j++) {
+    const c = v.charCodeAt(j);
+    if (!isTokenChar(c)) break;
     if (c === 47 || c === 92) {
-      nameStart = k + 1;
-      break;
+      if (firstSep < 0) firstSep = j;
+      lastSep = j;
     }
   }
-  let name = v.slice(nameStart, j);
-  const dot = name.lastIndexOf('.');
-  if (dot > 0 && /^(?:exe|com|bat|cmd|sh)$/.test(name.slice(dot + 1))) name = name.slice(0, dot);
+  if (j === start) return false;
   if (v.charCodeAt(j) === 61 && (v.charCodeAt(j + 1) === 36 || v.charCodeAt(j + 1) === 96)) return true; // CMD=$'…'
-  if (COMMANDS.has(name)) return true;
-  if (WORD_COMMANDS.has(name)) return nameStart > start || !argumentsRequired || argumentLike(v, j);
+  const nameStart = lastSep >= 0 ? lastSep + 1 : start;
+  // name.exe, name.sh: the extension is not part of the name
+  let nameEnd = j;
+  let dot = j - 1;
+  while (dot > nameStart && dot >= j - 4 && v.charCodeAt(dot) !== 46) dot--;
+  if (dot > nameStart && v.charCodeAt(dot) === 46 && EXTENSIONS.has(v.slice(dot + 1, j))) nameEnd = dot;
+  if (nameLike(v, nameStart, nameEnd)) {
+    const name = v.slice(nameStart, nameEnd);
+    if (COMMANDS.has(name)) return true;
+    if (WORD_COMMANDS.has(name)) return nameStart > start || !argumentsRequired || argumentLike(v, j);
+  }
   // id/n, whoami\n: the first path segment may be the command
-  if (nameStart > start && v.charCodeAt(start) !== 47 && v.charCodeAt(start) !== 46) {
-    let k = start;
-    while (k < j && v.charCodeAt(k) !== 47 && v.charCodeAt(k) !== 92) k++;
-    return COMMANDS.has(v.slice(start, k));
+  if (lastSep >= 0 && v.charCodeAt(start) !== 47 && v.charCodeAt(start) !== 46) {
+    return nameLike(v, start, firstSep) && COMMANDS.has(v.slice(start, firstSep));
   }
   return false;
 }
@@ -106,30 +118,27 @@ function substitutionAt(v: string, i: number): boolean {
   return false;
 }
 
-const PATTERNS: ReadonlyArray<readonly [string, ScanRuleId]> = [
-  ['/dev/tcp/', 'cmdi.reverse-shell'],
-  ['/dev/udp/', 'cmdi.reverse-shell'],
-  ['-e /bin/', 'cmdi.reverse-shell'],
-  ['-e cmd', 'cmdi.reverse-shell'],
-  ['mkfifo /tmp/', 'cmdi.reverse-shell'],
-  ['fsockopen(', 'cmdi.reverse-shell'],
-  ['pty.spawn(', 'cmdi.reverse-shell'],
-  ['socket(s,pf_inet', 'cmdi.reverse-shell'],
-  ['downloadstring(', 'cmdi.reverse-shell'],
-  ['certutil -urlcache', 'cmdi.reverse-shell'],
-  ['bitsadmin /transfer', 'cmdi.reverse-shell'],
-  ['<!--#exec', 'cmdi.ssi'],
-  ['<!--#include', 'cmdi.ssi'],
-  ['<!--#echo', 'cmdi.ssi'],
-  ['<!--#config', 'cmdi.ssi'],
-  ['<!--#printenv', 'cmdi.ssi'],
-  ['{${', 'cmdi.code-exec'],
-  ['${@', 'cmdi.code-exec'],
-  ['@{[', 'cmdi.code-exec'],
-  ['{$_get[', 'cmdi.code-exec'],
-  ['{$_post[', 'cmdi.code-exec'],
-  ['{$_request[', 'cmdi.code-exec'],
-];
+/** Literals the detector searches for (grouped: see literal.ts). */
+const IFS = /(?:ifs)/g;
+const OPTION_E = /(?:-e )/g;
+const BASH_I = /(?:bash -i)/g;
+const REDIRECT_BOTH = /(?:>&)/g;
+const PHP_OPEN = /(?:<\?)/g;
+
+/**
+ * Fixed patterns, by rule: one regular expression per rule (a literal prefix then a few endings), one native pass
+ * each whatever the number of near misses in the value.
+ */
+const REVERSE_SHELL = /\/dev\/(?:tcp|udp)\/|-e (?:\/bin\/|cmd)|mkfifo \/tmp\/|fsockopen\(|pty\.spawn\(|socket\(s,pf_inet|downloadstring\(|certutil -urlcache|bitsadmin \/transfer/;
+const SSI = /<!--#(?:exec|include|echo|config|printenv)/;
+const CODE_EXEC = /\{\$(?:\{|_get\[|_post\[|_request\[)|\$\{@|@\{\[/;
+
+function patternRule(v: string): ScanRuleId | null {
+  if (REVERSE_SHELL.test(v)) return 'cmdi.reverse-shell';
+  if (SSI.test(v)) return 'cmdi.ssi';
+  if (CODE_EXEC.test(v)) return 'cmdi.code-exec';
+  return null;
+}
 
 /** Functions that run a command or code when given a string. */
 const EXEC_CALLS = [
@@ -137,13 +146,23 @@ const EXEC_CALLS = [
   'os.popen', 'subprocess.call', 'subprocess.run', 'subprocess.popen', 'subprocess.check_output', 'kernel.exec',
   'kernel.system', 'runtime.getruntime().exec', 'child_process.exec', 'execsync', 'spawnsync', '%x',
 ];
-const PHP_DANGER = ['system(', 'exec(', 'passthru(', 'shell_exec(', 'popen(', 'proc_open(', 'eval(', 'assert(', 'include(', 'include ', 'require(', 'require ', '$_get', '$_post', '$_request', 'base64_decode(', 'file_put_contents(', 'fwrite(', 'phpinfo('];
+/** What makes PHP code dangerous: calls that run or write, includes, request input. */
+const PHP_DANGER = /system\(|exec\(|passthru\(|shell_exec\(|popen\(|proc_open\(|eval\(|assert\(|include[( ]|require[( ]|\$_(?:get|post|request)|base64_decode\(|file_put_contents\(|fwrite\(|phpinfo\(/g;
 
 const EXEC_NAMES = new Set(EXEC_CALLS);
 
+/**
+ * Where a call may be: one of the last segments of EXEC_CALLS (or phpinfo, phpversion) before `(`. The engine finds
+ * them; a `(` after anything else cannot end a known name.
+ */
+const EXEC_CALL_SITE = /(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|%x|phpinfo|phpversion)[ \t]*\(/g;
+
 /** A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`). */
 function execCall(v: string): boolean {
-  for (let i = v.indexOf('('); i >= 0; i = v.indexOf('(', i + 1)) {
+  EXEC_CALL_SITE.lastIndex = 0;
+  while (EXEC_CALL_SITE.test(v)) {
+    const i = EXEC_CALL_SITE.lastIndex - 1;
+    // the next search starts after this `(`
     let k = i;
     while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
     let start = k;
@@ -174,12 +193,15 @@ function execCall(v: string): boolean {
   return false;
 }
 
+/** `()` then spaces and `{`: where a Shellshock definition may start (the engine skips the rest of the value). */
+const FUNCTION_DEFINITION = /\(\)[ \t]*\{/g;
+
 function shellshock(v: string): boolean {
   const n = v.length;
-  for (let i = v.indexOf('()'); i >= 0; i = v.indexOf('()', i + 1)) {
-    let j = i + 2;
-    while (isSpace(v.charCodeAt(j))) j++;
-    if (v.charCodeAt(j) !== 123) continue;
+  FUNCTION_DEFINITION.lastIndex = 0;
+  while (FUNCTION_DEFINITION.test(v)) {
+    // the { (only spaces lie between it and the (): the next definition starts after it
+    const j = FUNCTION_DEFINITION.lastIndex - 1;
     // () { :;}; — a short body with a semicolon, closed within a few characters
     let semi = false;
     for (let k = j + 1; k < n && k < j + 40; k++) {
@@ -229,19 +251,22 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
       const glued = isAlnum(before) || before === 61 || before === 39 || before === 34 || before === 36 || isSeparator(before) || (before === 40 && c === 36);
       if (glued && substitutionAt(v, i)) return 'cmdi.substitution';
     }
-    for (let i = v.indexOf('$'); i >= 0; i = v.indexOf('$', i + 1)) {
-      const ifs = v.startsWith('{ifs}', i + 1) ? 5 : v.startsWith('ifs', i + 1) ? 3 : 0;
-      if (ifs > 0 && !isLetter(v.charCodeAt(i + 1 + ifs))) return 'cmdi.ifs';
+    // $IFS, ${IFS}: found from the word, so a value of many $ costs one search
+    for (let i = find(IFS, v, 0, 3); i >= 0; i = find(IFS, v, i + 3, 3)) {
+      if (v.charCodeAt(i - 1) === 36 && !isLetter(v.charCodeAt(i + 3))) return 'cmdi.ifs';
+      if (v.charCodeAt(i - 1) === 123 && v.charCodeAt(i - 2) === 36 && v.charCodeAt(i + 3) === 125 && !isLetter(v.charCodeAt(i + 4))) return 'cmdi.ifs';
     }
   }
-  if (v.includes('/') || v.includes('<') || v.includes('{') || v.includes('(') || v.includes('-e ')) {
-    for (const [pattern, rule] of PATTERNS) if (v.includes(pattern)) return rule;
-    if (v.includes('bash -i') && v.includes('>&')) return 'cmdi.reverse-shell';
+  if (v.includes('/') || v.includes('<') || v.includes('{') || v.includes('(') || find(OPTION_E, v, 0, 3) >= 0) {
+    const rule = patternRule(v);
+    if (rule !== null) return rule;
+    if (find(BASH_I, v, 0, 7) >= 0 && find(REDIRECT_BOTH, v, 0, 2) >= 0) return 'cmdi.reverse-shell';
   }
-  if (v.includes('()') && shellshock(v)) return 'cmdi.shellshock';
-  const php = v.indexOf('<?');
+  if (shellshock(v)) return 'cmdi.shellshock';
+  const php = find(PHP_OPEN, v, 0, 2);
   if (php >= 0 && (v.startsWith('php', php + 2) || v.charCodeAt(php + 2) === 61 || isSpace(v.charCodeAt(php + 2)))) {
-    if (PHP_DANGER.some((f) => v.includes(f, php))) return 'cmdi.code-exec';
+    PHP_DANGER.lastIndex = php;
+    if (PHP_DANGER.test(v)) return 'cmdi.code-exec';
   }
   if ((mask & T_CALL) !== 0 && execCall(v)) return 'cmdi.code-exec';
   return null;

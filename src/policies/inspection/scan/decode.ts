@@ -2,12 +2,14 @@
  * Undo what attackers encode, so the detectors see what a browser, a shell, a database or a file API would see:
  * percent-encoding (UTF-8, overlong UTF-8 and IIS %uXXXX, nested up to four times), HTML character references (named,
  * decimal, hex, with or without `;`), JavaScript and CSS escapes (\x3c, \u003c, \u{3c}, \74, \3c ), UTF-7 runs
- * (+ADw-), then compatibility normalization (NFKC: fullwidth and small forms) and a few best-fit mappings.
+ * (+ADw-); what they decode to is folded at once (compatibility forms to ASCII, see fold.ts), so a round's output is a
+ * one-byte string the next round reads as it is.
  *
- * Every layer is one linear pass; the number of rounds is capped, so a 64 KB string costs at most a few passes.
+ * Every round is one linear pass that writes into a reused byte buffer (no string per escape, whatever their number);
+ * the number of rounds is capped, so a 64 KB string costs at most a few passes.
  */
 
-import { BEST_FIT } from './triggers.js';
+import { ByteWriter, fold, foldInto, WIDE } from './fold.js';
 
 const MAX_ROUNDS = 4;
 /** Beyond this length a value is decoded at most twice. */
@@ -28,7 +30,8 @@ const nameCode = (name: string): number => {
   for (let i = 0; i < name.length; i++) code = code * 27 + (name.charCodeAt(i) - 96);
   return code;
 };
-const ENTITY_BY_CODE: ReadonlyMap<number, string> = new Map([...NAMED_ENTITIES].map(([name, value]) => [nameCode(name), value]));
+/** Entity names read as numbers, to the character code they stand for. */
+const ENTITY_BY_CODE: ReadonlyMap<number, number> = new Map([...NAMED_ENTITIES].map(([name, value]) => [nameCode(name), value.charCodeAt(0)]));
 
 const hexValue = (c: number): number => {
   if (c >= 48 && c <= 57) return c - 48;
@@ -38,215 +41,306 @@ const hexValue = (c: number): number => {
 const isOctal = (c: number): boolean => c >= 48 && c <= 55;
 const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 97 && (c | 0x20) <= 122;
 
-function fromCode(cp: number): string {
-  return cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
-}
-
-/** Decode a run of percent-escaped bytes leniently: UTF-8 including overlong forms, anything else as Latin-1. */
-function decodeBytes(bytes: number[]): string {
-  let out = '';
-  const n = bytes.length;
-  const cont = (k: number): boolean => k < n && ((bytes[k] ?? 0) & 0xc0) === 0x80;
-  for (let i = 0; i < n; ) {
-    const b = bytes[i] ?? 0;
-    if (b >= 0xc0 && b < 0xe0 && cont(i + 1)) {
-      out += fromCode(((b & 0x1f) << 6) | ((bytes[i + 1] ?? 0) & 0x3f));
-      i += 2;
-    } else if (b >= 0xe0 && b < 0xf0 && cont(i + 1) && cont(i + 2)) {
-      out += fromCode(((b & 0x0f) << 12) | (((bytes[i + 1] ?? 0) & 0x3f) << 6) | ((bytes[i + 2] ?? 0) & 0x3f));
-      i += 3;
-    } else if (b >= 0xf0 && b < 0xf8 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
-      out += fromCode(
-        ((b & 0x07) << 18) | (((bytes[i + 1] ?? 0) & 0x3f) << 12) | (((bytes[i + 2] ?? 0) & 0x3f) << 6) | ((bytes[i + 3] ?? 0) & 0x3f),
-      );
-      i += 4;
-    } else {
-      out += String.fromCharCode(b);
-      i += 1;
-    }
-  }
-  return out;
-}
-
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) B64_VALUE[B64.charCodeAt(i)] = i;
 
-/** A UTF-7 run `+…-` starting at `i` (the `+`) that decodes to ASCII only, or null. */
-function utf7At(s: string, i: number): { text: string; end: number } | null {
+/** Where an escape may start: the rest of a value is copied as it is. */
+const ESCAPE = /[%&\\+]/g;
+const IS_ESCAPE = new Uint8Array(65536);
+for (const ch of '%&\\+') IS_ESCAPE[ch.charCodeAt(0)] = 1;
+/** For % & \ + (rows of 256): the characters after them that can continue an escape. */
+const CONTINUES = new Uint8Array(4 * 256);
+for (let d = 0; d < 256; d++) {
+  const l = d | 0x20;
+  const hex = hexValue(d) >= 0;
+  if (hex || l === 117) CONTINUES[d] = 1; // %41 %u0041
+  if (d === 35 || isAsciiLetter(d)) CONTINUES[256 + d] = 1; // &#60; &lt;
+  if (hex || l === 120 || l === 117 || d === 110 || d === 114 || d === 116) CONTINUES[512 + d] = 1; // \x3c \u003c \3c \n
+  if (d === 65) CONTINUES[768 + d] = 1; // +ADw-
+}
+
+/** The output of the round being decoded (one round at a time). */
+const w = new ByteWriter();
+/** Percent-escaped bytes of the run being decoded. */
+let run = new Uint8Array(256);
+
+/**
+ * The text before the escape being tried, not copied yet: copied by the first write, so a value whose escape
+ * candidates all turn out to be none (AT&T, 50%, C:\\x) copies nothing.
+ */
+let pending = '';
+let pendingFrom = 0;
+let pendingTo = 0;
+
+function flush(): void {
+  if (pendingTo > pendingFrom) copy(pending, pendingFrom, pendingTo);
+  pendingFrom = pendingTo;
+}
+
+/** Write the code point `cp` decoded: a byte when it is one, its fold otherwise (invalid ones as U+FFFD). */
+function emit(cp: number): void {
+  flush();
+  if (cp >= 0 && cp < 256) {
+    w.reserve(1);
+    w.buf[w.len++] = cp;
+    return;
+  }
+  const valid = cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+  const text = String.fromCodePoint(valid ? cp : 0xfffd);
+  foldInto(text, 0, text.length, false, w);
+}
+
+/** Copy `s[from, to)` as it is: `s` is a one-byte string (`decodeAll` is only given those). */
+function copy(s: string, from: number, to: number): void {
+  const n = to - from;
+  w.reserve(n);
+  if (n > 64) {
+    // long runs at memory speed (the call costs more than a short loop)
+    w.len += Buffer.from(w.buf.buffer, w.buf.byteOffset + w.len, n).write(s.slice(from, to), 'latin1');
+    return;
+  }
+  const b = w.buf;
+  let j = w.len;
+  for (let i = from; i < to; i++) b[j++] = s.charCodeAt(i);
+  w.len = j;
+}
+
+/** Decode the percent-escaped bytes in `run[0, n)` leniently: UTF-8 including overlong forms, anything else as Latin-1. */
+function emitBytes(n: number): void {
+  const cont = (k: number): boolean => k < n && ((run[k] as number) & 0xc0) === 0x80;
+  for (let i = 0; i < n; ) {
+    const b = run[i] as number;
+    if (b >= 0xc0 && b < 0xe0 && cont(i + 1)) {
+      emit(((b & 0x1f) << 6) | ((run[i + 1] as number) & 0x3f));
+      i += 2;
+    } else if (b >= 0xe0 && b < 0xf0 && cont(i + 1) && cont(i + 2)) {
+      emit(((b & 0x0f) << 12) | (((run[i + 1] as number) & 0x3f) << 6) | ((run[i + 2] as number) & 0x3f));
+      i += 3;
+    } else if (b >= 0xf0 && b < 0xf8 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+      emit(((b & 0x07) << 18) | (((run[i + 1] as number) & 0x3f) << 12) | (((run[i + 2] as number) & 0x3f) << 6) | ((run[i + 3] as number) & 0x3f));
+      i += 4;
+    } else {
+      emit(b);
+      i += 1;
+    }
+  }
+}
+
+/** The end of a UTF-7 run `+…-` starting at `i` (the `+`) that decodes to ASCII only (written), or -1. */
+function utf7At(s: string, i: number): number {
+  // A first pass checks the run (ASCII only, at least one unit, three characters); the second writes it. Most `+A`
+  // are no such run: they cost the check alone.
   let j = i + 1;
   let bits = 0;
   let acc = 0;
-  let text = '';
-  while (j < s.length) {
+  let units = 0;
+  for (; j < s.length; j++) {
     const c = s.charCodeAt(j);
-    const v = c < 128 ? (B64_VALUE[c] ?? -1) : -1;
+    const v = c < 128 ? (B64_VALUE[c] as number) : -1;
     if (v < 0) break;
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 16) {
       bits -= 16;
-      const unit = (acc >> bits) & 0xffff;
-      if (unit >= 128) return null;
-      text += String.fromCharCode(unit);
+      if (((acc >> bits) & 0xffff) >= 128) return -1;
+      units++;
     }
     acc &= (1 << bits) - 1;
-    j++;
   }
-  if (text.length === 0 || j - i < 3) return null;
-  return { text, end: s.charCodeAt(j) === 45 ? j + 1 : j };
+  if (units === 0 || j - i < 3) return -1;
+  flush();
+  w.reserve(units);
+  bits = 0;
+  acc = 0;
+  for (let k = i + 1; k < j; k++) {
+    acc = (acc << 6) | (B64_VALUE[s.charCodeAt(k)] as number);
+    bits += 6;
+    if (bits >= 16) {
+      bits -= 16;
+      w.buf[w.len++] = (acc >> bits) & 0xffff;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return s.charCodeAt(j) === 45 ? j + 1 : j;
 }
 
-/** One pass of every textual decoding. Returns `s` itself when nothing was decoded. */
-export function decodeOnce(s: string): string {
+/** At `i` (a `%`): the end of a percent escape run, decoded and written, or -1 when there is none. */
+function percentAt(s: string, i: number): number {
+  if ((s.charCodeAt(i + 1) | 0x20) === 117 /* u */) {
+    const h1 = hexValue(s.charCodeAt(i + 2));
+    const h2 = hexValue(s.charCodeAt(i + 3));
+    const h3 = hexValue(s.charCodeAt(i + 4));
+    const h4 = hexValue(s.charCodeAt(i + 5));
+    if (h1 >= 0 && h2 >= 0 && h3 >= 0 && h4 >= 0) {
+      emit((h1 << 12) | (h2 << 8) | (h3 << 4) | h4);
+      return i + 6;
+    }
+  }
+  let j = i;
+  let n = 0;
+  while (s.charCodeAt(j) === 37) {
+    const a = hexValue(s.charCodeAt(j + 1));
+    const b = hexValue(s.charCodeAt(j + 2));
+    if (a < 0 || b < 0) break;
+    if (n === run.length) {
+      const bigger = new Uint8Array(run.length * 2);
+      bigger.set(run);
+      run = bigger;
+    }
+    run[n++] = (a << 4) | b;
+    j += 3;
+  }
+  if (n === 0) return -1;
+  emitBytes(n);
+  return j;
+}
+
+/** At `i` (a `&`): the end of a character reference, decoded and written, or -1. */
+function entityAt(s: string, i: number): number {
   const n = s.length;
-  let out = '';
-  let from = 0;
-  let bytes: number[] | null = null;
-  for (let i = 0; i < n; ) {
-    const c = s.charCodeAt(i);
-    if (c === 37 /* % */) {
-      const u = s.charCodeAt(i + 1) | 0x20;
-      if (u === 117 /* u */) {
-        const h1 = hexValue(s.charCodeAt(i + 2));
-        const h2 = hexValue(s.charCodeAt(i + 3));
-        const h3 = hexValue(s.charCodeAt(i + 4));
-        const h4 = hexValue(s.charCodeAt(i + 5));
-        if (h1 >= 0 && h2 >= 0 && h3 >= 0 && h4 >= 0) {
-          out += s.slice(from, i) + fromCode((h1 << 12) | (h2 << 8) | (h3 << 4) | h4);
-          i += 6;
-          from = i;
-          continue;
-        }
+  if (s.charCodeAt(i + 1) === 35 /* # */) {
+    const hex = (s.charCodeAt(i + 2) | 0x20) === 120;
+    let j = i + (hex ? 3 : 2);
+    let value = 0;
+    const start = j;
+    while (j < n && j - start < 12) {
+      const d = hex ? hexValue(s.charCodeAt(j)) : s.charCodeAt(j) - 48;
+      if (d < 0 || d > (hex ? 15 : 9)) break;
+      value = value * (hex ? 16 : 10) + d;
+      j++;
+    }
+    if (j === start) return -1;
+    if (s.charCodeAt(j) === 59) j++;
+    emit(value > 0x10ffff ? -1 : value);
+    return j;
+  }
+  // The longest name that is an entity wins (&lpar; before &lp…); names are read as numbers, no substring.
+  let j = i + 1;
+  let code = 0;
+  let value = -1;
+  let k = -1;
+  while (j < n && j - i <= LONGEST_ENTITY && isAsciiLetter(s.charCodeAt(j))) {
+    code = code * 27 + ((s.charCodeAt(j) | 0x20) - 96);
+    j++;
+    const v = ENTITY_BY_CODE.get(code);
+    if (v !== undefined) {
+      value = v;
+      k = j;
+    }
+  }
+  if (value < 0) return -1;
+  emit(value);
+  return s.charCodeAt(k) === 59 ? k + 1 : k;
+}
+
+/** At `i` (a `\`): the end of a JavaScript or CSS escape, decoded and written, or -1. */
+function backslashAt(s: string, i: number): number {
+  const n = s.length;
+  const d = s.charCodeAt(i + 1);
+  const l = d | 0x20;
+  let value = -1;
+  let end = i;
+  if (l === 120 /* x */) {
+    const a = hexValue(s.charCodeAt(i + 2));
+    const b = hexValue(s.charCodeAt(i + 3));
+    if (a >= 0 && b >= 0) {
+      value = (a << 4) | b;
+      end = i + 4;
+    }
+  } else if (l === 117 /* u */) {
+    if (s.charCodeAt(i + 2) === 123 /* { */) {
+      let j = i + 3;
+      let v = 0;
+      while (j < n && j < i + 10 && hexValue(s.charCodeAt(j)) >= 0) v = v * 16 + hexValue(s.charCodeAt(j++));
+      if (j > i + 3 && s.charCodeAt(j) === 125) {
+        value = v;
+        end = j + 1;
       }
-      const hi = hexValue(s.charCodeAt(i + 1));
-      const lo = hexValue(s.charCodeAt(i + 2));
-      if (hi >= 0 && lo >= 0) {
-        bytes ??= [];
-        bytes.length = 0;
-        let j = i;
-        while (s.charCodeAt(j) === 37) {
-          const a = hexValue(s.charCodeAt(j + 1));
-          const b = hexValue(s.charCodeAt(j + 2));
-          if (a < 0 || b < 0) break;
-          bytes.push((a << 4) | b);
-          j += 3;
-        }
-        out += s.slice(from, i) + decodeBytes(bytes);
-        i = j;
-        from = i;
-        continue;
-      }
-    } else if (c === 38 /* & */) {
-      if (s.charCodeAt(i + 1) === 35 /* # */) {
-        const hex = (s.charCodeAt(i + 2) | 0x20) === 120;
-        let j = i + (hex ? 3 : 2);
-        let value = 0;
-        const start = j;
-        while (j < n && j - start < 12) {
-          const d = hex ? hexValue(s.charCodeAt(j)) : s.charCodeAt(j) - 48;
-          if (d < 0 || d > (hex ? 15 : 9)) break;
-          value = value * (hex ? 16 : 10) + d;
-          j++;
-        }
-        if (j > start) {
-          if (s.charCodeAt(j) === 59) j++;
-          out += s.slice(from, i) + fromCode(value > 0x10ffff ? -1 : value);
-          i = j;
-          from = i;
-          continue;
-        }
-      } else {
-        // The longest name that is an entity wins (&lpar; before &lp…); names are read as numbers, no substring.
-        let j = i + 1;
-        let code = 0;
-        let value: string | undefined;
-        let k = -1;
-        while (j < n && j - i <= LONGEST_ENTITY && isAsciiLetter(s.charCodeAt(j))) {
-          code = code * 27 + ((s.charCodeAt(j) | 0x20) - 96);
-          j++;
-          const v = ENTITY_BY_CODE.get(code);
-          if (v !== undefined) {
-            value = v;
-            k = j;
-          }
-        }
-        if (value !== undefined) {
-          out += s.slice(from, i) + value;
-          i = s.charCodeAt(k) === 59 ? k + 1 : k;
-          from = i;
-          continue;
-        }
-      }
-    } else if (c === 92 /* \ */) {
-      const d = s.charCodeAt(i + 1);
-      const l = d | 0x20;
-      let value = -1;
-      let end = i;
-      if (l === 120 /* x */) {
-        const a = hexValue(s.charCodeAt(i + 2));
-        const b = hexValue(s.charCodeAt(i + 3));
-        if (a >= 0 && b >= 0) {
-          value = (a << 4) | b;
-          end = i + 4;
-        }
-      } else if (l === 117 /* u */) {
-        if (s.charCodeAt(i + 2) === 123 /* { */) {
-          let j = i + 3;
-          let v = 0;
-          while (j < n && j < i + 10 && hexValue(s.charCodeAt(j)) >= 0) v = v * 16 + hexValue(s.charCodeAt(j++));
-          if (j > i + 3 && s.charCodeAt(j) === 125) {
-            value = v;
-            end = j + 1;
-          }
-        } else {
-          const a = hexValue(s.charCodeAt(i + 2));
-          const b = hexValue(s.charCodeAt(i + 3));
-          const e = hexValue(s.charCodeAt(i + 4));
-          const f = hexValue(s.charCodeAt(i + 5));
-          if (a >= 0 && b >= 0 && e >= 0 && f >= 0) {
-            value = (a << 12) | (b << 8) | (e << 4) | f;
-            end = i + 6;
-          }
-        }
-      } else if (d === 110 /* n */ || d === 114 /* r */ || d === 116 /* t */) {
-        value = d === 110 ? 10 : d === 114 ? 13 : 9;
-        end = i + 2;
-      } else if (hexValue(d) >= 0) {
-        // CSS \HHHHHH (4–6 digits, or 1–2) and JavaScript octal \NNN (3 octal digits).
-        let j = i + 1;
-        while (j < n && j < i + 7 && hexValue(s.charCodeAt(j)) >= 0) j++;
-        const digits = j - i - 1;
-        if (digits >= 3 && isOctal(d) && isOctal(s.charCodeAt(i + 2)) && isOctal(s.charCodeAt(i + 3)) && digits === 3) {
-          value = parseInt(s.slice(i + 1, i + 4), 8);
-          end = i + 4;
-        } else if (digits >= 4 || digits === 2) {
-          value = parseInt(s.slice(i + 1, j), 16);
-          end = j;
-          if (s.charCodeAt(end) === 32) end++;
-        } else if (digits === 1 && d === 48 /* \0 */) {
-          value = 0;
-          end = i + 2;
-        }
-      }
-      if (value >= 0) {
-        out += s.slice(from, i) + fromCode(value);
-        i = end;
-        from = i;
-        continue;
-      }
-    } else if (c === 43 /* + */ && s.charCodeAt(i + 1) === 65 /* A */) {
-      const run = utf7At(s, i);
-      if (run !== null) {
-        out += s.slice(from, i) + run.text;
-        i = run.end;
-        from = i;
-        continue;
+    } else {
+      const a = hexValue(s.charCodeAt(i + 2));
+      const b = hexValue(s.charCodeAt(i + 3));
+      const e = hexValue(s.charCodeAt(i + 4));
+      const f = hexValue(s.charCodeAt(i + 5));
+      if (a >= 0 && b >= 0 && e >= 0 && f >= 0) {
+        value = (a << 12) | (b << 8) | (e << 4) | f;
+        end = i + 6;
       }
     }
-    i++;
+  } else if (d === 110 /* n */ || d === 114 /* r */ || d === 116 /* t */) {
+    value = d === 110 ? 10 : d === 114 ? 13 : 9;
+    end = i + 2;
+  } else if (hexValue(d) >= 0) {
+    // CSS \HHHHHH (4–6 digits, or 1–2) and JavaScript octal \NNN (3 octal digits).
+    let j = i + 1;
+    while (j < n && j < i + 7 && hexValue(s.charCodeAt(j)) >= 0) j++;
+    const digits = j - i - 1;
+    if (digits === 3 && isOctal(d) && isOctal(s.charCodeAt(i + 2)) && isOctal(s.charCodeAt(i + 3))) {
+      value = ((d - 48) << 6) | ((s.charCodeAt(i + 2) - 48) << 3) | (s.charCodeAt(i + 3) - 48);
+      end = i + 4;
+    } else if (digits >= 4 || digits === 2) {
+      value = 0;
+      for (let k = i + 1; k < j; k++) value = value * 16 + hexValue(s.charCodeAt(k));
+      end = j;
+      if (s.charCodeAt(end) === 32) end++;
+    } else if (digits === 1 && d === 48 /* \0 */) {
+      value = 0;
+      end = i + 2;
+    }
   }
-  return from === 0 ? s : out + s.slice(from);
+  if (value < 0) return -1;
+  emit(value);
+  return end;
+}
+
+/**
+ * One pass of every textual decoding over a one-byte string. Returns `s` itself when nothing was decoded, otherwise
+ * a one-byte string (what decoding produced beyond Latin-1 folded, see fold.ts). `decodeAll` only hands it one-byte
+ * strings.
+ */
+function decodeOnce(s: string): string {
+  const n = s.length;
+  ESCAPE.lastIndex = 0;
+  if (!ESCAPE.test(s)) return s;
+  w.len = 0;
+  pending = s;
+  pendingFrom = 0;
+  let decoded = false;
+  for (let i = ESCAPE.lastIndex - 1; i >= 0; ) {
+    const c = s.charCodeAt(i);
+    // what precedes the candidate is copied by the first write, if the candidate is an escape
+    pendingTo = i;
+    let end = -1;
+    // the character after it must be able to continue an escape: %2 %u &# &l \x \3 \n +A (most near misses stop here)
+    const d = s.charCodeAt(i + 1);
+    if (CONTINUES[(c === 37 ? 0 : c === 38 ? 256 : c === 92 ? 512 : 768) + (d & 0xff)] === 1 && d < 256) {
+      if (c === 37 /* % */) end = percentAt(s, i);
+      else if (c === 38 /* & */) end = entityAt(s, i);
+      else if (c === 92 /* \ */) end = backslashAt(s, i);
+      else end = utf7At(s, i);
+    }
+    if (end >= 0) {
+      decoded = true;
+      pendingFrom = end;
+    }
+    // The next candidate: a short look here (a value dense with % & \ + would pay a call per character), then the
+    // regular expression engine skips what is left of a clean stretch.
+    let j = end >= 0 ? end : i + 1;
+    const near = Math.min(n, j + 16);
+    while (j < near && IS_ESCAPE[s.charCodeAt(j)] !== 1) j++;
+    if (j < near) {
+      i = j;
+    } else if (near >= n) {
+      i = -1;
+    } else {
+      ESCAPE.lastIndex = near;
+      i = ESCAPE.test(s) ? ESCAPE.lastIndex - 1 : -1;
+    }
+  }
+  pending = '';
+  if (!decoded) return s;
+  copy(s, pendingFrom, n);
+  return w.text();
 }
 
 /**
@@ -255,7 +349,8 @@ export function decodeOnce(s: string): string {
  */
 export function decodeAll(s: string, length: number = s.length): string {
   const rounds = length > LONG ? 2 : MAX_ROUNDS;
-  let current = s;
+  // the rounds read one-byte strings: anything wider is folded first
+  let current = WIDE.test(s) ? fold(s, false) : s;
   for (let round = 0; round < rounds; round++) {
     const next = decodeOnce(current);
     if (next === current) break;
@@ -264,66 +359,10 @@ export function decodeAll(s: string, length: number = s.length): string {
   return current;
 }
 
-/** Characters that render as nothing or are ignored by parsers: dropped so they cannot split a keyword. */
-function isInvisible(c: number): boolean {
-  return (
-    (c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13) ||
-    (c >= 0x7f && c <= 0x9f) ||
-    c === 0xad ||
-    c === 0x180e ||
-    (c >= 0x200b && c <= 0x200f) ||
-    (c >= 0x202a && c <= 0x202e) ||
-    (c >= 0x2060 && c <= 0x2069) ||
-    c === 0xfeff
-  );
-}
-
 /**
- * The canonical form the detectors read: decoded, invisible characters dropped, NFKC with best-fit mappings when the
- * string has non-ASCII characters, lower case.
+ * The canonical form the detectors read: decoded text folded (invisible characters dropped, compatibility forms to
+ * ASCII, anything else beyond Latin-1 as one placeholder) and lower-cased. Always a one-byte string.
  */
-export function canonical(decoded: string, hasNonAscii: boolean): string {
-  return normalized(decoded, hasNonAscii).toLowerCase();
-}
-
-/** `canonical` before lower-casing (base64 needs the case). */
-export function normalized(decoded: string, hasNonAscii: boolean, nfkcDone: boolean = false): string {
-  let s = decoded;
-  let strip = false;
-  let high = hasNonAscii;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128) {
-      high = true;
-      if (isInvisible(c)) strip = true;
-    } else if ((c < 32 || c === 127) && isInvisible(c)) {
-      strip = true;
-    }
-  }
-  if (strip) {
-    let out = '';
-    let from = 0;
-    for (let i = 0; i < s.length; i++) {
-      if (isInvisible(s.charCodeAt(i))) {
-        out += s.slice(from, i);
-        from = i + 1;
-      }
-    }
-    s = out + s.slice(from);
-  }
-  if (high) {
-    // `nfkcDone`: `decoded` is already NFKC (nothing was decoded after normalizing), unless characters were dropped
-    if (!nfkcDone || strip) s = s.normalize('NFKC');
-    let out = '';
-    let from = 0;
-    for (let i = 0; i < s.length; i++) {
-      const mapped = BEST_FIT[s.charCodeAt(i)] as number;
-      if (mapped !== 0) {
-        out += s.slice(from, i) + String.fromCharCode(mapped);
-        from = i + 1;
-      }
-    }
-    if (from > 0) s = out + s.slice(from);
-  }
-  return s;
+export function canonical(decoded: string): string {
+  return fold(decoded, true);
 }

@@ -6,6 +6,7 @@
  * wrappers and a value that is nothing but an absolute path into a system location.
  */
 
+import { find } from './literal.js';
 import type { ScanRuleId } from './rules.js';
 
 /** Where a climb must not land (the path after the ../ steps starts with one of these). */
@@ -29,6 +30,11 @@ const SENSITIVE_FILES = [
 const WRAPPERS = new Set(['php', 'zip', 'phar', 'expect', 'glob', 'data', 'zlib', 'ogg', 'rar', 'ssh2', 'jar', 'netdoc', 'compress.zlib', 'compress.bzip2']);
 
 const isSeparator = (c: number): boolean => c === 47 || c === 92;
+
+/** Literals the detector searches for (grouped: see literal.ts). */
+const SCHEME_SEPARATOR = /(?::\/\/)/g;
+const HEX_SPELLING = /0x|\.\.(?:2f|5c)/;
+const DOTS_TRICK = /\.\.(?:\.\.|;)/;
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 
 interface Climb {
@@ -77,7 +83,7 @@ function climbs(w: string): Climb {
 
 /** `name://` with a file-inclusion wrapper name before it; `file://` only when it points into the system. */
 function wrapper(v: string): boolean {
-  for (let i = v.indexOf('://'); i >= 0; i = v.indexOf('://', i + 1)) {
+  for (let i = find(SCHEME_SEPARATOR, v, 0, 3); i >= 0; i = find(SCHEME_SEPARATOR, v, i + 1, 3)) {
     let j = i;
     while (j > 0 && i - j < 16 && ((v.charCodeAt(j - 1) >= 97 && v.charCodeAt(j - 1) <= 122) || v.charCodeAt(j - 1) === 46 || (v.charCodeAt(j - 1) >= 48 && v.charCodeAt(j - 1) <= 57))) j--;
     const scheme = v.slice(j, i);
@@ -130,14 +136,14 @@ function systemPath(v: string): boolean {
 export function detectPath(raw: string, v: string, nul: boolean): ScanRuleId | null {
   const plain = climbs(raw);
   let decoded = v === raw ? plain : climbs(v);
-  if (v.includes('0x') || v.includes('..2f') || v.includes('..5c')) {
+  if (HEX_SPELLING.test(v)) {
     const hex = climbs(hexLiterals(v));
     if (hex.run > decoded.run) decoded = { run: hex.run, sensitive: decoded.sensitive };
   }
   if (plain.sensitive || decoded.sensitive) return 'path.traversal-sensitive';
   if (decoded.run > plain.run) return 'path.traversal-encoded';
   if (decoded.run >= 3) return 'path.traversal';
-  if (plain.run > 0 && (raw.includes('....') || raw.includes('..;'))) return 'path.traversal-encoded';
+  if (plain.run > 0 && DOTS_TRICK.test(raw)) return 'path.traversal-encoded';
   if (nul) return 'path.null-byte';
   if (wrapper(v)) return 'path.wrapper';
   if (systemPath(v)) return 'path.system-file';

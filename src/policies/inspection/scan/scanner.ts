@@ -6,14 +6,15 @@
  */
 
 import { decodeBase64Run, decodeBase64Value } from './base64.js';
-import { canonical, decodeAll, LONG, normalized } from './decode.js';
+import { canonical, decodeAll, LONG } from './decode.js';
+import { fold, lowerRaw, NON_ASCII } from './fold.js';
 import { detectCmdi } from './cmdi.js';
 import { detectPath } from './path.js';
 import { detectProto, pollutionKey } from './proto.js';
 import { SCAN_RULES, type ScanRuleId } from './rules.js';
 import { detectSqli } from './sqli.js';
 import {
-  hasNonAscii, T_AMP, T_AMP_SPACED, T_AT_AT, T_BACKSLASH, T_BACKTICK, T_BRACKET, T_CALL, T_COMMENT, T_COMPARE,
+  T_AMP, T_AMP_SPACED, T_AT_AT, T_BACKSLASH, T_BACKTICK, T_BRACKET, T_CALL, T_COMMENT, T_COMPARE,
   T_CONTROL, T_DOLLAR, T_DOTDOT, T_DOUBLE, T_DQUOTE, T_EQUALS, T_KEYWORD, T_LT, T_NON_ASCII, T_PERCENT, T_PIPE, T_PROTO,
   T_ROOT, T_SCHEME, T_SEMI, T_SEMI_SQL, T_SQUOTE, T_UTF7, TRIGGERS, triggerMask,
 } from './triggers.js';
@@ -127,30 +128,34 @@ function resolve(options: ScanOptions) {
 const verdict: Record<ScanKind, ScanRuleId | null> = { xss: null, sqli: null, cmdi: null, path: null, proto: null };
 
 const hasSpace = (s: string): boolean => /\s/.test(s);
+/** Grouped: see literal.ts. */
+const BASE64 = /(?:base64)/;
 
 /**
  * Other readings of a string an application might make: form decoding (`+` is a space: 1%27+OR+1%3D1, +|+dir+c:\\)
  * for a value without spaces, and base64 for a value that is nothing else. Added to `readings`.
  */
-function alternateReadings(text: string, mask: number, decoded: string, cased: string, high: boolean, long: boolean): void {
+function alternateReadings(text: string, mask: number, decoded: string, full: string, long: boolean): void {
   const spaced = hasSpace(text);
   if (!long && text.includes('+') && ((mask & T_PERCENT) !== 0 || !spaced)) {
-    const form = canonical(decodeAll(text.replace(/\+/g, ' '), text.length), high);
+    const form = canonical(decodeAll(text.replace(/\+/g, ' '), text.length));
     if (form !== decoded) addReading(form, triggerMask(form));
   }
   if (!spaced && (mask & T_EQUALS) !== 0) {
     const b64 = decodeBase64Value(text);
     if (b64 !== null) {
-      const r = canonical(decodeAll(b64, b64.length), false);
+      const r = canonical(decodeAll(b64, b64.length));
       addReading(r, triggerMask(r));
     }
   }
-  // data:…;base64,PHNjcmlwdD4…: what the browser decodes
-  const at = cased.includes('base64') ? cased.search(/;\s*base64\s*,/i) : -1;
+  // data:…;base64,PHNjcmlwdD4…: what the browser decodes (base64 needs the case: read from the decoded text unfolded)
+  const at = BASE64.test(decoded) ? decoded.search(/;\s*base64\s*,/) : -1;
   if (at >= 0) {
+    // (the same length as `decoded`, so `at` holds: the text itself when nothing was decoded)
+    const cased = full === text ? text : fold(full, false);
     const payload = decodeBase64Run(cased, cased.indexOf(',', at) + 1);
     if (payload !== null) {
-      const r = canonical(decodeAll(payload, payload.length), false);
+      const r = canonical(decodeAll(payload, payload.length));
       addReading(r, triggerMask(r));
     }
   }
@@ -178,19 +183,19 @@ const sqliReading = (s: string, m: number): ScanRuleId | null => detectSqli(s, (
  */
 function inspect(text: string, mask: number, kinds: number): boolean {
   verdict.xss = verdict.sqli = verdict.cmdi = verdict.path = verdict.proto = null;
-  const raw = text.toLowerCase();
+  // Every reading is a one-byte string (fold.ts): the detectors compare ASCII only.
+  const raw = lowerRaw(text);
   let decoded = raw;
-  let cased = text;
+  let full = text;
   let nul = (mask & T_CONTROL) !== 0 && text.includes('\0');
-  const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && hasNonAscii(text));
+  const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && NON_ASCII.test(text));
   if ((mask & DECODE_TRIGGERS) !== 0 || high) {
-    // Compatibility forms first (％３Ｃ is %3C), then the textual encodings, then normalize what decoding produced.
-    const nfkc = high ? text.normalize('NFKC') : text;
-    const full = decodeAll(nfkc, text.length);
-    if (full !== text && !nul) nul = full.includes('\0');
-    // NFKC again only when decoding produced something new (&#xff1c; is ＜)
-    cased = full === text && !high ? text : normalized(full, high, high && full === nfkc);
-    decoded = cased === text ? raw : cased.toLowerCase();
+    // Compatibility forms first (％３Ｃ is %3C), then the textual encodings (what they produce is folded as they go),
+    // then the canonical form: invisible characters dropped, lower case.
+    const base = high ? fold(text, false) : text;
+    full = decodeAll(base, text.length);
+    if (full !== base && !nul) nul = full.includes('\0');
+    decoded = full === text ? raw : canonical(full);
   }
   const same = decoded === raw;
   const long = text.length > LONG;
@@ -202,7 +207,7 @@ function inspect(text: string, mask: number, kinds: number): boolean {
   if (same || !long) addReading(raw, mask);
   if (!same) addReading(decoded, dmask);
   const firstOther = readingCount;
-  if ((mask & (T_PERCENT | T_EQUALS)) !== 0 || text.includes('+') || cased.includes('base64')) alternateReadings(text, mask, decoded, cased, high, long);
+  if ((mask & (T_PERCENT | T_EQUALS)) !== 0 || text.includes('+') || BASE64.test(decoded)) alternateReadings(text, mask, decoded, full, long);
   const count = readingCount;
   let found = false;
   if ((kinds & K_XSS) !== 0) {

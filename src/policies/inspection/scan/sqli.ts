@@ -127,13 +127,44 @@ const K = {
   binary: idOf('binary'),
 };
 const LONGEST_KEYWORD = Math.max(...[...KEYWORD_ID.keys()].map((w) => w.length));
+/** A word's hash, as the tokenizer computes it while it reads the word. */
+const hashStep = (h: number, c: number): number => (Math.imul(h, 31) + c) | 0;
 /**
- * (first letter, last letter, length) of every keyword: a word whose signature is absent ("the", "plumbing") is no
- * keyword, and the tokenizer skips the map lookup (and the substring) for it.
+ * Keywords by hash, open addressing: a slot holds the keyword's id (0: empty). The tokenizer looks a word up with
+ * the hash it computed while reading it, then compares the characters: no substring per word.
  */
-const SIGNATURE = new Uint8Array(32 * 32 * 32);
-const signature = (first: number, last: number, length: number): number => ((first & 31) << 10) | ((last & 31) << 5) | (length & 31);
-for (const w of KEYWORD_ID.keys()) SIGNATURE[signature(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length)] = 1;
+const SLOTS = 1024;
+const SLOT_ID = new Uint16Array(SLOTS);
+const SLOT_HASH = new Int32Array(SLOTS);
+/** Keyword characters, one after another, and where each id's starts. */
+const KEYWORD_START = new Uint16Array(CLASS.length + 1);
+const KEYWORD_CHARS: number[] = [];
+for (const [word, id] of KEYWORD_ID) {
+  KEYWORD_START[id] = KEYWORD_CHARS.length;
+  for (let i = 0; i < word.length; i++) KEYWORD_CHARS.push(word.charCodeAt(i));
+  KEYWORD_START[id + 1] = KEYWORD_CHARS.length;
+  let h = 0;
+  for (let i = 0; i < word.length; i++) h = hashStep(h, word.charCodeAt(i));
+  let slot = h & (SLOTS - 1);
+  while (SLOT_ID[slot] !== 0) slot = (slot + 1) & (SLOTS - 1);
+  SLOT_ID[slot] = id;
+  SLOT_HASH[slot] = h;
+}
+const KEYWORD_CHAR = Uint8Array.from(KEYWORD_CHARS);
+
+/** The id of the keyword `v[i, j)` whose hash is `h`, or 0. */
+function keywordAt(v: string, i: number, j: number, h: number): number {
+  for (let slot = h & (SLOTS - 1); ; slot = (slot + 1) & (SLOTS - 1)) {
+    const id = SLOT_ID[slot] as number;
+    if (id === 0) return 0;
+    if (SLOT_HASH[slot] !== h) continue;
+    const start = KEYWORD_START[id] as number;
+    if ((KEYWORD_START[id + 1] as number) - start !== j - i) continue;
+    let k = 0;
+    while (i + k < j && v.charCodeAt(i + k) === KEYWORD_CHAR[start + k]) k++;
+    if (i + k === j) return id;
+  }
+}
 
 // Token storage, reused across calls (the scanner never re-enters itself).
 let cap = 256;
@@ -162,7 +193,6 @@ function push(type: number, sub: number, start: number, end: number): void {
   tSub[nTok] = sub;
   tStart[nTok] = start;
   tEnd[nTok] = end;
-  tCommentAfter[nTok] = 0;
   nTok++;
 }
 
@@ -170,10 +200,19 @@ function markComment(): void {
   if (nTok > 0) tCommentAfter[nTok - 1] = 1;
 }
 
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
+/** Character kinds for the tokenizer, one load per character: spaces, characters of a word, and letters among them. */
+const C_SPACE = 1;
+const C_WORD = 2;
+const C_LETTER = 4; // a word character that is no digit: a word starts here
+const KIND = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) {
+  if (c === 32 || (c >= 9 && c <= 13) || c === 0xa0) KIND[c] = C_SPACE;
+  else if (c >= 48 && c <= 57) KIND[c] = C_WORD;
+  else if ((c >= 97 && c <= 122) || c === 95 || c === 36 || (c >= 65 && c <= 90) || c >= 0xc0) KIND[c] = C_WORD | C_LETTER;
+}
+const isSpace = (c: number): boolean => KIND[c] === C_SPACE;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isWordChar = (c: number): boolean =>
-  (c >= 97 && c <= 122) || isDigit(c) || c === 95 || c === 36 || (c >= 65 && c <= 90) || c >= 0xc0;
+const isWordChar = (c: number): boolean => ((KIND[c] as number) & C_WORD) !== 0;
 
 /**
  * Tokenize lower-cased `v` from `from`. Comments are not tokens: the token before them is marked instead, so
@@ -188,102 +227,131 @@ function tokenize(v: string, from: number, limit: number): void {
   while (i < n) {
     if (nTok >= limit) break;
     const c = v.charCodeAt(i);
-    if (isSpace(c)) {
+    const kind = KIND[c] as number;
+    if (kind === C_SPACE) {
       i++;
       continue;
     }
-    const d = v.charCodeAt(i + 1);
-    if ((c === 45 && d === 45 && (i + 2 >= n || v.charCodeAt(i + 2) <= 32)) || (c === 35 && (i + 1 >= n || d <= 32 || d === 35 || d === 45))) {
-      // -- or # : to the end of the line
-      markComment();
-      const nl = v.indexOf('\n', i);
-      i = nl < 0 ? n : nl + 1;
-      continue;
-    }
-    if (c === 47 && d === 42) {
-      if (v.charCodeAt(i + 2) === 33) {
-        i += 3;
-        while (isDigit(v.charCodeAt(i))) i++;
-        continue;
-      }
-      markComment();
-      const close = v.indexOf('*/', i + 2);
-      i = close < 0 ? n : close + 2;
-      continue;
-    }
-    if (c === 42 && d === 47) {
-      // the end of an executable comment
-      i += 2;
-      continue;
-    }
-    if (c === 39 || c === 34) {
+    if ((kind & C_LETTER) !== 0) {
+      // a word (the commonest token: tested first)
       let j = i + 1;
-      let open = true;
-      while (j < n) {
+      let h = hashStep(0, c);
+      for (; j < n; j++) {
         const e = v.charCodeAt(j);
-        if (e === 92) {
-          j += 2;
-          continue;
-        }
-        if (e === c) {
-          if (v.charCodeAt(j + 1) === c) {
-            j += 2;
-            continue;
-          }
-          open = false;
-          j++;
-          break;
-        }
-        j++;
+        if (((KIND[e] as number) & C_WORD) === 0) break;
+        h = hashStep(h, e);
       }
-      push(STR, open ? S_OPEN : 0, i, Math.min(j, n));
-      i = j;
-      continue;
-    }
-    if (c === 96) {
-      const close = v.indexOf('`', i + 1);
-      const end = close < 0 ? n : close + 1;
-      push(WORD, 0, i, end);
-      i = end;
-      continue;
-    }
-    if (isDigit(c) || (c === 46 && isDigit(d))) {
-      let j = i + 1;
-      if (c === 48 && (d === 120 || d === 98)) {
-        j = i + 2;
-        while (j < n && (isDigit(v.charCodeAt(j)) || (v.charCodeAt(j) >= 97 && v.charCodeAt(j) <= 102))) j++;
-      } else {
-        while (j < n && (isDigit(v.charCodeAt(j)) || v.charCodeAt(j) === 46)) j++;
-        if (v.charCodeAt(j) === 101 && (isDigit(v.charCodeAt(j + 1)) || v.charCodeAt(j + 1) === 45 || v.charCodeAt(j + 1) === 43)) {
-          j += 2;
-          while (j < n && isDigit(v.charCodeAt(j))) j++;
-        }
-      }
-      push(NUM, 0, i, j);
-      i = j;
-      continue;
-    }
-    if (c === 64) {
-      let j = i + 1;
-      if (v.charCodeAt(j) === 64) {
-        j++;
-        anywhereHint = true;
-      }
-      while (j < n && (isWordChar(v.charCodeAt(j)) || v.charCodeAt(j) === 46)) j++;
-      push(j > i + 1 ? VAR : OTHER, 0, i, j);
-      i = j;
-      continue;
-    }
-    if (isWordChar(c)) {
-      let j = i + 1;
-      while (j < n && isWordChar(v.charCodeAt(j))) j++;
-      const id = j - i <= LONGEST_KEYWORD && SIGNATURE[signature(c, v.charCodeAt(j - 1), j - i)] === 1 ? (KEYWORD_ID.get(v.slice(i, j)) ?? 0) : 0;
+      const id = j - i <= LONGEST_KEYWORD ? keywordAt(v, i, j, h) : 0;
       if (id !== 0 && ((CLASS[id] ?? 0) & (K_ANYWHERE | K_SYSTEM)) !== 0) anywhereHint = true;
       push(WORD, id, i, j);
       i = j;
       continue;
     }
+    const d = v.charCodeAt(i + 1);
+    // Everything else by its first character (one jump); operators longest first.
     switch (c) {
+      case 45: // -- to the end of the line, or minus
+        if (d === 45 && (i + 2 >= n || v.charCodeAt(i + 2) <= 32)) {
+          i = lineComment(v, i);
+          continue;
+        }
+        push(OP, O_ARITH, i, i + 1);
+        i++;
+        continue;
+      case 35: // # to the end of the line
+        if (i + 1 >= n || d <= 32 || d === 35 || d === 45) {
+          i = lineComment(v, i);
+          continue;
+        }
+        push(OTHER, 0, i, i + 1);
+        i++;
+        continue;
+      case 47: // /* … */ (/*! … */ is MySQL's executable comment: read as code), or division
+        if (d === 42) {
+          if (v.charCodeAt(i + 2) === 33) {
+            i += 3;
+            while (isDigit(v.charCodeAt(i))) i++;
+            continue;
+          }
+          markComment();
+          const close = v.indexOf('*/', i + 2);
+          i = close < 0 ? n : close + 2;
+          continue;
+        }
+        push(OP, O_ARITH, i, i + 1);
+        i++;
+        continue;
+      case 42: // the end of an executable comment, or times
+        if (d === 47) {
+          i += 2;
+          continue;
+        }
+        push(OP, O_ARITH, i, i + 1);
+        i++;
+        continue;
+      case 39:
+      case 34: {
+        let j = i + 1;
+        let open = true;
+        while (j < n) {
+          const e = v.charCodeAt(j);
+          if (e === 92) {
+            j += 2;
+            continue;
+          }
+          if (e === c) {
+            if (v.charCodeAt(j + 1) === c) {
+              j += 2;
+              continue;
+            }
+            open = false;
+            j++;
+            break;
+          }
+          j++;
+        }
+        push(STR, open ? S_OPEN : 0, i, Math.min(j, n));
+        i = j;
+        continue;
+      }
+      case 96: {
+        const close = v.indexOf('`', i + 1);
+        const end = close < 0 ? n : close + 1;
+        push(WORD, 0, i, end);
+        i = end;
+        continue;
+      }
+      case 46: // .5 is a number
+        if (!isDigit(d)) {
+          push(DOT, 0, i, i + 1);
+          i++;
+          continue;
+        }
+        i = number(v, i, c, d);
+        continue;
+      case 48:
+      case 49:
+      case 50:
+      case 51:
+      case 52:
+      case 53:
+      case 54:
+      case 55:
+      case 56:
+      case 57:
+        i = number(v, i, c, d);
+        continue;
+      case 64: {
+        let j = i + 1;
+        if (v.charCodeAt(j) === 64) {
+          j++;
+          anywhereHint = true;
+        }
+        while (j < n && (isWordChar(v.charCodeAt(j)) || v.charCodeAt(j) === 46)) j++;
+        push(j > i + 1 ? VAR : OTHER, 0, i, j);
+        i = j;
+        continue;
+      }
       case 40:
         push(LPAREN, 0, i, i + 1);
         i++;
@@ -301,45 +369,71 @@ function tokenize(v: string, from: number, limit: number): void {
         push(SEMI, 0, i, i + 1);
         i++;
         continue;
-      case 46:
-        push(DOT, 0, i, i + 1);
-        i++;
+      case 60: // <=> <> <= << <
+        if (d === 61 && v.charCodeAt(i + 2) === 62) i = op(O_CMP, i, 3);
+        else if (d === 62 || d === 61) i = op(O_CMP, i, 2);
+        else if (d === 60) i = op(O_BIT, i, 2);
+        else i = op(O_CMP, i, 1);
         continue;
-    }
-    // Operators, longest first.
-    const e = v.charCodeAt(i + 2);
-    if (c === 60 && d === 61 && e === 62) {
-      push(OP, O_CMP, i, i + 3);
-      i += 3;
-    } else if ((c === 60 && (d === 62 || d === 61)) || (c === 62 && d === 61) || (c === 33 && d === 61)) {
-      push(OP, O_CMP, i, i + 2);
-      i += 2;
-    } else if (c === 61 && d === 61) {
-      push(OP, O_NONSQL, i, i + 2);
-      i += 2;
-    } else if ((c === 38 && d === 38) || (c === 124 && d === 124)) {
-      push(OP, O_LOGIC, i, i + 2);
-      i += 2;
-    } else if ((c === 60 && d === 60) || (c === 62 && d === 62)) {
-      push(OP, O_BIT, i, i + 2);
-      i += 2;
-    } else if (c === 61 || c === 60 || c === 62) {
-      push(OP, O_CMP, i, i + 1);
-      i++;
-    } else if (c === 43 || c === 45 || c === 42 || c === 47 || c === 37) {
-      push(OP, O_ARITH, i, i + 1);
-      i++;
-    } else if (c === 38 || c === 124 || c === 94 || c === 126) {
-      push(OP, O_BIT, i, i + 1);
-      i++;
-    } else if (c === 33) {
-      push(OP, O_NOT, i, i + 1);
-      i++;
-    } else {
-      push(OTHER, 0, i, i + 1);
-      i++;
+      case 62: // >= >> >
+        i = d === 61 ? op(O_CMP, i, 2) : d === 62 ? op(O_BIT, i, 2) : op(O_CMP, i, 1);
+        continue;
+      case 33: // != !
+        i = d === 61 ? op(O_CMP, i, 2) : op(O_NOT, i, 1);
+        continue;
+      case 61: // == (not SQL) =
+        i = d === 61 ? op(O_NONSQL, i, 2) : op(O_CMP, i, 1);
+        continue;
+      case 38: // && &
+        i = d === 38 ? op(O_LOGIC, i, 2) : op(O_BIT, i, 1);
+        continue;
+      case 124: // || |
+        i = d === 124 ? op(O_LOGIC, i, 2) : op(O_BIT, i, 1);
+        continue;
+      case 43:
+      case 37:
+        i = op(O_ARITH, i, 1);
+        continue;
+      case 94:
+      case 126:
+        i = op(O_BIT, i, 1);
+        continue;
+      default:
+        push(OTHER, 0, i, i + 1);
+        i++;
     }
   }
+}
+
+/** An operator token of `length` characters at `i`; returns where the next token starts. */
+function op(sub: number, i: number, length: number): number {
+  push(OP, sub, i, i + length);
+  return i + length;
+}
+
+/** A comment from `i` to the end of the line: the token before it is marked. Returns where the next token starts. */
+function lineComment(v: string, i: number): number {
+  markComment();
+  const nl = v.indexOf('\n', i);
+  return nl < 0 ? v.length : nl + 1;
+}
+
+/** A number token at `i` (`c`, then `d`): decimal, 0x hex, 0b binary, with a fraction and exponent. */
+function number(v: string, i: number, c: number, d: number): number {
+  const n = v.length;
+  let j = i + 1;
+  if (c === 48 && (d === 120 || d === 98)) {
+    j = i + 2;
+    while (j < n && (isDigit(v.charCodeAt(j)) || (v.charCodeAt(j) >= 97 && v.charCodeAt(j) <= 102))) j++;
+  } else {
+    while (j < n && (isDigit(v.charCodeAt(j)) || v.charCodeAt(j) === 46)) j++;
+    if (v.charCodeAt(j) === 101 && (isDigit(v.charCodeAt(j + 1)) || v.charCodeAt(j + 1) === 45 || v.charCodeAt(j + 1) === 43)) {
+      j += 2;
+      while (j < n && isDigit(v.charCodeAt(j))) j++;
+    }
+  }
+  push(NUM, 0, i, j);
+  return j;
 }
 
 // ---- Reading the tokens -------------------------------------------------------------------------------------------
@@ -808,6 +902,8 @@ function closingQuote(v: string, q: number): number {
 }
 
 function reset(): void {
+  // the comment flags of the last tokenization, cleared at once (push does not write them)
+  tCommentAfter.fill(0, 0, nTok);
   nTok = 0;
   anywhereHint = false;
 }

@@ -1,7 +1,9 @@
 /**
- * The fast path: one pass over a string's UTF-16 code units with a table lookup each, returning a bit mask of the
- * trigger characters present. A string whose mask is 0 contains nothing any detector reacts to and leaves here; the
- * mask also tells each detector whether it needs to look at all.
+ * The fast path: one pass over a string, returning a bit mask of the trigger characters present. A string whose mask
+ * is 0 contains nothing any detector reacts to and leaves here; the mask also tells each detector whether it needs to
+ * look at all. The pass skips to the first character that could matter with the regular expression engine, reads
+ * Latin text in pairs through one table, other scripts a character at a time, and caps the characters it reads with
+ * their context (`budget`), so a value made of trigger characters costs a table lookup per character too.
  *
  * Triggers are chosen so that ordinary prose in any script passes: an apostrophe between two letters (don't,
  * O'Reilly), a bracket after a space, a dollar before a digit, an ellipsis, `%` before a non-hex character, `http(s)://`
@@ -197,7 +199,12 @@ function semicolonForSql(s: string, i: number): number {
   }
   if (j >= n) return T_SEMI_SQL;
   const d = at(s, j);
-  if (!((d | 0x20) >= 97 && (d | 0x20) <= 122)) return T_SEMI_SQL;
+  if (!((d | 0x20) >= 97 && (d | 0x20) <= 122)) {
+    // a word of another script (中文；他還, Russian; далее) is prose; fullwidth and mathematical Latin letters are not
+    // another script (NFKC makes them ASCII)
+    const c = s.charCodeAt(j);
+    return isLetter(c) && !(c >= 0xff21 && c <= 0xff5a) && !(c >= 0xd800 && c <= 0xdfff) ? 0 : T_SEMI_SQL;
+  }
   // the word, read as a number without cutting it out (no allocation per semicolon)
   let code = 0;
   for (let k = j; k < n; k++) {
@@ -223,7 +230,15 @@ function classify(s: string, i: number, t: number): number {
       return i > 0 && isLetter(s.charCodeAt(i - 1)) && isLetter(s.charCodeAt(i + 1)) ? 0 : T_SQUOTE | high;
     case C_PAREN: {
       const p = i > 0 ? at(s, i - 1) : 0;
-      return isIdent(p) || p === 41 || p === 93 || p === 96 ? T_CALL | high : 0;
+      if (p === 41 || p === 93 || p === 96) return T_CALL | high;
+      if (!isIdent(p)) return 0;
+      // a name ($ and _ count as letters), not a number: 1(a), 2010(, § 236ב1(ב) call nothing
+      for (let j = i - 1; j >= 0 && i - j <= 32; j--) {
+        const c = at(s, j);
+        if (!isIdent(c)) break;
+        if (c > 57 || c === 36) return T_CALL | high;
+      }
+      return 0;
     }
     case C_DOLLAR: {
       const d = at(s, i + 1);
@@ -322,30 +337,6 @@ function classify(s: string, i: number, t: number): number {
   }
 }
 
-/**
- * Characters that only matter before one or two given characters (lower-cased with | 0x20): '.' before '.' or 'p',
- * '-' before '-', 'u' before 'n', 's' before 'e', … The hot loop checks this before calling `classify`, so the
- * common letters and the full stop cost one comparison.
- */
-const NEED1 = new Uint8Array(128);
-const NEED2 = new Uint8Array(128);
-const need = (ch: string, a: string, b = ''): void => {
-  const c = ch.charCodeAt(0);
-  NEED1[c] = a.charCodeAt(0) | 0x20;
-  NEED2[c] = b === '' ? 0 : b.charCodeAt(0) | 0x20;
-};
-need('.', '.', 'p');
-need('-', '-');
-need('_', '_');
-need(':', '/');
-need('/', '*', '.');
-need('@', '@');
-need('u', 'n');
-need('U', 'n');
-need('s', 'e');
-need('S', 'e');
-need('+', 'a');
-
 /** What an opening backtick may be glued to for a substitution (letters, digits, = $ ' " ; | & newline). */
 const GLUE = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) if (isIdent(c) || '=$\'";|&\n('.includes(String.fromCharCode(c))) GLUE[c] = 1;
@@ -377,65 +368,352 @@ CLASS_BITS[C_BACKTICK] = T_BACKTICK | T_NON_ASCII;
 CLASS_BITS[C_KEYWORD] = T_KEYWORD;
 CLASS_BITS[C_PLUS] = T_UTF7;
 
-/** The trigger mask of `s` (0: nothing to look at). Linear, no allocation. */
-export function triggerMask(s: string): number {
-  const n = s.length;
-  let mask = 0;
-  let quotes = 0;
-  let ticks = 0;
-  let semis = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    // One load from the full table: 0 for letters, digits, spaces and the letters of every script, so most
-    // characters cost a load and a comparison (a separate ASCII table plus range checks measured slower).
-    const t = CLASS[c] as number;
-    if (t === 0) continue;
-    if (t === C_ALWAYS && c < 128) {
-      mask |= ALWAYS_BIT[c] as number;
-      // past a few semicolons, SQL gets a look anyway: the context check stays a small cost per value
-      if (c === 59 && (mask & T_SEMI_SQL) === 0) mask |= ++semis > MAX_SEMICOLONS ? T_SEMI_SQL : semicolonForSql(s, i);
-      continue;
-    }
-    if (t === C_DQUOTE) {
-      if (quotes !== 0) continue;
-      // Only the first " can close a query's string; an opening quote before a word ("like this") does not. A quote
-      // between two non-ASCII letters (Hebrew gershayim: ד"ר, או"ם) is part of the word: the next one decides.
-      // A quote that ends the value after a word or a full stop (…said.") closes nothing that could follow.
-      const p = i === 0 ? 32 : s.charCodeAt(i - 1);
-      const d = s.charCodeAt(i + 1);
-      if (p >= 0xc0 && d >= 0xc0 && isLetter(p) && isLetter(d)) continue;
-      quotes = 1;
-      if ((p === 32 || p === 40) && isWordStart(d)) continue;
-      if (i + 1 === n && (isLetter(p) || p === 46 || p === 33 || p === 63)) continue;
-      mask |= T_DQUOTE | (c >= 128 ? T_NON_ASCII : 0);
-      continue;
-    }
-    if (t === C_BACKTICK) {
-      // An opening backtick glued to a word, = ( $ a quote or a separator starts a substitution; `a code span` does not.
-      if (ticks++ % 2 === 0 && i > 0 && GLUE[s.charCodeAt(i - 1)] === 1) mask |= T_BACKTICK | (c >= 128 ? T_NON_ASCII : 0);
-      continue;
-    }
-    // an ASCII character never sets NON_ASCII: without this, '<' repeated would be classified one by one
-    const bits = (CLASS_BITS[t] as number) & (c < 128 ? ~T_NON_ASCII : -1);
-    if ((mask & bits) === bits) continue;
-    if (c < 128) {
-      const a = NEED1[c] as number;
-      if (a !== 0) {
-        const d = i + 1 < n ? s.charCodeAt(i + 1) | 0x20 : 0;
-        if (d !== a && d !== NEED2[c]) continue;
-      }
-    }
-    mask |= classify(s, i, t);
+const isAsciiLetter = (c: number): boolean => (c | 0x20) >= 97 && (c | 0x20) <= 122;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Every UTF-16 code unit as a column of the pair table: ASCII characters are themselves, a non-ASCII character that
+ * stands for an ASCII trigger (＜ ＇ ％, see NON_ASCII_MAP) is `K_MAPPED`, any other is `K_OTHER` (Latin-1) or
+ * `K_WIDE` (beyond: the pair loop hands those strings over to the per-character loop).
+ */
+const K_OTHER = 128;
+const K_MAPPED = 129;
+const K_WIDE = 130;
+const COLUMN = new Uint8Array(65536).fill(K_WIDE);
+for (let c = 0; c < 256; c++) COLUMN[c] = c < 128 ? c : K_OTHER;
+for (const code of Object.keys(NON_ASCII_MAP)) COLUMN[Number(code)] = K_MAPPED;
+
+/**
+ * The pair table: for every pair (previous, current) of columns, whether either character needs a closer look.
+ * `P_PREV`: the previous character may be a trigger given this one (`.` before `.`, `u` before `n`, `'` before a
+ * non-letter, …); `P_SELF`: this character may be one given the previous one (`(` after a name, `x` after `0`, `'`
+ * after a non-letter, and the characters that always are: `; = < & |` …); `P_MAPPED`: a non-ASCII stand-in, always
+ * read. Ordinary text in any script, including the `s` and `u` of every other word and the apostrophe inside one,
+ * finds 0 here: one load from each table and one comparison per character, whatever the script.
+ */
+const PAIR = new Uint8Array(256 * 256);
+const P_PREV = 1;
+const P_SELF = 2;
+const P_MAPPED = 4;
+const P_WIDE = 8;
+
+function pairBits(p: number, c: number): number {
+  if (c === K_MAPPED) return P_MAPPED;
+  if (c === K_WIDE) return P_WIDE | pairBits(p, K_OTHER);
+  let b = 0;
+  switch (CLASS[c]) {
+    case C_ALWAYS:
+    case C_AMP:
+    case C_LT:
+    case C_PIPE:
+    case C_DQUOTE:
+    case C_BACKTICK:
+      b |= P_SELF;
+      break;
+    case C_SQUOTE:
+      if (!isAsciiLetter(p)) b |= P_SELF;
+      break;
+    case C_PAREN:
+      if (isIdent(p) || p === 41 || p === 93 || p === 96) b |= P_SELF;
+      break;
+    case C_X:
+      if (p === 48) b |= P_SELF;
+      break;
+    case C_GT:
+      if (p === 60) b |= P_SELF;
+      break;
+    case C_BRACKET:
+      if (p === 123) b |= P_SELF;
+      break;
   }
-  if (n > 1) {
-    const c0 = at(s, 0);
-    if (c0 === 47 || c0 === 92 || (at(s, 1) === 58 && isLetter(c0) && (at(s, 2) === 47 || at(s, 2) === 92))) mask |= T_ROOT;
+  const l = c | 0x20;
+  switch (CLASS[p]) {
+    case C_SQUOTE:
+      if (!isAsciiLetter(c)) b |= P_PREV;
+      break;
+    case C_DOLLAR:
+      if (c === 40 || c === 123 || c === 91 || c === 95 || isAsciiLetter(c)) b |= P_PREV;
+      break;
+    case C_DOT:
+      if (c === 46 || c === 112) b |= P_PREV;
+      break;
+    case C_PERCENT:
+      if (isHex(c) || l === 117 || c === 37) b |= P_PREV;
+      break;
+    case C_UNDERSCORE:
+      if (c === 95) b |= P_PREV;
+      break;
+    case C_COLON:
+      if (c === 47) b |= P_PREV;
+      break;
+    case C_SLASH:
+      if (c === 42 || c === 46) b |= P_PREV;
+      break;
+    case C_AT:
+      if (c === 64) b |= P_PREV;
+      break;
+    case C_DASH:
+      if (c === 45) b |= P_PREV;
+      break;
+    case C_HASH:
+      if (c <= 32) b |= P_PREV;
+      break;
+    case C_GT:
+      if (c === 61 || c === 32 || isDigit(c) || c === 39 || c === 34 || c === 40) b |= P_PREV;
+      break;
+    case C_BRACKET:
+      if (c === 39 || c === 34 || c === 96 || c === 47 || c === 95 || isDigit(c) || l === 112 || l === 99) b |= P_PREV;
+      break;
+    case C_KEYWORD:
+      if (((p | 0x20) === 117 && l === 110) || ((p | 0x20) === 115 && l === 101)) b |= P_PREV;
+      break;
+    case C_PLUS:
+      if (c === 65) b |= P_PREV;
+      break;
+  }
+  return b;
+}
+// rows: ASCII characters and K_OTHER (the previous character is never K_MAPPED: it is read as what it stands for)
+for (let p = 0; p <= K_OTHER; p++) for (let c = 0; c <= K_WIDE; c++) PAIR[(p << 8) | c] = pairBits(p, c);
+
+/**
+ * Characters that only matter before one or two given characters (lower-cased with | 0x20): '.' before '.' or 'p',
+ * '-' before '-', 'u' before 'n', 's' before 'e', … The per-character loop checks this before calling `classify`.
+ */
+const NEED1 = new Uint8Array(128);
+const NEED2 = new Uint8Array(128);
+const need = (ch: string, a: string, b = ''): void => {
+  const c = ch.charCodeAt(0);
+  NEED1[c] = a.charCodeAt(0) | 0x20;
+  NEED2[c] = b === '' ? 0 : b.charCodeAt(0) | 0x20;
+};
+need('.', '.', 'p');
+need('-', '-');
+need('_', '_');
+need(':', '/');
+need('/', '*', '.');
+need('@', '@');
+need('u', 'n');
+need('U', 'n');
+need('s', 'e');
+need('S', 'e');
+need('+', 'a');
+
+// The state of the mask being computed (triggerMask never re-enters itself): the quotes, backticks and semicolons
+// seen so far decide what the next one means.
+let quotes = 0;
+let ticks = 0;
+let semis = 0;
+
+/**
+ * Characters the loops may still read with their context (`selfBits`, `prevBits`) in this string: 64 plus one per 8
+ * characters.
+ * Prose needs a small share of that (a pair to look at every few dozen characters). A value that uses it up is made
+ * of trigger characters (64 K of `<`, `....`, `&#`); for the rest of it, each character adds every bit its class can
+ * produce (`coarseFrom`). The mask is then a superset of the exact one: every detector it names still reads the value
+ * in full, so nothing is missed; the pass stays a table lookup per character.
+ */
+let budget = 0;
+
+
+/** Every bit a class can produce from an ASCII character. */
+const ASCII_BITS = CLASS_BITS.map((bits) => bits & ~T_NON_ASCII);
+
+/**
+ * Every bit an ASCII character can produce, whatever its context: its class's bits (never T_NON_ASCII), and for the
+ * characters that always are triggers (; \ = and controls) just their own.
+ */
+const COARSE_ASCII = new Uint32Array(128);
+for (let c = 0; c < 128; c++) {
+  const t = CLASS[c] as number;
+  COARSE_ASCII[c] = t === C_ALWAYS ? (ALWAYS_BIT[c] as number) | (c === 59 ? T_SEMI_SQL : 0) : (CLASS_BITS[t] as number) & ~T_NON_ASCII;
+}
+
+/** Every bit the characters of `s[from…]` can produce. */
+function coarseFrom(s: string, from: number): number {
+  let mask = 0;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    mask |= c < 128 ? (COARSE_ASCII[c] as number) : (CLASS_BITS[CLASS[c] as number] as number);
   }
   return mask;
 }
 
-/** Whether `s` has characters beyond ASCII (they need compatibility normalization). */
-export function hasNonAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return true;
-  return false;
+/**
+ * The trigger mask of `s` (0: nothing to look at). Linear, no allocation. In a long value, the regular expression
+ * engine first skips to the first character that could matter (its scan is a few times faster than a loop). Text in
+ * Latin scripts is read in pairs through `PAIR`; text with other scripts one character at a time through `CLASS`,
+ * since a second table costs more there than the pairs save. Both loops send what they mark to `classify`, which
+ * reads the context itself; a test checks the loops against each other.
+ */
+export function triggerMask(s: string): number {
+  if (s.length >= SKIP_FROM_LENGTH) return longMask(s);
+  quotes = ticks = semis = 0;
+  budget = 64 + (s.length >> 3);
+  return pairLoop(s, 0) | rootBits(s);
 }
+
+/** `triggerMask` for a long value: first the skip to where the loops have to start (kept out of the short path). */
+function longMask(s: string): number {
+  const from = s.search(FIRST_CANDIDATE);
+  if (from < 0) return rootBits(s);
+  quotes = ticks = semis = 0;
+  budget = 64 + (s.length >> 3);
+  const mask = s.charCodeAt(from) >= 0x100 ? charLoop(s, from, 0) : pairLoop(s, from);
+  return mask | rootBits(s);
+}
+
+/** Pairs from `from` (the character before it has no class); hands over to `charLoop` at the first wide character. */
+function pairLoop(s: string, from: number): number {
+  const n = s.length;
+  let mask = 0;
+  // the previous character's column (a space before the start)
+  let p = from === 0 ? 32 : (COLUMN[s.charCodeAt(from - 1)] as number);
+  for (let i = from; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const k = COLUMN[c] as number;
+    const b = PAIR[(p << 8) | k] as number;
+    const prev = p;
+    p = k;
+    if (b === 0) continue;
+    if ((b & (P_MAPPED | P_WIDE)) !== 0) {
+      // another script: finish the pair, then one character at a time
+      const a = AS_ASCII[c] as number;
+      if (((PAIR[(prev << 8) | (b === P_MAPPED ? a : K_OTHER)] as number) & P_PREV) !== 0) {
+        mask |= prevBits(s, i - 1, CLASS[prev] as number, mask);
+      }
+      return charLoop(s, i, mask);
+    }
+    // (the previous character is ASCII here: a wide one hands over above)
+    if ((b & P_PREV) !== 0) {
+      const t = CLASS[prev] as number;
+      if ((mask & (ASCII_BITS[t] as number)) !== ASCII_BITS[t]) mask |= prevBits(s, i - 1, t, mask);
+    }
+    if ((b & P_SELF) !== 0) mask = charBits(s, i, c, CLASS[c] as number, mask);
+    if (budget < 0) return mask | coarseFrom(s, i);
+  }
+  // the last character, when what follows it (nothing) may make it one: a closing ' or a # comment
+  if (p === 39 || p === 35) mask |= prevBits(s, n - 1, CLASS[p] as number, mask);
+  return mask;
+}
+
+/** One character at a time from `from`, each with a class read with its context. */
+function charLoop(s: string, from: number, start: number): number {
+  const n = s.length;
+  let mask = start;
+  for (let i = from; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // One load from the full table: 0 for letters, digits, spaces and the letters of every script.
+    const t = CLASS[c] as number;
+    if (t === 0) continue;
+    if (c < 128 && t !== C_ALWAYS && t !== C_DQUOTE && t !== C_BACKTICK) {
+      const a = NEED1[c] as number;
+      if (a !== 0) {
+        // the next character as what it stands for (／．is /.)
+        const d = at(s, i + 1) | 0x20;
+        if (d !== a && d !== NEED2[c]) continue;
+      }
+    }
+    mask = charBits(s, i, c, t, mask);
+    if (budget < 0) return mask | coarseFrom(s, i);
+  }
+  return mask;
+}
+
+/** `selfBits` with the cases that need no call handled here: most of a value of trigger characters. */
+function charBits(s: string, i: number, c: number, t: number, mask: number): number {
+  switch (t) {
+    case C_ALWAYS:
+      if (c < 128 && (c !== 59 || (mask & T_SEMI_SQL) !== 0)) return mask | (ALWAYS_BIT[c] as number);
+      break;
+    case C_DQUOTE:
+      if (quotes !== 0) return mask;
+      break;
+    case C_BACKTICK:
+      // An opening backtick glued to a word, = ( $ a quote or a separator starts a substitution (see selfBits).
+      if (ticks++ % 2 === 0 && i > 0 && GLUE[s.charCodeAt(i - 1)] === 1) return mask | T_BACKTICK | (c >= 128 ? T_NON_ASCII : 0);
+      return mask;
+    default: {
+      const bits = (CLASS_BITS[t] as number) & (c < 128 ? ~T_NON_ASCII : -1);
+      if ((mask & bits) === bits) return mask;
+    }
+  }
+  return selfBits(s, i, c, t, mask);
+}
+
+/** The mask with the character `c` at `i` (class `t`, not 0) read. */
+function selfBits(s: string, i: number, c: number, t: number, mask: number): number {
+  if (t === C_ALWAYS && c < 128) {
+    // past a few semicolons, SQL gets a look anyway: the context check stays a small cost per value
+    if (c === 59 && (mask & T_SEMI_SQL) === 0) return mask | T_SEMI | (++semis > MAX_SEMICOLONS ? T_SEMI_SQL : semicolonForSql(s, i));
+    return mask | (ALWAYS_BIT[c] as number);
+  }
+  if (t === C_DQUOTE) {
+    if (quotes !== 0) return mask;
+    // Only the first " can close a query's string; an opening quote before a word ("like this") does not. A quote
+    // between two non-ASCII letters (Hebrew gershayim: ד"ר, או"ם) is part of the word: the next one decides.
+    // A quote that ends the value after a word or a full stop (…said.") closes nothing that could follow.
+    const q = i === 0 ? 32 : s.charCodeAt(i - 1);
+    const d = s.charCodeAt(i + 1);
+    if (q >= 0xc0 && d >= 0xc0 && isLetter(q) && isLetter(d)) return mask;
+    quotes = 1;
+    if ((q === 32 || q === 40) && isWordStart(d)) return mask;
+    if (i + 1 === s.length && (isLetter(q) || q === 46 || q === 33 || q === 63)) return mask;
+    return mask | T_DQUOTE | (c >= 128 ? T_NON_ASCII : 0);
+  }
+  if (t === C_BACKTICK) {
+    // An opening backtick glued to a word, = ( $ a quote or a separator starts a substitution; `a code span` does not.
+    if (ticks++ % 2 === 0 && i > 0 && GLUE[s.charCodeAt(i - 1)] === 1) return mask | T_BACKTICK | (c >= 128 ? T_NON_ASCII : 0);
+    return mask;
+  }
+  // an ASCII character never sets NON_ASCII: without this, '<' repeated would be classified one by one
+  const bits = (CLASS_BITS[t] as number) & (c < 128 ? ~T_NON_ASCII : -1);
+  if ((mask & bits) === bits) return mask;
+  budget--;
+  return mask | classify(s, i, t);
+}
+
+/** `classify` for the character at `i`, once the one after it asked for a look; skipped when its bits are all in. */
+function prevBits(s: string, i: number, t: number, mask: number): number {
+  const bits = (CLASS_BITS[t] as number) & (s.charCodeAt(i) < 128 ? ~T_NON_ASCII : -1);
+  if ((mask & bits) === bits) return 0;
+  budget--;
+  return classify(s, i, t);
+}
+
+/**
+ * The mask read one character at a time from the start, with no budget: what `triggerMask` computes, the slow way.
+ * For tests, which check the pair table against it.
+ */
+export function triggerMaskByCharacter(s: string): number {
+  quotes = ticks = semis = 0;
+  budget = Infinity;
+  return charLoop(s, 0, 0) | rootBits(s);
+}
+
+/** `T_ROOT` when `s` starts like an absolute path: / \ or a drive letter. */
+function rootBits(s: string): number {
+  if (s.length < 2) return 0;
+  const c0 = at(s, 0);
+  return c0 === 47 || c0 === 92 || (at(s, 1) === 58 && isLetter(c0) && (at(s, 2) === 47 || at(s, 2) === 92)) ? T_ROOT : 0;
+}
+
+/**
+ * Where the pair loop has to start: the first character that has a class (any non-Latin-1 character, since the
+ * stand-ins are among them), or the first UNION or SELECT. Every character before it finds 0 in the pair table,
+ * whatever precedes it, and changes no state of the loop (quotes, backticks and semicolons are all in the set).
+ */
+const FIRST_CANDIDATE = ((): RegExp => {
+  let set = '';
+  for (let c = 0; c < 256; c++) if (CLASS[c] !== 0 && CLASS[c] !== C_KEYWORD) set += `\\x${c.toString(16).padStart(2, '0')}`;
+  return new RegExp(`[${set}\\u0100-\\uffff]|[uU][nN][iI][oO][nN]|[sS][eE][lL][eE][cC][tT]`);
+})();
+/**
+ * From this length on, the skip pays: below it, chat messages in a mix of scripts measured faster with the loops
+ * alone (the search costs a call, and stops early in most sentences: at an apostrophe, a hyphen, a letter of
+ * another script).
+ */
+const SKIP_FROM_LENGTH = 1024;
+
+
+

@@ -5,6 +5,7 @@
  * a forward walk with `indexOf`, linear in the input.
  */
 
+import { find } from './literal.js';
 import type { ScanRuleId } from './rules.js';
 import { T_BACKTICK, T_BRACKET, T_CALL, T_EQUALS, T_LT } from './triggers.js';
 
@@ -73,7 +74,7 @@ function scriptUrl(v: string): boolean {
 }
 
 function dataUrl(v: string): boolean {
-  for (let i = v.indexOf('data:'); i >= 0; i = v.indexOf('data:', i + 1)) {
+  for (let i = find(DATA, v, 0, 5); i >= 0; i = find(DATA, v, i + 1, 5)) {
     if (i > 0 && isLetter(v.charCodeAt(i - 1))) continue;
     let j = i + 5;
     while (isSpace(v.charCodeAt(j))) j++;
@@ -96,6 +97,14 @@ const KNOWN_EVENTS = new Set(
   ).split(' '),
 );
 
+/** Literals the detector searches for (grouped: see literal.ts). */
+const ON = /(?:on)/g;
+const DATA = /(?:data:)/g;
+const COMMENT_OPEN = /(?:\/\*)/g;
+const COMMENT_CLOSE = /(?:\*\/)/g;
+const SINK = new RegExp(`(?:${SINKS.join('|')})`);
+const GLOBAL_INDEX = new RegExp(`(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[`, 'g');
+
 /** Finds `on…=` handler attributes, remembering where the next "on" is so a pass over many tags stays linear. */
 class HandlerFinder {
   /** Whether the last handler found names a real event. */
@@ -103,7 +112,7 @@ class HandlerFinder {
   private next = -2;
   constructor(private readonly v: string) {}
   private nextOn(from: number): number {
-    if (this.next !== -1 && this.next < from) this.next = this.v.indexOf('on', from);
+    if (this.next !== -1 && this.next < from) this.next = find(ON, this.v, from, 2);
     return this.next;
   }
   /** The `=` of a handler attribute in [from, end), or -1. */
@@ -127,9 +136,9 @@ class HandlerFinder {
 function withoutComments(v: string): string {
   let out = '';
   let from = 0;
-  for (let i = v.indexOf('/*'); i >= 0; i = v.indexOf('/*', from)) {
+  for (let i = find(COMMENT_OPEN, v, 0, 2); i >= 0; i = find(COMMENT_OPEN, v, from, 2)) {
     out += v.slice(from, i);
-    const close = v.indexOf('*/', i + 2);
+    const close = find(COMMENT_CLOSE, v, i + 2, 2);
     if (close < 0) return out;
     from = close + 2;
   }
@@ -138,6 +147,9 @@ function withoutComments(v: string): string {
 
 /** A dangerous attribute name (`style=`, `srcdoc=`, …) between `from` and `end`. */
 function dangerousAttribute(v: string, from: number, end: number): boolean {
+  // every one is followed by =
+  const eq = v.indexOf('=', from);
+  if (eq < 0 || eq >= end) return false;
   let i = from;
   while (i < end) {
     const c = v.charCodeAt(i);
@@ -156,7 +168,7 @@ function dangerousAttribute(v: string, from: number, end: number): boolean {
 }
 
 function cssExpression(v: string): boolean {
-  const w = v.includes('/*') ? withoutComments(v) : v;
+  const w = find(COMMENT_OPEN, v, 0, 2) >= 0 ? withoutComments(v) : v;
   for (let i = w.indexOf('expression'); i >= 0; i = w.indexOf('expression', i + 1)) {
     let j = i + 10;
     while (isSpace(w.charCodeAt(j))) j++;
@@ -185,13 +197,23 @@ function firstBreakout(v: string): number {
   return v.length;
 }
 
-const SINK_NAMES = new Set(SINKS);
+/** Sink names by length: a name is checked in place (no substring per call site). */
+const SINKS_BY_LENGTH: string[][] = [];
+for (const name of SINKS) (SINKS_BY_LENGTH[name.length] ??= []).push(name);
 
-/** The identifier that ends just before `end` (letters, digits, _ $) when it could be a sink name, or ''. */
-function identBefore(v: string, end: number): string {
+/** Whether `v[from, to)` is a sink name. */
+function sinkAt(v: string, from: number, to: number): boolean {
+  const names = SINKS_BY_LENGTH[to - from];
+  if (names === undefined) return false;
+  for (const name of names) if (v.startsWith(name, from)) return true;
+  return false;
+}
+
+/** Where the identifier that ends just before `end` (letters, digits, _ $) starts, when it could be a sink name; else `end`. */
+function identBefore(v: string, end: number): number {
   let i = end;
   while (i > 0 && end - i <= SINK_LONGEST && isIdentChar(v.charCodeAt(i - 1))) i--;
-  return end - i >= SINK_SHORTEST && end - i <= SINK_LONGEST ? v.slice(i, end) : '';
+  return end - i >= SINK_SHORTEST && end - i <= SINK_LONGEST ? i : end;
 }
 const SINK_SHORTEST = Math.min(...SINKS.map((n) => n.length));
 const SINK_LONGEST = Math.max(...SINKS.map((n) => n.length));
@@ -200,18 +222,19 @@ const SINK_LONGEST = Math.max(...SINKS.map((n) => n.length));
 function jsSink(v: string, mask: number): number {
   const breakout = firstBreakout(v);
   let bare = 0;
-  const anySink = SINKS.some((name) => v.includes(name));
+  const anySink = SINK.test(v);
   for (let i = 0; anySink && i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (c !== 40 && c !== 96) continue;
-    let name = '';
+    // the sink name found at this call site, as [at, to)
     let at = i;
+    let to = i;
     if (c === 96) {
       // a template call needs its closing backtick: alert`1`
-      if (v.indexOf('`', i + 1) < 0) break;
-      name = identBefore(v, i);
-      at = i - name.length;
       const close = v.indexOf('`', i + 1);
+      if (close < 0) break;
+      at = identBefore(v, i);
+      to = i;
       i = close; // the template's body is not code to look at again
     } else {
       let k = i;
@@ -220,27 +243,27 @@ function jsSink(v: string, mask: number): number {
         // (alert)(1)
         let m = k - 1;
         while (m > 0 && isSpace(v.charCodeAt(m - 1))) m--;
-        name = identBefore(v, m);
-        at = m - name.length;
-        if (v.charCodeAt(at - 1) !== 40) name = '';
+        at = identBefore(v, m);
+        to = m;
+        if (v.charCodeAt(at - 1) !== 40) at = to;
       } else {
-        name = identBefore(v, k);
-        at = k - name.length;
+        at = identBefore(v, k);
+        to = k;
       }
-      if (!SINK_NAMES.has(name)) {
+      if (!sinkAt(v, at, to)) {
         // a reference handed on: [1].find(alert), a=alert,a(1)
         let m = i + 1;
         while (isSpace(v.charCodeAt(m))) m++;
         let e = m;
         while (e - m <= SINK_LONGEST && isIdentChar(v.charCodeAt(e))) e++;
         const after = v.charCodeAt(e);
-        if ((after === 41 || after === 44) && e - m >= SINK_SHORTEST && SINK_NAMES.has(v.slice(m, e))) {
-          name = v.slice(m, e);
+        if ((after === 41 || after === 44) && sinkAt(v, m, e)) {
           at = m;
+          to = e;
         }
       }
     }
-    if (!SINK_NAMES.has(name) || (at > 0 && isIdentChar(v.charCodeAt(at - 1)))) continue;
+    if (!sinkAt(v, at, to) || (at > 0 && isIdentChar(v.charCodeAt(at - 1)))) continue;
     if (breakout < at) return 2;
     if (breakout === v.length) return 1; // no breakout anywhere: bare is all it can be
     bare = 1;
@@ -252,15 +275,41 @@ function jsSink(v: string, mask: number): number {
     }
   }
   if (bare === 0 && (mask & T_BRACKET) !== 0) {
-    for (const g of GLOBAL_INDEXING) {
-      for (let i = v.indexOf(g); i >= 0; i = v.indexOf(g, i + 1)) {
-        if (i > 0 && isIdentChar(v.charCodeAt(i - 1))) continue;
-        const c = v.charCodeAt(i + g.length);
-        if (c === 34 || c === 39 || c === 47 || c === 96 || (c >= 48 && c <= 57)) return 1;
+    // top['al'+'ert'], self[`eval`], window[1]: every global name before [ (the engine finds them all in one pass;
+    // when two overlap, as "self[" inside "myself[", both are looked at)
+    GLOBAL_INDEX.lastIndex = 0;
+    while (GLOBAL_INDEX.test(v)) {
+      const end = GLOBAL_INDEX.lastIndex;
+      GLOBAL_INDEX.lastIndex = end - 1;
+      const c = v.charCodeAt(end);
+      if (c !== 34 && c !== 39 && c !== 47 && c !== 96 && !(c >= 48 && c <= 57)) continue;
+      for (const g of GLOBAL_INDEXING) {
+        const i = end - g.length;
+        if (i >= 0 && v.startsWith(g, i) && !(i > 0 && isIdentChar(v.charCodeAt(i - 1)))) return 1;
       }
     }
   }
   return bare;
+}
+
+/** Where a tag may start: `<`, up to three of / % ! ?, a letter (what `tagAt` accepts). */
+const TAG_START = /<[/%!?]{0,3}[a-z]/g;
+
+/**
+ * The next `<` from `from` that may start a tag, or -1. The next few characters are looked at here (a value dense
+ * with tags would pay a call per tag otherwise); past them the engine skips to the next tag, so a value of 64 K `<`
+ * that start none costs one search.
+ */
+function nextTag(v: string, from: number): number {
+  const near = Math.min(v.length, from + 16);
+  for (let i = from; i < near; i++) {
+    if (v.charCodeAt(i) !== 60) continue;
+    const d = v.charCodeAt(i + 1);
+    if (isLetter(d) || d === 47 || d === 37 || d === 33 || d === 63) return i;
+  }
+  if (near >= v.length) return -1;
+  TAG_START.lastIndex = near;
+  return TAG_START.test(v) ? v.lastIndexOf('<', TAG_START.lastIndex - 1) : -1;
 }
 
 /** A tag name at `i` (the `<`): the index after the name, or -1. Sets `tagName` (prefix:local kept whole). */
@@ -309,16 +358,16 @@ function tagEnd(v: string, from: number): number {
 export function detectXss(v: string, mask: number): ScanRuleId | null {
   let weakest: ScanRuleId | null = null;
   if ((mask & T_LT) !== 0) {
-    // Every < is read two ways in one pass. As the browser tokenizes: a tag's attributes run to its > (quotes
+    // Every tag is read two ways in one pass. As the browser tokenizes: a tag's attributes run to its > (quotes
     // respected) and the next tag starts after it. As a filter that strips tags once would leave it
-    // (<scr<script>ipt>): every < starts a tag whose attributes run to the next < or >.
+    // (<scr<script>ipt>): every < starts a tag whose attributes run to the next < or >. The engine finds the tags
+    // (`<` then a name); a `<` that starts none costs nothing here.
     const browser = new HandlerFinder(v);
     const stripped = new HandlerFinder(v);
     let tagClose = -1; // the > (or end) of the tag the browser is in
     let gt = v.indexOf('>');
-    let nextLt = v.indexOf('<');
-    for (let i = nextLt; i >= 0; i = nextLt) {
-      nextLt = v.indexOf('<', i + 1);
+    let eq = v.indexOf('=');
+    for (let i = nextTag(v, 0); i >= 0; i = nextTag(v, i + 1)) {
       const j = tagAt(v, i);
       if (j < 0) continue;
       if (i > tagClose) {
@@ -329,9 +378,14 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
         // The stripped reading of this same tag looks at a part of what the browser reading just read.
         continue;
       }
+      // without an = in it, a tag's attributes hold no handler and no dangerous attribute: only its name can matter
+      if (eq >= 0 && eq < j) eq = v.indexOf('=', j);
+      if (eq < 0 && tagName === '') continue;
       if (gt >= 0 && gt < j) gt = v.indexOf('>', j);
+      const nextLt = v.indexOf('<', i + 1);
       let end = gt < 0 ? v.length : gt;
       if (nextLt >= 0 && nextLt < end) end = nextLt;
+      if (eq >= end && tagName === '') continue;
       const r = tagRule(v, stripped, j, end);
       if (r === 'xss.dangerous-markup') weakest ??= r;
       else if (r !== null) return r;
