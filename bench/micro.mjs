@@ -8,8 +8,10 @@
  *   - memoryStore().consumeTokens, the token bucket alone
  *   - rate-limiter-flexible RateLimiterMemory.consume (awaited), what the hand-written middleware pays per packet
  *   - validateConfig, loadConfig (preset + environment + code) and createGuard (validate, resolve, store, bus)
+ *   - scanPayload on chat payloads built from the benign corpus (../shared/corpus or $WSGUARD_CORPUS), and on each of a
+ *     list of adversarial 64 KB strings (the worst case; samples of at most 100 ms there)
  *
- * argv[2]: JSON { repoRoot, samples, sampleMs, limits }. Replies { type: 'result', result: [{ id, label, ns: [...] }] }.
+ * argv[2]: JSON { repoRoot, samples, sampleMs, limits, corpusDir? }. Replies { type: 'result', result: [{ id, label, ns: [...] }] }.
  * Each figure: a warm-up, then `samples` timed samples of about `sampleMs` each; ns per operation per sample.
  */
 
@@ -243,6 +245,128 @@ if (wsguard.presets.production.csrfEnabled === true) {
       },
     ),
   });
+}
+
+// ---- Threat scan (scanPayload) -----------------------------------------------------------------------------------
+//
+// (1) Chat-like payloads built from the benign corpus: every line of its prose files (Universal Dependencies sentences in
+// eleven languages, the benign sections of the Big List of Naughty Strings, fuzzdb's Unicode lists; not the tldr
+// command lines nor libinjection's SQL-like false positives) as the text of `{ text, room }`, each line as it is,
+// parsed from JSON as a server gets it. (2) The worst case: one figure per adversarial 64 KB string, each made to
+// make some detector work per character (runs of trigger characters, near misses of every escape and keyword,
+// fullwidth forms, random printable ASCII).
+
+if (typeof wsguard.scanPayload === 'function') {
+  const corpusDir = options.corpusDir ?? process.env.WSGUARD_CORPUS ?? join(options.repoRoot, '..', 'shared', 'corpus');
+  const benignDir = join(corpusDir, 'benign');
+  const { existsSync, readdirSync, readFileSync } = await import('node:fs');
+  if (existsSync(benignDir)) {
+    const lines = readdirSync(benignDir)
+      .filter((f) => f.endsWith('.txt') && !f.startsWith('tldr') && !f.startsWith('libinjection'))
+      .sort()
+      .flatMap((f) => readFileSync(join(benignDir, f), 'utf8').split('\n').filter((l) => l.length > 0));
+    const rooms = ['general', 'random', 'support', 'dev', 'off-topic'];
+    const payloads = lines.map((text, i) => JSON.parse(JSON.stringify({ text, room: rooms[i % rooms.length] })));
+    let i = 0;
+    // The optimizing compiler needs a few seconds of such traffic before the scanner runs at its speed (a server
+    // has long reached it): warm up for 2 s, beyond timeSync's own warm-up.
+    const warmEnd = performance.now() + 2000;
+    while (performance.now() < warmEnd) for (const payload of payloads) sink += wsguard.scanPayload(payload).length;
+    results.push({
+      id: 'scan_chat',
+      label: `scanPayload, chat payloads { text, room } from the benign corpus (${payloads.length} prose lines)`,
+      ns: await timeSync((n) => {
+        let found = 0;
+        for (let k = 0; k < n; k++) {
+          found += wsguard.scanPayload(payloads[i]).length;
+          i = i + 1 === payloads.length ? 0 : i + 1;
+        }
+        return found + 1;
+      }),
+    });
+  } else {
+    process.stderr.write(`micro: no corpus at ${corpusDir} (set WSGUARD_CORPUS): scan_chat left out\n`);
+  }
+
+  const SIZE = 65_536;
+  // parsed from JSON, as a server gets them (a repeated string would be a rope, slower to read than a flat one)
+  const fill = (unit) => JSON.parse(JSON.stringify(unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE)));
+  const adversarial = {
+    '<': fill('<'),
+    'a…a<': 'a'.repeat(SIZE - 1) + '<',
+    '%': fill('%'),
+    '%25': fill('%25'),
+    '%%32%65': fill('%%32%65'),
+    '%u': fill('%u'),
+    '&#': fill('&#'),
+    '&#x3c;': fill('&#x3c;'),
+    '&lt': fill('&lt'),
+    '\\u003c': fill('\\u003c'),
+    '\\x': fill('\\x'),
+    '+A': fill('+A'),
+    'quotes \'"`': fill('\'"`'),
+    "' or '": fill("' or '"),
+    '/*': fill('/*'),
+    '/*a': fill('/*a'),
+    '-- ': fill('-- '),
+    '# ': fill('# '),
+    '../': fill('../'),
+    '..\\': fill('..\\'),
+    '....': fill('....'),
+    '<a ': fill('<a '),
+    '<a on': fill('<a on'),
+    '<a onload=': fill('<a onload='),
+    'onerror=': fill('onerror='),
+    'o…o=': 'o'.repeat(SIZE - 1) + '=',
+    'javascript:': fill('javascript:'),
+    'data:': fill('data:'),
+    'union select ': fill('union select '),
+    '1 or 1=1 ': fill('1 or 1=1 '),
+    "x' or 'a'='a": fill("x' or 'a'='a"),
+    '; id ': fill('; id '),
+    '&&': fill('&&'),
+    '|': fill('|'),
+    '$(': fill('$('),
+    '`': fill('`'),
+    '$ifs': fill('$ifs'),
+    '() {': fill('() {'),
+    '{$': fill('{$'),
+    'alert(': fill('alert('),
+    'alert + (…(': 'alert' + '('.repeat(SIZE - 5),
+    'x(x(': fill('x(x('),
+    'top[': fill('top['),
+    '__proto__[': fill('__proto__['),
+    'constructor.': fill('constructor.'),
+    '0x2f': fill('0x2f'),
+    '://': fill('://'),
+    'fullwidth ＜ｓ': fill('＜ｓ'),
+    'CJK text': fill('社會科學院語學研究所'),
+    'A社 (capitals between CJK)': fill('A社'),
+    'mathematical letters 𝐬': fill('𝐬𝐞𝐥'),
+    'zero-width joiners': fill('s\u200bc'),
+    'random printable ASCII': Array.from({ length: SIZE }, (_, k) => String.fromCharCode(32 + ((k * 7919) % 95))).join(''),
+  };
+  // A call takes a millisecond or so: a few calls per sample, samples of at most 100 ms. Each string is first scanned
+  // 20 times: the first calls on a new kind of input run partly unoptimized (the compiler meets branches it has no
+  // feedback for, deoptimizes and compiles again), which a server pays once, not per message.
+  const sampleMs = Math.min(options.sampleMs, 100);
+  for (const [name, text] of Object.entries(adversarial)) {
+    const payload = { text };
+    for (let k = 0; k < 20; k++) sink += wsguard.scanPayload(payload).length;
+    const ns = [];
+    for (let s = 0; s < options.samples; s++) {
+      let calls = 0;
+      const t0 = performance.now();
+      let t = t0;
+      while (calls < 2 || t - t0 < sampleMs) {
+        sink += wsguard.scanPayload(payload).length + 1;
+        calls++;
+        t = performance.now();
+      }
+      ns.push(((t - t0) * 1e6) / calls);
+    }
+    results.push({ id: `scan_worst:${name}`, label: `scanPayload, one 64 KB string: ${name}`, ns });
+  }
 }
 
 process.send?.({ type: 'result', result: results, sink: sink > 0 }, () => process.exit(0));

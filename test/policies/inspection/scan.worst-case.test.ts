@@ -36,6 +36,27 @@ const ADVERSARIAL: Record<string, string> = {
   'fullwidth ＜ｓ repeated': fill('＜ｓ'),
   'one long word': 'x'.repeat(SIZE),
   'random printable ASCII': Array.from({ length: SIZE }, (_, i) => String.fromCharCode(32 + ((i * 7919) % 95))).join(''),
+  // near misses of every escape, and the first characters of the literals the detectors search for
+  "'%u' repeated": fill('%u'),
+  "'\\x' repeated": fill('\\x'),
+  "'+A' repeated": fill('+A'),
+  "'&&' repeated": fill('&&'),
+  "'|' repeated": fill('|'),
+  "'....' repeated": fill('....'),
+  "'-- ' repeated": fill('-- '),
+  "'# ' repeated": fill('# '),
+  "'x(x(' repeated": fill('x(x('),
+  "'alert' then '(' × 65531": 'alert' + '('.repeat(SIZE - 5),
+  "'o' × 65535 + '='": 'o'.repeat(SIZE - 1) + '=',
+  "'<a onload=' repeated": fill('<a onload='),
+  "'{$' repeated": fill('{$'),
+  "'$ifs' repeated": fill('$ifs'),
+  "'0x2f' repeated": fill('0x2f'),
+  "'://' repeated": fill('://'),
+  "'data:' repeated": fill('data:'),
+  "'top[' repeated": fill('top['),
+  'capitals between CJK': fill('A社'),
+  'mathematical letters': fill('𝐬𝐞𝐥'),
 };
 
 describe('worst case', () => {
