@@ -110,8 +110,8 @@ export interface AbuseStats {
   readonly scoredKeys: number;
   readonly bans: number;
   readonly throttles: number;
-  /** Connections young enough for their end to count as a rapid reconnection. */
-  readonly youngConnections: number;
+  /** Connections the guard closed whose end is not reported yet (kept so that it does not count as a short session). */
+  readonly closedByGuard: number;
   readonly monitor: boolean;
 }
 
@@ -240,13 +240,11 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
     const t = now();
     const id = event.connectionId;
     if (rapidReconnection?.enabled && id !== undefined) {
-      if (event.type === 'connection_accepted') {
-        sessions.opened(id, t);
-      } else if (event.type === 'connection_closed_by_guard') {
-        sessions.forget(id);
+      if (event.type === 'connection_closed_by_guard') {
+        sessions.closedByGuard(id);
         return;
       } else if (event.type === 'connection_closed') {
-        if (sessions.closed(id, t)) record(event, PATTERN_INDEX.rapidReconnection, 'connection', 1, t);
+        if (sessions.closed(id, event)) record(event, PATTERN_INDEX.rapidReconnection, 'connection', 1, t);
         return;
       }
     }
@@ -509,7 +507,6 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
       const t = now();
       bans.sweep(t);
       tracker.prune(t);
-      sessions.prune(t);
       throttles.prune(t);
     } catch (error) {
       fault('sweep', error);
@@ -539,7 +536,7 @@ export function createAbuseDetector(deps: AbuseDetectorDeps, options: AbuseOptio
       scoredKeys: tracker.hotSize,
       bans: bans.size,
       throttles: throttles.size,
-      youngConnections: sessions.size,
+      closedByGuard: sessions.size,
       monitor,
     }),
     sweep,

@@ -1,50 +1,42 @@
 /**
  * Short sessions, for the rapid-reconnection pattern: a connect/disconnect cycle counts when the connection lived less
- * than `shortSessionMs`. Only connections younger than that are remembered, so the map holds at most the connections
- * accepted in the last `shortSessionMs` (and never more than the cap); an older one can no longer be short.
+ * than `shortSessionMs`. How long it lived comes with its end: the guard's `connection_closed` event carries
+ * `detail.durationMs`. So nothing is kept per live connection (with tens of thousands of idle connections, a record
+ * per connection would cost some 100 bytes each); only the connections the guard itself closed are remembered until
+ * their end is reported, since an end that is the guard's own response must not count against the client.
  */
 
 import { LruMap } from '../util/lru-map.js';
+import type { ObservedEvent } from './events.js';
 
 export class ShortSessions {
-  /** Connection id → when it was accepted. Ids arrive in time order, so the oldest is always first. */
-  readonly #opened: LruMap<string, number>;
+  /** Connections the guard closed whose `connection_closed` has not come yet: few, and capped. */
+  readonly #closedByGuard: LruMap<string, true>;
   readonly #shortSessionMs: number;
 
   constructor(maxKeys: number, shortSessionMs: number) {
-    this.#opened = new LruMap(maxKeys);
+    this.#closedByGuard = new LruMap(maxKeys);
     this.#shortSessionMs = shortSessionMs;
   }
 
+  /** Connections closed by the guard and not yet reported ended. */
   get size(): number {
-    return this.#opened.size;
-  }
-
-  opened(connectionId: string, now: number): void {
-    this.#opened.set(connectionId, now);
-  }
-
-  /** True when the connection was accepted less than `shortSessionMs` ago. Forgets it either way. */
-  closed(connectionId: string, now: number): boolean {
-    const openedAt = this.#opened.peek(connectionId);
-    if (openedAt === undefined) return false;
-    this.#opened.delete(connectionId);
-    return now - openedAt < this.#shortSessionMs;
+    return this.#closedByGuard.size;
   }
 
   /** The guard closed it (a response of ours): its end is not the client's doing and must not count. */
-  forget(connectionId: string): void {
-    this.#opened.delete(connectionId);
+  closedByGuard(connectionId: string): void {
+    this.#closedByGuard.set(connectionId, true);
   }
 
-  prune(now: number): void {
-    for (const [id, openedAt] of this.#opened.entries()) {
-      if (now - openedAt < this.#shortSessionMs) break;
-      this.#opened.delete(id);
-    }
+  /** True when this `connection_closed` ends a short session the client ended (or its transport did). */
+  closed(connectionId: string, event: ObservedEvent): boolean {
+    if (this.#closedByGuard.delete(connectionId)) return false;
+    const durationMs = event.detail?.['durationMs'];
+    return typeof durationMs === 'number' && durationMs >= 0 && durationMs < this.#shortSessionMs;
   }
 
   clear(): void {
-    this.#opened.clear();
+    this.#closedByGuard.clear();
   }
 }

@@ -36,6 +36,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 export function createAuthenticator(options: {
   readonly hook: AuthenticateHook | null;
   readonly timeoutMs: number;
@@ -51,7 +55,9 @@ export function createAuthenticator(options: {
     };
     let identity: Identity | null | undefined;
     try {
-      identity = await withTimeout(Promise.resolve().then(() => hook(request)), timeoutMs);
+      // A synchronous hook (a JWT verified in memory) answers at once: no timer, no promise. Only a promise is timed.
+      const answer = hook(request);
+      identity = isThenable(answer) ? await withTimeout(Promise.resolve(answer), timeoutMs) : answer;
     } catch (error) {
       return failed(error instanceof Error ? error.message : String(error));
     }

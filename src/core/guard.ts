@@ -47,15 +47,20 @@ import { createAuthenticator } from './authenticate.js';
 import { createCsrfEndpoint, type GuardCsrf } from './csrf-endpoint.js';
 import { createHttpIdentify } from './http-identity.js';
 import { ipGroupKey } from './ip.js';
-import { resolveOptions, type ResolvedNamespace, type ResolvedOptions } from './options.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
 import { ConnectionRegistry, type CloseConnection, type ConnectionSelector, type NotifyClient } from './registry.js';
+import { ConnectionState, LEASE_IP, LEASE_USER } from './connection-state.js';
 import { createSecure, type SecureOptions } from './secure.js';
 import { refreshCredentials, REFRESH_EVENT, type CredentialRefreshDeps, type RefreshVerdict } from './credential-refresh.js';
 import { ConnectionLifetimes } from './lifetime.js';
 import { Revocations, type RevocationResult, type RevokeOptions } from './revocation.js';
 import { SlowConsumers, type BufferedBytes } from './slow-consumers.js';
 
-/** What an adapter reports once an admitted connection is live. */
+/**
+ * What an adapter reports once an admitted connection is live. `close`, `notify` and `bufferedBytes` are called as
+ * methods of the connection's registry record, whose `native` is the one given here: an adapter passes the same
+ * functions for every connection (a closure per connection costs some 60–130 bytes of heap each).
+ */
 export interface OpenedConnection {
   readonly id: string;
   readonly transport: string;
@@ -196,41 +201,17 @@ export interface Guard {
   close(): Promise<void>;
 }
 
-/** What the guard remembers about an admitted connection, from admission until it is closed. */
-interface ConnectionState {
-  readonly id: string;
-  readonly ip: string;
-  readonly ipGroup: string;
-  readonly namespace: string;
-  readonly identity: Identity | null;
-  readonly rules: ResolvedNamespace;
-  /** Store keys of the connection slots it holds, released when it ends. */
-  readonly leases: string[];
-  /** Bucket key for its messages: the user, or the connection for anonymous clients. */
-  readonly messageKey: string;
-  /** Where that bucket lives: a connection's own bucket stays in this process (it never moves to another node). */
-  readonly messageStore: Store;
-  /** Anonymous clients are also limited per IP group. */
-  readonly ipMessageKey: string | null;
-  /**
-   * The last CSRF token this connection presented in an event and verified, with its expiry: a client sends the same
-   * token with every protected event, and an HMAC per message costs more than Socket.IO's own work on it.
-   */
-  csrfVerified: string | null;
-  csrfVerifiedUntil: number;
-  /** For the monitor: plain counters, one increment per message. */
-  messagesIn: number;
-  messagesOut: number;
-  refusals: number;
-  /** Heartbeats (pings, pongs) from the client: activity for the idle sweep. */
-  heartbeats: number;
-  /** The adapter's meter of bytes queued for the client; null when not checked (or already closed as slow). */
-  bufferedBytes: BufferedBytes | null;
-  /** The handshake as the `authenticate` hook saw it, kept for `wsguard:refresh` when the credentials expire. */
-  readonly authRequest: AuthRequest | null;
-  /** What every security event about this connection says of it, built once. */
-  readonly fields: Pick<SecurityEventInput, 'ip' | 'userId' | 'sessionId' | 'namespace' | 'connectionId'>;
-  registered: boolean;
+/** What every security event about a connection says of it (built when an event is emitted, not kept). */
+function fieldsOf(state: ConnectionState): Pick<SecurityEventInput, 'ip' | 'userId' | 'sessionId' | 'namespace' | 'connectionId'> {
+  const identity = state.identity;
+  return { ip: state.ip, userId: identity?.userId, sessionId: identity?.sessionId, namespace: state.namespace, connectionId: state.id };
+}
+
+/** Bucket key for a connection's messages: its user's, or its own for an anonymous client. Built once, at its first message. */
+function messageKeyOf(state: ConnectionState): string {
+  const key = state.identity ? `rate:msg:u:${state.identity.userId}` : `rate:msg:c:${state.id}`;
+  state.messageKey = key;
+  return key;
 }
 
 const MALFORMED = deny('malformed_message');
@@ -274,8 +255,10 @@ export function createGuard(config: GuardConfig = {}): Guard {
     now,
     forSinks: compileIpAnonymizer(config.anonymizeIps ?? 'off', config.anonymizeIpSecret),
   });
-  const registry = new ConnectionRegistry();
-  const states = new Map<string, ConnectionState>();
+  // Live connections are in the registry; `admitted` holds the few whose adapter has not reported them open yet.
+  const registry = new ConnectionRegistry<ConnectionState>();
+  const admitted = new Map<string, ConnectionState>();
+  const stateOf = (id: string): ConnectionState | undefined => registry.get(id) ?? admitted.get(id);
   // Addresses refused for connection rate, until their retry time: the pre-handshake screen reads only this.
   const recentlyLimited = new LruMap<string, number>(options.maxTrackedKeys);
   let messagesAccepted = 0;
@@ -331,9 +314,11 @@ export function createGuard(config: GuardConfig = {}): Guard {
       return verdict;
     };
 
-    // A banned client costs nothing more: no rate token, no hook call. The cache answers without a promise.
+    // A banned client costs nothing more: no rate token, no hook call. The cache answers without a promise (and an
+    // answer that is not a promise is not awaited: each await is a turn of the microtask queue per connection).
     if (abuse) {
-      const ban = await abuse.checkBanned({ ip, ipGroup });
+      const checked = abuse.checkBanned({ ip, ipGroup });
+      const ban = checked instanceof Promise ? await checked : checked;
       if (ban) {
         const verdict = banVerdict(ban);
         if (refused('abuse', verdict, 'connection', fields)) return refuse(verdict);
@@ -348,7 +333,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
 
     if (options.rateLimiting) {
       const cost = throttledCost(abuse ? abuse.throttleFor({ ipGroup }) : null, options.connectionBucket);
-      const limited = await consumeToken(store, `rate:conn:${ipGroup}`, options.connectionBucket, 'connection_rate_limited', cost);
+      const consumed = consumeToken(store, `rate:conn:${ipGroup}`, options.connectionBucket, 'connection_rate_limited', cost);
+      const limited = consumed instanceof Promise ? await consumed : consumed;
       if (limited && refused('connectionRate', limited, 'connection', fields)) {
         recentlyLimited.set(ipGroup, now() + (limited.retryAfterMs ?? 0));
         return refuse(limited);
@@ -366,7 +352,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     const userFields = identity ? { userId: identity.userId, sessionId: identity.sessionId } : {};
 
     if (abuse && identity) {
-      const ban = await abuse.checkBanned({ userId: identity.userId });
+      const checked = abuse.checkBanned({ userId: identity.userId });
+      const ban = checked instanceof Promise ? await checked : checked;
       if (ban) {
         const verdict = banVerdict(ban);
         if (refused('abuse', verdict, 'connection', { ...fields, ...userFields })) return refuse(verdict, userFields);
@@ -394,18 +381,22 @@ export function createGuard(config: GuardConfig = {}): Guard {
 
     // Slots last: a connection refused by any earlier check never takes (and so never leaks) a count.
     const leases: string[] = [];
+    let held = 0;
     const ipKey = ipLeaseKey(ipGroup);
-    const ipCap = await acquireSlot(store, ipKey, ctx.id, options.maxConnectionsPerIp, 'too_many_connections_ip', leaseTtlMs);
+    const ipSlot = acquireSlot(store, ipKey, ctx.id, options.maxConnectionsPerIp, 'too_many_connections_ip', leaseTtlMs);
+    const ipCap = ipSlot instanceof Promise ? await ipSlot : ipSlot;
     if (ipCap) {
       if (refused('connectionCaps', ipCap, 'connection', { ...fields, ...userFields })) return refuse(ipCap, userFields);
     } else {
       leases.push(ipKey);
+      held |= LEASE_IP;
     }
     if (identity) {
       const userKey = userLeaseKey(identity.userId);
       let userCap: Denied | null;
       try {
-        userCap = await acquireSlot(store, userKey, ctx.id, options.maxConnectionsPerUser, 'too_many_connections_user', leaseTtlMs);
+        const userSlot = acquireSlot(store, userKey, ctx.id, options.maxConnectionsPerUser, 'too_many_connections_user', leaseTtlMs);
+        userCap = userSlot instanceof Promise ? await userSlot : userSlot;
       } catch (error) {
         for (const key of leases) await store.releaseLease(key, ctx.id);
         throw error;
@@ -417,6 +408,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
         }
       } else {
         leases.push(userKey);
+        held |= LEASE_USER;
       }
     }
 
@@ -426,34 +418,9 @@ export function createGuard(config: GuardConfig = {}): Guard {
       return refuse(deny('session_revoked'), userFields);
     }
 
-    states.set(ctx.id, {
-      id: ctx.id,
-      ip,
-      ipGroup,
-      namespace: ctx.namespace,
-      identity,
-      rules,
-      leases,
-      messageKey: identity ? `rate:msg:u:${identity.userId}` : `rate:msg:c:${ctx.id}`,
-      messageStore: identity ? store : connectionStore,
-      ipMessageKey: identity ? null : `rate:msg:ip:${ipGroup}`,
-      fields: Object.freeze({
-        ip,
-        userId: identity?.userId,
-        sessionId: identity?.sessionId,
-        namespace: ctx.namespace,
-        connectionId: ctx.id,
-      }),
-      registered: false,
-      csrfVerified: null,
-      csrfVerifiedUntil: 0,
-      messagesIn: 0,
-      messagesOut: 0,
-      refusals: 0,
-      heartbeats: 0,
-      bufferedBytes: null,
-      authRequest: identity?.expiresAt !== undefined ? authRequest : null,
-    });
+    const state = new ConnectionState(ctx.id, ip, ipGroup, ctx.namespace, identity, rules, identity?.expiresAt !== undefined ? authRequest : null);
+    state.flags = held;
+    admitted.set(ctx.id, state);
     return { allowed: true, identity, ip, ipGroup };
   }
 
@@ -481,13 +448,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
     type: 'message_refused' | 'csrf_failure' = 'message_refused',
   ): Denied {
     state.refusals++;
-    bus.emit({ ...state.fields, type, reason: verdict.code, event, detail: verdict.details });
+    bus.emit({ ...fieldsOf(state), type, reason: verdict.code, event, detail: verdict.details });
     return verdict;
   }
 
   function monitored(check: CheckName, state: ConnectionState, event: string, verdict: Denied): boolean {
     if (modes[check] === 'enforce') return true;
-    bus.emit({ ...state.fields, type: 'message_would_be_refused', reason: verdict.code, event });
+    bus.emit({ ...fieldsOf(state), type: 'message_would_be_refused', reason: verdict.code, event });
     return false;
   }
 
@@ -498,17 +465,18 @@ export function createGuard(config: GuardConfig = {}): Guard {
 
   function rateCheck(state: ConnectionState, event: string): Awaitable<Verdict> {
     const rule = options.events.get(event);
-    let key = state.messageKey;
+    let key = state.messageKey ?? messageKeyOf(state);
     let spec = options.messageBucket;
     if (rule?.bucket) {
       spec = rule.bucket;
       // Built per message rather than cached per connection: a concatenation costs less than a Map kept per socket.
-      key = `${state.messageKey}:e:${event}`;
+      key = `${key}:e:${event}`;
     }
     // While the abuse detector throttles this sender, each message costs more tokens of the same buckets.
     const factor = abuse ? abuse.throttleFor({ ipGroup: state.ipGroup, userId: state.identity?.userId }) : null;
-    const own = consumeToken(state.messageStore, key, spec, 'message_rate_limited', throttledCost(factor, spec));
-    const ipKey = state.ipMessageKey;
+    // A connection's own bucket (anonymous) stays in this process: it never moves to another node.
+    const own = consumeToken(state.identity ? store : connectionStore, key, spec, 'message_rate_limited', throttledCost(factor, spec));
+    const ipKey = state.identity ? null : (state.ipMessageKey ??= `rate:msg:ip:${state.ipGroup}`);
     const ipCost = throttledCost(factor, options.anonymousIpBucket);
     if (own instanceof Promise || ipKey === null) {
       if (own instanceof Promise) {
@@ -524,7 +492,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
   }
 
   function admitMessage(ctx: MessageContext): Awaitable<Verdict> {
-    const state = states.get(ctx.connectionId);
+    const state = stateOf(ctx.connectionId);
     if (!state) return deny('internal_error', { details: { reason: 'unknown_connection' } });
     state.messagesIn++;
     const event = ctx.event;
@@ -545,8 +513,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
           const badToken = known ? null : checkCsrfToken(options.csrf.tokens, taken.token, state.identity, 'event');
           if (badToken && monitored('csrf', state, event, badToken)) return messageRefused(state, event, badToken, 'csrf_failure');
           if (!badToken && !known && typeof taken.token === 'string') {
-            state.csrfVerified = taken.token;
-            state.csrfVerifiedUntil = options.csrf.tokens.expiresAt(taken.token);
+            state.verifiedCsrf(taken.token, options.csrf.tokens.expiresAt(taken.token));
           }
           // The handler never sees the token, valid or not.
           payload = taken.payload;
@@ -627,7 +594,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     if (outcome.ok) {
       if (outcome.reported) {
         const { action, findings } = outcome.reported;
-        bus.emit({ ...state.fields, type: 'threat_detected', event, detail: { action, findings: summarizeFindings(findings) } });
+        bus.emit({ ...fieldsOf(state), type: 'threat_detected', event, detail: { action, findings: summarizeFindings(findings) } });
       }
       const payload = outcome.payload ?? before;
       return payload ? { allowed: true, payload } : ALLOW;
@@ -635,7 +602,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     if (outcome.error !== undefined) {
       // The validator's own error may quote the payload: only its name goes to the log.
       const name = outcome.error instanceof Error ? outcome.error.name : typeof outcome.error;
-      bus.emit({ ...state.fields, type: 'internal_error', event, detail: { stage: 'schema', error: name } });
+      bus.emit({ ...fieldsOf(state), type: 'internal_error', event, detail: { stage: 'schema', error: name } });
     }
     if (monitored(outcome.check, state, event, outcome.verdict)) return messageRefused(state, event, outcome.verdict);
     return before ? { allowed: true, payload: before } : ALLOW;
@@ -643,14 +610,14 @@ export function createGuard(config: GuardConfig = {}): Guard {
 
   function refuseUnreadable(connectionId: string, code: UnreadableCode): Denied {
     const verdict = code === 'malformed_message' ? MALFORMED : code === 'binary_not_allowed' ? BINARY : CUT_BY_TRANSPORT;
-    const state = states.get(connectionId);
+    const state = stateOf(connectionId);
     if (state) messageRefused(state, '', verdict);
     return verdict;
   }
 
   /** `wsguard:refresh`: size and rate like any message, then the hook again (credential-refresh.ts). */
   async function refresh(connectionId: string, auth: unknown, bytes: number): Promise<RefreshVerdict> {
-    const state = states.get(connectionId);
+    const state = stateOf(connectionId);
     if (!state) return deny('internal_error', { details: { reason: 'unknown_connection' } });
     state.messagesIn++;
     try {
@@ -662,7 +629,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
       const verdict = await refreshCredentials(refreshDeps, state, auth);
       if (!verdict.allowed) return messageRefused(state, REFRESH_EVENT, verdict);
-      bus.emit({ ...state.fields, type: 'credentials_refreshed', event: REFRESH_EVENT, detail: { expiresAt: verdict.expiresAt } });
+      bus.emit({ ...fieldsOf(state), type: 'credentials_refreshed', event: REFRESH_EVENT, detail: { expiresAt: verdict.expiresAt } });
       return verdict;
     } catch (error) {
       return messageFault(state, REFRESH_EVENT, error);
@@ -671,7 +638,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
 
   function messageFault(state: ConnectionState, event: string, error: unknown): Denied {
     if (isStoreUnavailable(error)) return messageRefused(state, event, deny('store_unavailable', { retryAfterMs: error.retryAfterMs }));
-    bus.emit({ ...state.fields, type: 'internal_error', event, detail: { stage: 'message', error: errorMessage(error) } });
+    bus.emit({ ...fieldsOf(state), type: 'internal_error', event, detail: { stage: 'message', error: errorMessage(error) } });
     return deny('internal_error');
   }
 
@@ -703,26 +670,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
   }
 
   function connectionOpened(connection: OpenedConnection): void {
-    const state = states.get(connection.id);
+    const state = admitted.get(connection.id) ?? registry.get(connection.id);
     if (!state) throw new Error(`wsguard: connectionOpened(${connection.id}) without an admitted connection`);
-    state.registered = true;
-    registry.add({
-      id: state.id,
-      ip: state.ip,
-      ipGroup: state.ipGroup,
-      namespace: state.namespace,
-      userId: state.identity?.userId ?? null,
-      sessionId: state.identity?.sessionId ?? null,
-      roles: state.identity?.roles ?? [],
-      transport: connection.transport,
-      connectedAt: now(),
-      close: connection.close,
-      notify: connection.notify,
-      native: connection.native,
-    });
-    state.bufferedBytes = slowConsumers.meterFor(connection.bufferedBytes);
-    lifetimes.track(state.id, state, state.identity?.expiresAt ?? null);
-    bus.emit({ ...state.fields, type: 'connection_accepted', detail: { transport: connection.transport } });
+    admitted.delete(state.id);
+    state.opened(connection.transport, connection.native, now(), connection.close, connection.notify, slowConsumers.meterFor(connection.bufferedBytes));
+    registry.add(state);
+    lifetimes.track(state);
+    bus.emit({ ...fieldsOf(state), type: 'connection_accepted', detail: { transport: connection.transport } });
     // Revoked while its admission was under way (after its check passed): closed as it opens.
     const identity = state.identity;
     if (identity && revocations.revokedLocally(identity.userId, identity.sessionId ?? null)) {
@@ -730,13 +684,20 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }
   }
 
+  /** Store keys of the slots a connection holds (rebuilt from its IP group and user: they are not kept per connection). */
+  function leaseKeysOf(state: ConnectionState): string[] {
+    const keys: string[] = [];
+    if ((state.flags & LEASE_IP) !== 0) keys.push(ipLeaseKey(state.ipGroup));
+    if ((state.flags & LEASE_USER) !== 0 && state.identity) keys.push(userLeaseKey(state.identity.userId));
+    return keys;
+  }
+
   function connectionClosed(id: string, detail?: Readonly<Record<string, unknown>>): void {
-    const state = states.get(id);
+    const state = stateOf(id);
     if (!state) return;
-    states.delete(id);
+    admitted.delete(id);
     registry.remove(id);
-    lifetimes.untrack(id);
-    for (const key of state.leases) {
+    for (const key of leaseKeysOf(state)) {
       try {
         const released = store.releaseLease(key, id);
         if (released instanceof Promise) released.catch((error: unknown) => leaseFault(state, error));
@@ -745,7 +706,9 @@ export function createGuard(config: GuardConfig = {}): Guard {
       }
     }
     if (state.registered) {
-      bus.emit({ ...state.fields, type: 'connection_closed', detail });
+      // How long it lasted: the abuse detector tells short sessions (rapid reconnection) by it, keeping nothing per
+      // live connection.
+      bus.emit({ ...fieldsOf(state), type: 'connection_closed', detail: { ...detail, durationMs: now() - state.connectedAt } });
     }
   }
 
@@ -757,11 +720,21 @@ export function createGuard(config: GuardConfig = {}): Guard {
   // One timer renews every held slot, so a live connection never loses its count and a dead process's expire.
   const renewTimer = setInterval(() => {
     const holders = new Map<string, string[]>();
-    for (const state of states.values()) {
-      for (const key of state.leases) {
-        const list = holders.get(key);
-        if (list) list.push(state.id);
-        else holders.set(key, [state.id]);
+    const hold = (key: string, id: string): void => {
+      const list = holders.get(key);
+      if (list) list.push(id);
+      else holders.set(key, [id]);
+    };
+    // Keys are rebuilt here (they are not kept per connection): an IP group's once per renewal, however many hold it.
+    const ipKeys = new Map<string, string>();
+    for (const states of [registry.values(), admitted.values()]) {
+      for (const state of states) {
+        if ((state.flags & LEASE_IP) !== 0) {
+          let key = ipKeys.get(state.ipGroup);
+          if (key === undefined) ipKeys.set(state.ipGroup, (key = ipLeaseKey(state.ipGroup)));
+          hold(key, state.id);
+        }
+        if ((state.flags & LEASE_USER) !== 0 && state.identity) hold(userLeaseKey(state.identity.userId), state.id);
       }
     }
     for (const [key, ids] of holders) {
@@ -813,8 +786,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     maxHeartbeatsPerSecond: options.rateLimiting ? options.messageBucket.capacity : 0,
     now,
     close: (id, code) => connections.close({ id }, code),
-    ...(slowConsumers.enabled ? { afterSweep: () => slowConsumers.sweep(states.values()) } : {}),
-  });
+    ...(slowConsumers.enabled ? { afterSweep: () => slowConsumers.sweep(registry.values()) } : {}),
+  }, () => registry.values());
   const revocations = new Revocations({
     store,
     now,
@@ -827,7 +800,10 @@ export function createGuard(config: GuardConfig = {}): Guard {
   const refreshDeps: CredentialRefreshDeps = {
     authenticate,
     revoked: (identity) => revocations.check(identity),
-    extend: (id, expiresAt) => lifetimes.extend(id, expiresAt),
+    extend: (id, expiresAt) => {
+      const state = stateOf(id);
+      if (state) state.expiresAt = expiresAt;
+    },
   };
 
   const guard: Guard = {
@@ -843,8 +819,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
       emit,
       csrf: options.csrf,
       stateOf: (id) => {
-        const state = states.get(id);
-        return state ? { identity: state.identity, messageKey: state.messageKey } : undefined;
+        const state = stateOf(id);
+        return state ? { identity: state.identity, messageKey: state.messageKey ?? messageKeyOf(state) } : undefined;
       },
     }),
     connections,
@@ -858,13 +834,13 @@ export function createGuard(config: GuardConfig = {}): Guard {
     emit,
     stats: () => ({ messagesAccepted }),
     messageSent(connectionId) {
-      const state = states.get(connectionId);
+      const state = registry.get(connectionId);
       if (!state) return;
       state.messagesOut++;
       if (state.bufferedBytes !== null) slowConsumers.check(state);
     },
     heartbeat(connectionId) {
-      const state = states.get(connectionId);
+      const state = registry.get(connectionId);
       if (state) state.heartbeats++;
     },
     refreshCredentials: refresh,
@@ -875,18 +851,17 @@ export function createGuard(config: GuardConfig = {}): Guard {
     monitor: {
       snapshot() {
         const list: MonitoredConnection[] = [];
-        for (const record of registry.list()) {
-          const state = states.get(record.id);
+        for (const state of registry.values()) {
           list.push({
-            id: record.id,
-            ip: record.ip,
-            userId: record.userId,
-            namespace: record.namespace,
-            transport: record.transport,
-            connectedAt: record.connectedAt,
-            messagesIn: state?.messagesIn ?? 0,
-            messagesOut: state?.messagesOut ?? 0,
-            refusals: state?.refusals ?? 0,
+            id: state.id,
+            ip: state.ip,
+            userId: state.userId,
+            namespace: state.namespace,
+            transport: state.transport,
+            connectedAt: state.connectedAt,
+            messagesIn: state.messagesIn,
+            messagesOut: state.messagesOut,
+            refusals: state.refusals,
           });
         }
         return { time: now(), connections: list, ...registry.counts() };

@@ -46,7 +46,6 @@ export interface HandshakeLimits {
 
 interface Pending {
   readonly socket: Socket;
-  readonly key: string;
   readonly ip: string;
   /** The IP group it is counted under; null when it is not counted (a trusted proxy, or the map at its cap). */
   readonly group: string | null;
@@ -67,16 +66,11 @@ function statusLine(status: number): string {
 
 const TIMEOUT_RESPONSE = statusLine(408);
 
-function peerKey(socket: { remoteAddress?: string; remotePort?: number }): string | null {
-  const address = socket.remoteAddress;
-  const port = socket.remotePort;
-  return address === undefined || port === undefined ? null : `${address}|${port}`;
-}
-
 /** Apply the limits to `server`; returns a function that takes them off again (pending sockets are left alone). */
 export function applyHandshakeLimits(server: HttpServer, limits: HandshakeLimits): () => void {
-  // Insertion order is deadline order: every entry gets the same timeout.
-  const pending = new Map<string, Pending>();
+  // Insertion order is deadline order: every entry gets the same timeout. Keyed by the socket itself: no address or
+  // port to read back (each a call into the socket's handle) and no string to build per connection.
+  const pending = new Map<Socket, Pending>();
   const perGroup = new Map<string, number>();
   let timer: NodeJS.Timeout | null = null;
 
@@ -91,7 +85,7 @@ export function applyHandshakeLimits(server: HttpServer, limits: HandshakeLimits
   }
 
   function release(entry: Pending): void {
-    pending.delete(entry.key);
+    pending.delete(entry.socket);
     if (entry.group === null) return;
     const left = (perGroup.get(entry.group) ?? 1) - 1;
     if (left <= 0) perGroup.delete(entry.group);
@@ -124,10 +118,10 @@ export function applyHandshakeLimits(server: HttpServer, limits: HandshakeLimits
   }
 
   function onConnection(socket: Socket): void {
-    const key = peerKey(socket);
+    const address = socket.remoteAddress;
     // No peer address: the socket is already gone.
-    if (key === null) return;
-    const ip = normalizeIp(socket.remoteAddress ?? '');
+    if (address === undefined) return;
+    const ip = normalizeIp(address);
     let group: string | null = null;
     if (!limits.trustsPeer(ip)) {
       const candidate = limits.groupOf(ip);
@@ -142,27 +136,26 @@ export function applyHandshakeLimits(server: HttpServer, limits: HandshakeLimits
         group = candidate;
       }
     }
-    // A port reused while the entry of the socket before it lingers: that one is over.
-    const stale = pending.get(key);
-    if (stale !== undefined) release(stale);
-    pending.set(key, { socket, key, ip, group, deadline: performance.now() + limits.handshakeTimeoutMs });
+    pending.set(socket, { socket, ip, group, deadline: performance.now() + limits.handshakeTimeoutMs });
     socket.on('close', onSocketClose);
     arm();
   }
 
   // One function for every socket (`this` is the socket): no closure per connection.
   function onSocketClose(this: Socket): void {
-    const key = peerKey(this);
-    const entry = key === null ? undefined : pending.get(key);
-    if (entry !== undefined && entry.socket === this) release(entry);
+    const entry = pending.get(this);
+    if (entry !== undefined) release(entry);
   }
 
-  // The headers are complete: the request is the application's (and the guard's) from here.
+  // The headers are complete: the request is the application's (and the guard's) from here. The socket's 'close'
+  // listener goes too: it would otherwise stay on the socket as long as the connection lives (a listener array on
+  // every WebSocket, some 150 bytes each).
   function onHeaders(req: { socket: Socket }): void {
     if (pending.size === 0) return;
-    const key = peerKey(req.socket);
-    const entry = key === null ? undefined : pending.get(key);
-    if (entry !== undefined) release(entry);
+    const entry = pending.get(req.socket);
+    if (entry === undefined) return;
+    release(entry);
+    req.socket.off('close', onSocketClose);
   }
 
   function onClientError(error: Error & { code?: string }, socket: Duplex): void {
@@ -192,8 +185,10 @@ export function applyHandshakeLimits(server: HttpServer, limits: HandshakeLimits
   // A TLS server's sockets are the application's once their TLS handshake is done (see the header comment).
   const connectionEvent = server instanceof TlsServer ? 'secureConnection' : 'connection';
   server.on(connectionEvent, onConnection);
-  server.on('upgrade', onHeaders);
-  server.on('request', onHeaders);
+  // First among the listeners, so the socket's 'close' listener is gone before the WebSocket library adds its own (a
+  // listener array that once held three keeps room for nineteen).
+  server.prependListener('upgrade', onHeaders);
+  server.prependListener('request', onHeaders);
   server.on('clientError', onClientError);
 
   return () => {

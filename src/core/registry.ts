@@ -1,6 +1,6 @@
 /**
- * The connection registry: every live connection the guard admitted, indexed by IP group, user and session, with the
- * close function its adapter registered. Abuse responses, admin actions and revocation close connections through it,
+ * The connection registry: every live connection the guard admitted, by id and by native socket, with the close
+ * function its adapter registered. Abuse responses, admin actions and revocation close connections through it,
  * so they work the same for every transport.
  *
  * It holds only live connections (an adapter unregisters on every way a connection ends), so its size is bounded by
@@ -10,11 +10,15 @@
 import type { ReasonCode } from '../codes/reason-codes.js';
 import { parseCidr } from './ip.js';
 
-/** How a live connection is closed: tell the client `code`, then end the transport. Must be idempotent. */
-export type CloseConnection = (code: ReasonCode, message?: string) => void;
+/**
+ * How a live connection is closed: tell the client `code`, then end the transport. Must be idempotent. Called as a
+ * method of the record (`record.close(code)`): `this.native` is the adapter's socket, so an adapter can give every
+ * connection the same function rather than a closure each.
+ */
+export type CloseConnection = (this: ConnectionRecord, code: ReasonCode, message?: string) => void;
 
-/** Tell a connected client that one of its messages was refused, when it gave no acknowledgement callback. */
-export type NotifyClient = (event: string, data: unknown) => void;
+/** Tell a connected client that one of its messages was refused, when it gave no acknowledgement callback. Called as a method, like `close`. */
+export type NotifyClient = (this: ConnectionRecord, event: string, data: unknown) => void;
 
 export interface ConnectionRecord {
   readonly id: string;
@@ -41,107 +45,93 @@ export type ConnectionSelector =
   /** Every connection whose address is in the block (`203.0.113.0/24`); an invalid block matches none. */
   | { readonly cidr: string };
 
-export class ConnectionRegistry {
-  readonly #byId = new Map<string, ConnectionRecord>();
-  readonly #byNative = new WeakMap<object, ConnectionRecord>();
-  // Most users and sessions hold one connection: an index entry is that id itself until a second one arrives, which
-  // saves a Set (some 150 bytes) per connection.
-  readonly #byIpGroup = new Map<string, IdSet>();
-  readonly #byUser = new Map<string, IdSet>();
-  readonly #bySession = new Map<string, IdSet>();
+/**
+ * Where a native socket points to its record: a property under a symbol of this module, one slot on an object that
+ * lives exactly as long (a WeakMap entry would cost some 50 bytes per connection). Sockets that cannot take a property
+ * (frozen) are looked up in a WeakMap instead.
+ */
+const RECORD = Symbol('wsguard.connection');
+
+type Tagged = Record<typeof RECORD, ConnectionRecord | undefined>;
+
+export class ConnectionRegistry<R extends ConnectionRecord = ConnectionRecord> {
+  // Indexed by id only. Selecting by IP group, user or session walks the records: those selections serve bans,
+  // revocations and admin actions, a few a minute at most, and a walk costs some 10 ns per connection (a millisecond
+  // for 100,000), where an index costs a map or set entry, 30–60 bytes, for every connection all the time.
+  readonly #byId = new Map<string, R>();
+  readonly #byFrozenNative = new WeakMap<object, R>();
 
   get size(): number {
     return this.#byId.size;
   }
 
-  add(record: ConnectionRecord): void {
+  add(record: R): void {
     if (this.#byId.has(record.id)) this.remove(record.id);
     this.#byId.set(record.id, record);
-    this.#byNative.set(record.native, record);
-    index(this.#byIpGroup, record.ipGroup, record.id);
-    if (record.userId !== null) index(this.#byUser, record.userId, record.id);
-    if (record.sessionId !== null) index(this.#bySession, record.sessionId, record.id);
+    if (Object.isExtensible(record.native)) (record.native as Tagged)[RECORD] = record;
+    else this.#byFrozenNative.set(record.native, record);
   }
 
   /** Remove and return the record; undefined when it was not (or no longer) registered. */
-  remove(id: string): ConnectionRecord | undefined {
+  remove(id: string): R | undefined {
     const record = this.#byId.get(id);
     if (!record) return undefined;
     this.#byId.delete(id);
-    this.#byNative.delete(record.native);
-    unindex(this.#byIpGroup, record.ipGroup, id);
-    if (record.userId !== null) unindex(this.#byUser, record.userId, id);
-    if (record.sessionId !== null) unindex(this.#bySession, record.sessionId, id);
+    // Cleared, not deleted: deleting a property would turn the socket into a slow (dictionary) object.
+    if (Object.isExtensible(record.native)) (record.native as Tagged)[RECORD] = undefined;
+    else this.#byFrozenNative.delete(record.native);
     return record;
   }
 
-  get(id: string): ConnectionRecord | undefined {
+  get(id: string): R | undefined {
     return this.#byId.get(id);
   }
 
-  byNative(native: object): ConnectionRecord | undefined {
-    return this.#byNative.get(native);
+  byNative(native: object): R | undefined {
+    const record = (native as Partial<Tagged>)[RECORD] ?? this.#byFrozenNative.get(native);
+    // The record of another guard (two guards on one socket), or of a connection this registry no longer holds.
+    return record !== undefined && this.#byId.get(record.id) === record ? (record as R) : undefined;
   }
 
   /** Connections matching a selector (an IP is matched by its exact address). */
-  select(selector: ConnectionSelector): ConnectionRecord[] {
+  select(selector: ConnectionSelector): R[] {
     if ('id' in selector) {
       const one = this.#byId.get(selector.id);
       return one ? [one] : [];
     }
-    if ('ip' in selector) return [...this.#byId.values()].filter((r) => r.ip === selector.ip);
-    if ('cidr' in selector) {
+    let matches: (record: R) => boolean;
+    if ('ip' in selector) matches = (r) => r.ip === selector.ip;
+    else if ('ipGroup' in selector) matches = (r) => r.ipGroup === selector.ipGroup;
+    else if ('userId' in selector) matches = (r) => r.userId === selector.userId;
+    else if ('sessionId' in selector) matches = (r) => r.sessionId === selector.sessionId;
+    else {
       const block = parseCidr(selector.cidr);
-      return block === null ? [] : [...this.#byId.values()].filter((r) => block.contains(r.ip));
+      if (block === null) return [];
+      matches = (r) => block.contains(r.ip);
     }
-    const [map, key] =
-      'ipGroup' in selector
-        ? [this.#byIpGroup, selector.ipGroup]
-        : 'userId' in selector
-          ? [this.#byUser, selector.userId]
-          : [this.#bySession, selector.sessionId];
-    const ids = map.get(key);
-    if (ids === undefined) return [];
-    const records: ConnectionRecord[] = [];
-    for (const id of typeof ids === 'string' ? [ids] : ids) {
-      const record = this.#byId.get(id);
-      if (record) records.push(record);
-    }
+    const records: R[] = [];
+    for (const record of this.#byId.values()) if (matches(record)) records.push(record);
     return records;
   }
 
-  list(): ConnectionRecord[] {
+  list(): R[] {
     return [...this.#byId.values()];
+  }
+
+  /** The live records, without copying them into an array (for sweeps: a record removed meanwhile is skipped). */
+  values(): IterableIterator<R> {
+    return this.#byId.values();
   }
 
   /** Live connection counts per IP group and per user (for monitoring and tests). */
   counts(): { byIpGroup: Record<string, number>; byUser: Record<string, number> } {
-    const byIpGroup: Record<string, number> = {};
-    const byUser: Record<string, number> = {};
-    for (const [key, ids] of this.#byIpGroup) byIpGroup[key] = typeof ids === 'string' ? 1 : ids.size;
-    for (const [key, ids] of this.#byUser) byUser[key] = typeof ids === 'string' ? 1 : ids.size;
-    return { byIpGroup, byUser };
+    const byIpGroup = new Map<string, number>();
+    const byUser = new Map<string, number>();
+    for (const record of this.#byId.values()) {
+      byIpGroup.set(record.ipGroup, (byIpGroup.get(record.ipGroup) ?? 0) + 1);
+      if (record.userId !== null) byUser.set(record.userId, (byUser.get(record.userId) ?? 0) + 1);
+    }
+    // Built from entries: a key such as `__proto__` (a user id is the client's to choose) stays an own property.
+    return { byIpGroup: Object.fromEntries(byIpGroup), byUser: Object.fromEntries(byUser) };
   }
-}
-
-/** One connection id, or several. */
-type IdSet = string | Set<string>;
-
-function index(map: Map<string, IdSet>, key: string, id: string): void {
-  const ids = map.get(key);
-  if (ids === undefined) map.set(key, id);
-  else if (typeof ids === 'string') {
-    if (ids !== id) map.set(key, new Set([ids, id]));
-  } else ids.add(id);
-}
-
-function unindex(map: Map<string, IdSet>, key: string, id: string): void {
-  const ids = map.get(key);
-  if (ids === undefined) return;
-  if (typeof ids === 'string') {
-    if (ids === id) map.delete(key);
-    return;
-  }
-  ids.delete(id);
-  if (ids.size === 0) map.delete(key);
 }

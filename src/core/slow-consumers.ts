@@ -10,12 +10,17 @@
  * does not see. Such a client cannot read a close frame either: adapters end the transport at once for this code.
  */
 
-/** Bytes queued for one connection and not yet taken by the network. */
-export type BufferedBytes = () => number;
+/**
+ * Bytes queued for one connection and not yet taken by the network. Called as a method of the connection's registry
+ * record (`this.native` is the adapter's socket), so one function can serve every connection.
+ */
+export type BufferedBytes = (this: MeteredConnection) => number;
 
 /** What the check needs of a connection: its meter, set to null once it has been closed for being slow. */
 export interface MeteredConnection {
   readonly id: string;
+  /** The adapter's native socket. */
+  readonly native: object;
   bufferedBytes: BufferedBytes | null;
 }
 
@@ -44,7 +49,7 @@ export class SlowConsumers {
     if (meter === null) return false;
     let queued: number;
     try {
-      queued = meter();
+      queued = meter.call(connection);
     } catch {
       // A transport torn down under the meter has nothing queued any more.
       return false;

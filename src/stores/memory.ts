@@ -135,6 +135,11 @@ class InMemoryStore implements MemoryStore {
   // expires by TTL. A key is dropped as soon as it is empty, so that what is kept stays bounded by live connections
   // rather than by the connection rate times the sweep interval.
   private readonly leases = new Map<string, Holders>();
+  /**
+   * Lease expiries are kept in milliseconds after this instant: small integers for the store's first twelve days,
+   * where an epoch timestamp would be a 16-byte heap number per holder (one per live connection and cap).
+   */
+  private readonly leaseEpoch: number;
   private readonly channels = new Map<string, Set<Subscription>>();
 
   constructor(options: MemoryStoreOptions) {
@@ -146,6 +151,7 @@ class InMemoryStore implements MemoryStore {
     }
     this.maxKeys = maxKeys;
     this.now = options.now ?? Date.now;
+    this.leaseEpoch = this.now();
     this.onError = options.onError ?? warnSubscriberError;
     this.buckets = new LruMap(maxKeys);
     this.counters = new LruMap(maxKeys);
@@ -266,17 +272,25 @@ class InMemoryStore implements MemoryStore {
     return entry === undefined ? [] : [...entry.members];
   }
 
+  /** An instant as lease expiries are kept: ms after `leaseEpoch`, a small integer while it fits. */
+  private leaseTime(epochMs: number): number {
+    const ms = epochMs - this.leaseEpoch;
+    return ms >= 0 && ms < 0x40000000 && Number.isInteger(ms) ? ms | 0 : ms;
+  }
+
   acquireLease(key: string, holder: string, limit: number, ttlMs: number): LeaseResult {
     if (this.closed) throw closedError();
     checkTtl(ttlMs);
     if (!(limit >= 0)) throw new RangeError(`lease limit must be >= 0, got ${limit}`);
-    const now = this.now();
+    const clock = this.now();
+    const now = this.leaseTime(clock);
+    const expiresAt = this.leaseTime(clock + ttlMs);
     const holders = this.leases.get(key);
     let count = 0;
     if (holders !== undefined) {
       count = purgeExpired(holders, now);
       if (holders.has(holder)) {
-        holders.set(holder, now + ttlMs);
+        holders.set(holder, expiresAt);
         return { acquired: true, count };
       }
     }
@@ -284,8 +298,8 @@ class InMemoryStore implements MemoryStore {
       if (holders !== undefined && count === 0) this.leases.delete(key);
       return { acquired: false, count };
     }
-    if (holders === undefined) this.leases.set(key, new Holders(holder, now + ttlMs));
-    else holders.set(holder, now + ttlMs);
+    if (holders === undefined) this.leases.set(key, new Holders(holder, expiresAt));
+    else holders.set(holder, expiresAt);
     return { acquired: true, count: count + 1 };
   }
 
@@ -300,8 +314,9 @@ class InMemoryStore implements MemoryStore {
     checkTtl(ttlMs);
     const current = this.leases.get(key);
     if (current === undefined) return;
-    const now = this.now();
-    const expiresAt = now + ttlMs;
+    const clock = this.now();
+    const now = this.leaseTime(clock);
+    const expiresAt = this.leaseTime(clock + ttlMs);
     for (const holder of holders) {
       const held = current.get(holder);
       if (held !== undefined && held > now) current.set(holder, expiresAt);
@@ -312,7 +327,7 @@ class InMemoryStore implements MemoryStore {
     if (this.closed) throw closedError();
     const holders = this.leases.get(key);
     if (holders === undefined) return 0;
-    const count = purgeExpired(holders, this.now());
+    const count = purgeExpired(holders, this.leaseTime(this.now()));
     if (count === 0) this.leases.delete(key);
     return count;
   }
@@ -407,7 +422,8 @@ class InMemoryStore implements MemoryStore {
     for (const [key, bucket] of this.buckets.entries()) if (bucket.fullAt <= now) this.buckets.delete(key);
     for (const [key, counter] of this.counters.entries()) if (counter.resetAt <= now) this.counters.delete(key);
     for (const [key, entry] of this.sets.entries()) if (entry.expiresAt <= now) this.sets.delete(key);
-    for (const [key, holders] of this.leases) if (purgeExpired(holders, now) === 0) this.leases.delete(key);
+    const leaseNow = this.leaseTime(now);
+    for (const [key, holders] of this.leases) if (purgeExpired(holders, leaseNow) === 0) this.leases.delete(key);
     for (const [key, ban] of this.bans.entries()) if (isExpired(ban, now)) this.bans.delete(key);
   }
 

@@ -33,7 +33,7 @@ const occurrence: Record<PatternName, (h: Harness) => void> = {
   rapidReconnection: (h) => {
     const connection = id();
     h.detector.observe(accepted(IP, connection));
-    h.detector.observe(closedEvent(IP, connection));
+    h.detector.observe(closedEvent(IP, connection, 50));
   },
   authenticationAbuse: (h) => h.detector.observe(connectionRefused(IP, 'unauthenticated')),
   inputValidationAbuse: (h) => h.detector.observe(messageRefused('event_not_allowed', { ip: IP, userId: 'alice' })),
@@ -90,17 +90,16 @@ describe('patterns trip at their threshold and not one below', () => {
     const h = harness({ settings: { patterns: { rapidReconnection: { threshold: 2, ladder: ['log'] } } } });
     const long = id();
     h.detector.observe(accepted(IP, long));
-    h.clock.advance(production.shortSessionMs);
-    h.detector.observe(closedEvent(IP, long));
+    h.detector.observe(closedEvent(IP, long, production.shortSessionMs));
     const ours = id();
     h.detector.observe(accepted(IP, ours));
     h.detector.observe({ type: 'connection_closed_by_guard', reason: 'banned', ip: IP, connectionId: ours });
-    h.detector.observe(closedEvent(IP, ours));
-    h.detector.observe(closedEvent(IP, 'never-accepted'));
+    h.detector.observe(closedEvent(IP, ours, 10));
+    // An end that does not say how long the session lasted is not evidence.
+    h.detector.observe(closedEvent(IP, id()));
     const short = id();
     h.detector.observe(accepted(IP, short));
-    h.clock.advance(production.shortSessionMs - 1);
-    h.detector.observe(closedEvent(IP, short));
+    h.detector.observe(closedEvent(IP, short, production.shortSessionMs - 1));
     expect(detectionsOf(h, 'rapidReconnection')).toEqual([]);
     occurrence.rapidReconnection(h);
     expect(detectionsOf(h, 'rapidReconnection')).toMatchObject([{ count: 2 }]);

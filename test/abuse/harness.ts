@@ -88,7 +88,13 @@ export const accepted = (ip: string, connectionId = id(), userId?: string): Obse
   ...(userId ? { userId } : {}),
 });
 
-export const closedEvent = (ip: string, connectionId: string): ObservedEvent => ({ type: 'connection_closed', ip, connectionId });
+/** A connection's end as the guard reports it, with how long it lasted (absent: not reported). */
+export const closedEvent = (ip: string, connectionId: string, durationMs?: number): ObservedEvent => ({
+  type: 'connection_closed',
+  ip,
+  connectionId,
+  ...(durationMs === undefined ? {} : { detail: { reason: 'close', durationMs } }),
+});
 
 export const connectionRefused = (ip: string, reason: string, extra: Partial<ObservedEvent> = {}): ObservedEvent => ({
   type: 'connection_refused',

@@ -41,16 +41,18 @@ describe('bounded state', () => {
     expect(h.detector.stats().trackedKeys).toBe(0);
   });
 
-  it('remembers a connection only while its end could still be a short session', () => {
+  it('keeps nothing per live connection: a session’s length comes with its end', () => {
     const h = harness();
     const ids = [id(), id(), id()];
     for (const connection of ids) h.detector.observe(accepted('203.0.113.1', connection));
-    expect(h.detector.stats().youngConnections).toBe(3);
-    h.clock.advance(ABUSE_PRESETS.production.shortSessionMs);
-    h.detector.sweep();
-    expect(h.detector.stats().youngConnections).toBe(0);
+    // One key (the address, for its connection attempts), nothing per connection.
+    expect(h.detector.stats()).toMatchObject({ trackedKeys: 1, closedByGuard: 0 });
+    // Only a connection the guard closed is remembered, until its end comes.
+    h.detector.observe({ type: 'connection_closed_by_guard', reason: 'banned', ip: '203.0.113.1', connectionId: ids[0] });
+    expect(h.detector.stats().closedByGuard).toBe(1);
+    for (const connection of ids) h.detector.observe(closedEvent('203.0.113.1', connection, ABUSE_PRESETS.production.shortSessionMs));
+    expect(h.detector.stats().closedByGuard).toBe(0);
     // Their ends are not counted (they were long sessions).
-    for (const connection of ids) h.detector.observe(closedEvent('203.0.113.1', connection));
     expect(h.detector.scores()).toEqual([]);
   });
 

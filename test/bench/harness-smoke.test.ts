@@ -1,7 +1,8 @@
 /**
- * Smoke test of the benchmark harness (bench/run.mjs): one variant pair, every figure group and the micro-benchmarks,
- * with durations of a few hundred milliseconds, end to end against the built dist/ (as `npm test` leaves it). It checks
- * that the harness produced a well-formed result, never how fast anything was: no timing thresholds here.
+ * Smoke test of the benchmark harness (bench/run.mjs): the Socket.IO pair and the ws pair, every figure group (the
+ * flood on the Socket.IO pair) and the micro-benchmarks, with durations of a few hundred milliseconds, end to end
+ * against the built dist/ (as `npm test` leaves it). It checks that the harness produced a well-formed result, never
+ * how fast anything was: no timing thresholds here.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -30,7 +31,10 @@ interface BenchResult {
   readonly cells: ReadonlyArray<{ readonly group: string; readonly variant: string }>;
 }
 
-const VARIANTS = ['sio-bare', 'sio-wsguard'] as const;
+const VARIANTS = ['sio-bare', 'sio-wsguard', 'ws-bare', 'ws-wsguard'] as const;
+/** Variants the flood figure runs on. */
+const FLOOD_VARIANTS = ['sio-bare', 'sio-wsguard'] as const;
+const BASELINE: Record<string, string> = { 'sio-wsguard': 'sio-bare', 'ws-wsguard': 'ws-bare' };
 const FIGURES = [
   'echo_rr',
   'echo_pipelined',
@@ -42,8 +46,9 @@ const FIGURES = [
   'heap_per_conn',
   'rss_per_conn',
 ] as const;
-/** RSS after GC need not grow for a few dozen connections (pages already mapped): only required to be a number. */
-const MAY_BE_ZERO = new Set<string>(['rss_per_conn']);
+const FLOOD_FIGURES = ['flood_p99_quiet', 'flood_p99', 'flood_p99_ratio', 'flood_rss_growth', 'flood_rss_steady_growth'] as const;
+/** RSS need not grow for a few dozen connections or a short flood (pages already mapped): only required to be a number. */
+const MAY_BE_ZERO = new Set<string>(['rss_per_conn', 'flood_rss_growth', 'flood_rss_steady_growth']);
 
 let dir = '';
 let run: { code: number | null; stdout: string; stderr: string } = { code: null, stdout: '', stderr: '' };
@@ -62,14 +67,14 @@ beforeAll(async () => {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolveRun({ code, stdout, stderr });
     });
   });
   if (run.code === 0) result = JSON.parse(await readFile(out, 'utf8')) as BenchResult;
-}, 90_000);
+}, 120_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -98,28 +103,34 @@ describe('benchmark harness (smoke)', () => {
     expect(run.stdout).toContain('Micro-benchmarks');
   });
 
-  it('measured every figure for both variants, one run each, numbers above zero', () => {
-    for (const figure of FIGURES) {
-      for (const variant of VARIANTS) {
-        const e = entry(figure, variant);
-        expect(e.runs, `${figure} ${variant}`).toHaveLength(1);
-        expect(Number.isFinite(e.median), `${figure} ${variant} = ${e.median}`).toBe(true);
-        if (!MAY_BE_ZERO.has(figure)) expect(e.median, `${figure} ${variant}`).toBeGreaterThan(0);
-      }
+  it('measured every figure for every variant (the flood for its pair), one run each, numbers above zero', () => {
+    const measured = [
+      ...FIGURES.flatMap((figure) => VARIANTS.map((variant) => [figure, variant] as const)),
+      ...FLOOD_FIGURES.flatMap((figure) => FLOOD_VARIANTS.map((variant) => [figure, variant] as const)),
+    ];
+    for (const [figure, variant] of measured) {
+      const e = entry(figure, variant);
+      expect(e.runs, `${figure} ${variant}`).toHaveLength(1);
+      expect(Number.isFinite(e.median), `${figure} ${variant} = ${e.median}`).toBe(true);
+      if (!MAY_BE_ZERO.has(figure)) expect(e.median, `${figure} ${variant}`).toBeGreaterThan(0);
     }
+    expect(entry('flood_p99', 'ws-bare').runs).toEqual([]);
   });
 
-  it('computed the ratio of the protected variant to the unprotected one for every figure', () => {
-    for (const figure of FIGURES) {
-      const e = entry(figure, 'sio-wsguard');
-      expect(e.vs).toBe('sio-bare');
-      expect(typeof e.ratio).toBe('number');
-      if (!MAY_BE_ZERO.has(figure)) {
-        expect(Number.isFinite(e.ratio), `${figure} ratio ${e.ratio}`).toBe(true);
-        expect(e.ratio, figure).toBeGreaterThan(0);
+  it('computed the ratio of each protected variant to its unprotected baseline for every figure', () => {
+    for (const [variant, baseline] of Object.entries(BASELINE)) {
+      for (const figure of [...FIGURES, ...(variant === 'sio-wsguard' ? FLOOD_FIGURES : [])]) {
+        const e = entry(figure, variant);
+        expect(e.vs, `${figure} ${variant}`).toBe(baseline);
+        expect(typeof e.ratio).toBe('number');
+        if (!MAY_BE_ZERO.has(figure)) {
+          expect(Number.isFinite(e.ratio), `${figure} ${variant} ratio ${e.ratio}`).toBe(true);
+          expect(e.ratio, figure).toBeGreaterThan(0);
+        }
       }
     }
     expect(entry('echo_pipelined', 'sio-bare').ratio).toBeUndefined();
+    expect(entry('echo_pipelined', 'ws-bare').ratio).toBeUndefined();
     expect(result?.targets.length).toBeGreaterThan(0);
   });
 
@@ -134,6 +145,9 @@ describe('benchmark harness (smoke)', () => {
 
   it('alternated the variants within each figure group', () => {
     const order = result?.cells.map((c) => `${c.group}:${c.variant}`) ?? [];
-    expect(order).toEqual(['echo', 'connect', 'idle'].flatMap((g) => VARIANTS.map((v) => `${g}:${v}`)));
+    expect(order).toEqual([
+      ...['echo', 'connect', 'idle'].flatMap((g) => VARIANTS.map((v) => `${g}:${v}`)),
+      ...FLOOD_VARIANTS.map((v) => `flood:${v}`),
+    ]);
   });
 });

@@ -4,30 +4,59 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionLifetimes, sweepIntervalFor, type LifetimeCloseCode, type LifetimeOptions } from '../../src/core/lifetime.js';
+import {
+  ConnectionLifetimes,
+  sweepIntervalFor,
+  type LifetimeCloseCode,
+  type LifetimeOptions,
+  type TrackedConnection,
+} from '../../src/core/lifetime.js';
 
 let clock = 1_000_000;
 const closed: Array<[string, LifetimeCloseCode]> = [];
 const sweeps: ConnectionLifetimes[] = [];
+/** The live connections the sweep walks (the guard's registry in production). */
+const live = new Map<string, TrackedConnection & { messagesIn: number; refusals: number; heartbeats: number }>();
 
 function sweep(options: Partial<LifetimeOptions> = {}): ConnectionLifetimes {
-  const lifetimes = new ConnectionLifetimes({
-    idleTimeoutMs: 0,
-    maxLifetimeMs: 0,
-    maxHeartbeatsPerSecond: 0,
-    now: () => clock,
-    close: (id, code) => closed.push([id, code]),
-    ...options,
-  });
+  const lifetimes = new ConnectionLifetimes(
+    {
+      idleTimeoutMs: 0,
+      maxLifetimeMs: 0,
+      maxHeartbeatsPerSecond: 0,
+      now: () => clock,
+      close: (id, code) => closed.push([id, code]),
+      ...options,
+    },
+    () => live.values(),
+  );
   sweeps.push(lifetimes);
   return lifetimes;
 }
 
-const counters = () => ({ messagesIn: 0, refusals: 0, heartbeats: 0 });
+/** A connection that opens now, as the guard opens one: registered, then tracked. */
+function open(lifetimes: ConnectionLifetimes, id: string, expiresAt: number | null = null) {
+  const connection = {
+    id,
+    connectedAt: clock,
+    expiresAt,
+    messagesIn: 0,
+    refusals: 0,
+    heartbeats: 0,
+    lastActivity: 0,
+    activeAfterMs: 0,
+    windowHeartbeats: 0,
+    closing: false,
+  };
+  live.set(id, connection);
+  lifetimes.track(connection);
+  return connection;
+}
 
 afterEach(() => {
   for (const s of sweeps.splice(0)) s.stop();
   closed.length = 0;
+  live.clear();
   clock = 1_000_000;
 });
 
@@ -41,10 +70,8 @@ describe('ConnectionLifetimes', () => {
 
   it('closes an idle connection; any inbound message, refusal or heartbeat keeps it alive', () => {
     const lifetimes = sweep({ idleTimeoutMs: 1_000 });
-    const quiet = counters();
-    const chatty = counters();
-    lifetimes.track('quiet', quiet, null);
-    lifetimes.track('chatty', chatty, null);
+    open(lifetimes, 'quiet');
+    const chatty = open(lifetimes, 'chatty');
     for (const bump of [() => chatty.messagesIn++, () => chatty.refusals++, () => chatty.heartbeats++]) {
       clock += 600;
       bump();
@@ -58,20 +85,31 @@ describe('ConnectionLifetimes', () => {
 
   it('closes once: a connection waiting for its transport to end is not closed again', () => {
     const lifetimes = sweep({ idleTimeoutMs: 100 });
-    lifetimes.track('a', counters(), null);
+    open(lifetimes, 'a');
     for (let i = 0; i < 5; i++) {
       clock += 200;
       lifetimes.sweep();
     }
     expect(closed).toEqual([['a', 'idle_timeout']]);
-    lifetimes.untrack('a');
-    expect(lifetimes.size).toBe(0);
+  });
+
+  it('counts idleness from the last activity, however long ago the connection opened', () => {
+    const lifetimes = sweep({ idleTimeoutMs: 1_000 });
+    const old = open(lifetimes, 'old');
+    clock += 50 * 86_400_000;
+    old.messagesIn++;
+    lifetimes.sweep();
+    clock += 900;
+    lifetimes.sweep();
+    expect(closed).toEqual([]);
+    clock += 100;
+    lifetimes.sweep();
+    expect(closed).toEqual([['old', 'idle_timeout']]);
   });
 
   it('closes a connection past its lifetime however busy it is', () => {
     const lifetimes = sweep({ maxLifetimeMs: 5_000, idleTimeoutMs: 1_000 });
-    const busy = counters();
-    lifetimes.track('busy', busy, null);
+    const busy = open(lifetimes, 'busy');
     for (let i = 0; i < 10; i++) {
       clock += 600;
       busy.messagesIn++;
@@ -82,12 +120,12 @@ describe('ConnectionLifetimes', () => {
 
   it('closes at the credentials’ expiry unless they were extended; null means they no longer end it', () => {
     const lifetimes = sweep();
-    lifetimes.track('expiring', counters(), clock + 1_000);
-    lifetimes.track('refreshed', counters(), clock + 1_000);
-    lifetimes.track('unlimited', counters(), clock + 1_000);
-    lifetimes.extend('refreshed', clock + 5_000);
-    lifetimes.extend('unlimited', null);
-    expect(lifetimes.expiresAt('refreshed')).toBe(clock + 5_000);
+    open(lifetimes, 'expiring', clock + 1_000);
+    const refreshed = open(lifetimes, 'refreshed', clock + 1_000);
+    const unlimited = open(lifetimes, 'unlimited', clock + 1_000);
+    // What the guard does when the client refreshes its credentials.
+    refreshed.expiresAt = clock + 5_000;
+    unlimited.expiresAt = null;
     clock += 1_000;
     lifetimes.sweep();
     expect(closed).toEqual([['expiring', 'credentials_expired']]);
@@ -101,10 +139,8 @@ describe('ConnectionLifetimes', () => {
 
   it('closes a heartbeat flood with message_rate_limited; a steady heartbeat passes', () => {
     const lifetimes = sweep({ maxHeartbeatsPerSecond: 10 });
-    const flood = counters();
-    const steady = counters();
-    lifetimes.track('flood', flood, null);
-    lifetimes.track('steady', steady, null);
+    const flood = open(lifetimes, 'flood');
+    const steady = open(lifetimes, 'steady');
     for (let i = 0; i < 4; i++) {
       clock += 250;
       flood.heartbeats += 5;

@@ -26,7 +26,9 @@ import { deny, toClientError, type ConnectionContext, type Denied, type MessageC
 import { REFRESH_EVENT, type RefreshVerdict } from '../../core/credential-refresh.js';
 import type { Guard } from '../../core/guard.js';
 import { hardenServer } from '../../core/handshake-limits.js';
-import { abortEngine, queuedBytes, watchEngine, type EngineConnection } from './engine.js';
+import type { ReasonCode } from '../../codes/reason-codes.js';
+import type { ConnectionRecord } from '../../core/registry.js';
+import { abortEngine, queuedBytes, takePacketBytes, watchEngine, type EngineConnection } from './engine.js';
 import { reportedFor, reportUnreadableConnections, unreadableCause, watchClientProtocol } from './malformed.js';
 
 export interface ProtectOptions {
@@ -44,24 +46,7 @@ export type Unprotect = () => void;
 
 type Middleware = (socket: Socket, next: (err?: Error) => void) => void;
 
-/** Bytes received for the packet being decoded, per engine connection. */
-const pendingBytes = new WeakMap<object, number>();
-
 const EMPTY: readonly unknown[] = Object.freeze([]);
-
-function countPacketBytes(conn: EngineConnection): void {
-  if (pendingBytes.has(conn)) return;
-  pendingBytes.set(conn, 0);
-  conn.on('packet', (packet) => {
-    if (packet.type !== 'message') return;
-    const data = packet.data;
-    // A string packet starts a Socket.IO packet; binary packets are attachments of the one before.
-    if (typeof data === 'string') pendingBytes.set(conn, Buffer.byteLength(data));
-    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      pendingBytes.set(conn, (pendingBytes.get(conn) ?? 0) + data.byteLength);
-    }
-  });
-}
 
 function connectError(verdict: Denied): Error {
   const error = new Error(verdict.message) as Error & { data: unknown };
@@ -76,52 +61,114 @@ function connectError(verdict: Denied): Error {
  */
 type PendingSockets = Set<Socket>;
 
+/** What `protect` installed on a namespace: its guard, and the sockets admitted but not yet connected. */
+interface Protection {
+  readonly guard: Guard;
+  readonly pending: PendingSockets;
+}
+
+/** Read by the functions every socket shares (`this` is the socket) instead of a closure per socket. */
+const protections = new WeakMap<Namespace, Protection>();
+/** Servers already protected: one guard per server. */
+const protectedServers = new WeakSet<Server>();
+
 /**
- * Everything a live socket keeps for its whole life is built here, apart from the middleware: closures made inside
- * the middleware would keep its context — Socket.IO's `next` and middleware chain, the handshake context — alive as
- * long as the socket (about a kilobyte each, measured with heap snapshots).
+ * A connected socket always gets 'disconnect', its transport closing included (it fires once: `on` spares the wrapper
+ * `once` allocates). One that never completes its namespace connection gets nothing: the sweep in `protect` releases
+ * those. One function for every socket.
+ */
+function onDisconnect(this: Socket, reason: string, description: unknown): void {
+  const protection = protections.get(this.nsp);
+  if (protection === undefined) return;
+  const { guard, pending } = protection;
+  pending.delete(this);
+  // Input the engine could not read (a frame over maxHttpBufferSize — its inflated size, with permessage-deflate —,
+  // invalid UTF-8, a packet of no known type) is reported like a refusal, so a deflate bomb or a fuzzer leaves a
+  // reason. What Socket.IO itself could not decode was reported before the close (malformed.ts).
+  const unreadable = unreadableCause(reason, description);
+  if (unreadable !== null) {
+    guard.refuseUnreadable(this.id, unreadable);
+    reportedFor(this.client.conn);
+  }
+  guard.connectionClosed(this.id, { reason });
+}
+
+/** Counts events sent to the client for the monitor (acknowledgements are not events and are not counted). */
+function onOutgoing(this: Socket): void {
+  protections.get(this.nsp)?.guard.messageSent(this.id);
+}
+
+type OutgoingNotifier = (this: Socket, packet: unknown) => void;
+
+/**
+ * Socket.IO calls a socket's `notifyOutgoingListeners` for every event sent to it, its own emits and broadcasts alike
+ * (there since 4.5; private in its types). Counting there, as an own property over the prototype's, costs one slot
+ * per socket; an `onAnyOutgoing` listener costs its array, some 60 bytes.
+ */
+function countedNotify(this: Socket, packet: unknown): void {
+  protections.get(this.nsp)?.guard.messageSent(this.id);
+  (Object.getPrototypeOf(this) as { notifyOutgoingListeners: OutgoingNotifier }).notifyOutgoingListeners.call(this, packet);
+}
+
+/** `close` of the guard's record (`this.native` is the socket). */
+function closeSocket(this: ConnectionRecord, code: ReasonCode, message?: string): void {
+  const socket = this.native as Socket;
+  if (socket.disconnected) return;
+  if (code === 'slow_consumer') {
+    // Nothing more is queued for a client that does not read, not even the reason: end its transport now.
+    socket.disconnect(true);
+    abortEngine(socket.client.conn as unknown as EngineConnection);
+    return;
+  }
+  socket.emit('wsguard:error', { code, message: message ?? code });
+  socket.disconnect(true);
+}
+
+/** `notify` of the guard's record. */
+function notifySocket(this: ConnectionRecord, event: string, data: unknown): void {
+  (this.native as Socket).emit(event, data);
+}
+
+/** `bufferedBytes` of the guard's record. */
+function socketBufferedBytes(this: { readonly native: object }): number {
+  return queuedBytes((this.native as Socket).client.conn as unknown as EngineConnection);
+}
+
+/**
+ * Everything a live socket keeps for its whole life is set up here, apart from the middleware, and none of it is a
+ * closure: closures made inside the middleware would keep its context — Socket.IO's `next` and middleware chain, the
+ * handshake context — alive as long as the socket (about a kilobyte each, measured with heap snapshots), and even a
+ * small one costs a function and a scope per socket.
  */
 function register(guard: Guard, socket: Socket, conn: EngineConnection, pending: PendingSockets): void {
-  countPacketBytes(conn);
-  const meter = watchEngine(guard, conn, socket.client);
-  watchClientProtocol(guard, socket.client);
-  // A connected socket always gets 'disconnect', its transport closing included (it fires once: `on` spares the
-  // wrapper `once` allocates). One that never completes its namespace connection gets nothing: the sweep in
-  // `protect` releases those.
-  socket.on('disconnect', (reason, description: unknown) => {
-    pending.delete(socket);
-    // Input the engine could not read (a frame over maxHttpBufferSize — its inflated size, with permessage-deflate —,
-    // invalid UTF-8, a packet of no known type) is reported like a refusal, so a deflate bomb or a fuzzer leaves a
-    // reason. What Socket.IO itself could not decode was reported before the close (malformed.ts).
-    const unreadable = unreadableCause(reason, description);
-    if (unreadable !== null) {
-      guard.refuseUnreadable(socket.id, unreadable);
-      reportedFor(conn);
-    }
-    guard.connectionClosed(socket.id, { reason });
-  });
+  if (guard.options.csrf) dropCsrfToken(socket.handshake);
+  watchEngine(guard, conn, socket.client);
+  watchClientProtocol(socket.client);
+  socket.on('disconnect', onDisconnect);
   guard.connectionOpened({
     id: socket.id,
     transport: conn.transport.name,
     native: socket,
-    notify: (event, data) => socket.emit(event, data),
-    close: (code, message) => {
-      if (socket.disconnected) return;
-      if (code === 'slow_consumer') {
-        // Nothing more is queued for a client that does not read, not even the reason: end its transport now.
-        socket.disconnect(true);
-        abortEngine(conn);
-        return;
-      }
-      socket.emit('wsguard:error', { code, message: message ?? code });
-      socket.disconnect(true);
-    },
-    bufferedBytes: () => queuedBytes(conn, meter),
+    notify: notifySocket,
+    close: closeSocket,
+    bufferedBytes: socketBufferedBytes,
   });
-  // Counts events sent to this client for the monitor (acknowledgements are not events and are not counted).
-  socket.onAnyOutgoing(() => guard.messageSent(socket.id));
-  guardIncomingEvents(guard, socket, conn);
+  const outgoing = socket as unknown as { notifyOutgoingListeners?: OutgoingNotifier };
+  if (typeof outgoing.notifyOutgoingListeners === 'function') outgoing.notifyOutgoingListeners = countedNotify;
+  else socket.onAnyOutgoing(onOutgoing);
+  guardIncomingEvents(socket);
   pending.add(socket);
+}
+
+/**
+ * The handshake's CSRF token has been checked: the application never sees it (as with a token in an event), and the
+ * socket does not keep it in `handshake.auth` for its whole life (a secret, and some 100 bytes per socket).
+ */
+function dropCsrfToken(handshake: Socket['handshake']): void {
+  const auth = handshake.auth as Record<string, unknown> | undefined;
+  if (auth === undefined || auth === null || typeof auth !== 'object' || !Object.hasOwn(auth, 'csrfToken')) return;
+  const { csrfToken: _checked, ...rest } = auth;
+  handshake.auth = rest;
 }
 
 function connectionMiddleware(guard: Guard, pending: PendingSockets): Middleware {
@@ -169,43 +216,54 @@ interface SocketInternals {
 
 /**
  * Check each incoming event before Socket.IO hands it to anyone. `socket.use` would be the public hook, but Socket.IO
- * calls `onAny` listeners *before* `socket.use` middlewares, so a refused message would still reach them; wrapping
- * the socket's `onevent` (present throughout Socket.IO 4) puts the check in front of both.
+ * calls `onAny` listeners *before* `socket.use` middlewares, so a refused message would still reach them; giving the
+ * socket its own `onevent` (Socket#onevent is present throughout Socket.IO 4) puts the check in front of both. The
+ * same function for every socket: it calls the prototype's `onevent` for what passes.
  */
-function guardIncomingEvents(guard: Guard, socket: Socket, conn: EngineConnection): void {
+function guardIncomingEvents(socket: Socket): void {
   const internals = socket as unknown as SocketInternals;
-  const original = internals.onevent;
-  if (typeof original !== 'function' || typeof internals.ack !== 'function') {
+  const proto = Object.getPrototypeOf(socket) as Partial<SocketInternals>;
+  if (typeof proto.onevent !== 'function' || typeof internals.ack !== 'function') {
     throw new Error('wsguard/socket.io: this Socket.IO version has no Socket#onevent; wsguard supports socket.io 4.x');
   }
-  internals.onevent = function guardedOnEvent(this: SocketInternals, packet: EventPacket): void {
-    const args = packet.data ?? EMPTY;
-    const name = args[0];
-    const event = typeof name === 'string' ? name : String(name);
-    const bytes = pendingBytes.get(conn) ?? 0;
-    pendingBytes.set(conn, 0);
-    if (event === REFRESH_EVENT) return refresh(guard, socket, this, packet, bytes);
-    const ctx: MessageContext = {
-      connectionId: socket.id,
-      event,
-      bytes,
-      payload: args.length > 1 ? args.slice(1) : EMPTY,
-    };
-    const settle = (verdict: Verdict): void => {
-      if (verdict.allowed) {
-        if (verdict.payload) packet.data = [name, ...verdict.payload];
-        original.call(this, packet);
-        return;
-      }
-      // A refused message never reaches a listener: `onevent` is not called.
-      const error = toClientError(verdict);
-      if (packet.id !== undefined && packet.id !== null) this.ack(packet.id)({ error });
-      else socket.emit('wsguard:error', { ...error, event });
-    };
-    const verdict = guard.admitMessage(ctx);
-    if (verdict instanceof Promise) void verdict.then(settle);
-    else settle(verdict);
+  if (internals.onevent !== proto.onevent) {
+    throw new Error('wsguard/socket.io: Socket#onevent is already replaced on this socket (is it protected twice?)');
+  }
+  internals.onevent = guardedOnEvent;
+}
+
+function guardedOnEvent(this: SocketInternals, packet: EventPacket): void {
+  const socket = this as unknown as Socket;
+  const protection = protections.get(socket.nsp);
+  if (protection === undefined) return (Object.getPrototypeOf(this) as SocketInternals).onevent.call(this, packet);
+  const guard = protection.guard;
+  const args = packet.data ?? EMPTY;
+  const name = args[0];
+  const event = typeof name === 'string' ? name : String(name);
+  const bytes = takePacketBytes(socket.client.conn as unknown as EngineConnection);
+  if (event === REFRESH_EVENT) return refresh(guard, socket, this, packet, bytes);
+  const ctx: MessageContext = {
+    connectionId: socket.id,
+    event,
+    bytes,
+    payload: args.length > 1 ? args.slice(1) : EMPTY,
   };
+  const verdict = guard.admitMessage(ctx);
+  if (verdict instanceof Promise) void verdict.then((settled) => settleEvent(this, packet, event, settled));
+  else settleEvent(this, packet, event, verdict);
+}
+
+/** Dispatch an admitted event (with its payload as the guard left it); answer a refused one. */
+function settleEvent(internals: SocketInternals, packet: EventPacket, event: string, verdict: Verdict): void {
+  if (verdict.allowed) {
+    if (verdict.payload) packet.data = [packet.data?.[0], ...verdict.payload];
+    (Object.getPrototypeOf(internals) as SocketInternals).onevent.call(internals, packet);
+    return;
+  }
+  // A refused message never reaches a listener: `onevent` is not called.
+  const error = toClientError(verdict);
+  if (packet.id !== undefined && packet.id !== null) internals.ack(packet.id)({ error });
+  else (internals as unknown as Socket).emit('wsguard:error', { ...error, event });
 }
 
 /** `wsguard:refresh`: the guard's own event, answered through its acknowledgement and never dispatched. */
@@ -235,6 +293,8 @@ function prependMiddleware(nsp: Namespace, middleware: Middleware): void {
  * protect(io, guard);
  */
 export function protect(io: Server, guard: Guard, options: ProtectOptions = {}): Unprotect {
+  if (protectedServers.has(io)) throw new Error('wsguard/socket.io: this Socket.IO server is already protected');
+  protectedServers.add(io);
   const pending: PendingSockets = new Set();
   const middleware = connectionMiddleware(guard, pending);
   const protectedNamespaces = new WeakSet<Namespace>();
@@ -244,6 +304,7 @@ export function protect(io: Server, guard: Guard, options: ProtectOptions = {}):
   const attach = (nsp: Namespace): void => {
     if (protectedNamespaces.has(nsp)) return;
     protectedNamespaces.add(nsp);
+    protections.set(nsp, { guard, pending });
     prependMiddleware(nsp, middleware);
     nsp.on('connection', onConnection);
   };

@@ -35,7 +35,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Server, Socket } from 'socket.io';
 import { toClientError } from '../../codes/types.js';
 import type { Guard, UnreadableCode } from '../../core/guard.js';
-import type { EngineConnection } from './engine.js';
+import { engineWatch, type EngineConnection } from './engine.js';
 
 /** The engine connection as this file reads it (engine.io's `Socket`). */
 type WatchedConnection = EngineConnection & {
@@ -72,12 +72,18 @@ const GARBAGE_REQUESTS = new Set(['INVALID_ORIGIN', 'TRANSPORT_HANDSHAKE_ERROR']
 /** Socket.IO's default `connectTimeout`: a client that joins no namespace within it is closed (`forced close`). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 45_000;
 
-/** Engine connections with a socket the guard admitted: their Client is watched (`watchClientProtocol`). */
-const watched = new WeakSet();
 /** Engine connections already reported: the close that follows says nothing new. */
 const reported = new WeakSet();
-/** When each engine connection opened (`performance.now()`), to tell a protocol violation from a connect timeout. */
+/**
+ * When each engine connection opened (`performance.now()`), to tell a protocol violation from a connect timeout; only
+ * until a socket is admitted on it (then it is watched, and no longer needs this).
+ */
 const openedAt = new WeakMap<object, number>();
+
+/** An engine connection whose Client is watched (`watchClientProtocol`): one with a socket the guard admitted. */
+function isWatched(conn: object): boolean {
+  return engineWatch(conn)?.protocolWatched === true;
+}
 
 /**
  * The unreadable input a socket's (or engine connection's) close reason stands for; null when it ended for any other
@@ -126,46 +132,51 @@ function refuseClient(guard: Guard, client: SocketIoClient, cause: string): void
 }
 
 /**
+ * The Client's `onerror`, guarded: `ondata` calls `this.onerror` (the Client) when the decoder throws, and the engine
+ * calls it as its 'error' listener (`this` is then the engine connection). One function for every connection: what
+ * it needs is kept on the connection's engine watch (engine.ts), not in a closure per connection.
+ */
+function guardedOnError(this: SocketIoClient | WatchedConnection, error: unknown): void {
+  const watch = engineWatch('sockets' in this ? this.conn : this);
+  if (watch === undefined) return;
+  const client = watch.client as SocketIoClient;
+  refuseClient(watch.guard, client, error instanceof Error ? error.message : 'decode error');
+  (Object.getPrototypeOf(client) as SocketIoClient).onerror.call(client, error);
+}
+
+/** The Client's `close`, guarded. */
+function guardedClose(this: SocketIoClient): void {
+  // Socket.IO closes a Client that still has sockets only for a packet not allowed in its state: `_disconnect`
+  // empties `sockets` first, and the connect timeout applies to a Client with none.
+  const watch = engineWatch(this.conn);
+  if (watch !== undefined && this.sockets.size > 0 && this.conn.readyState === 'open') refuseClient(watch.guard, this, 'unexpected packet');
+  (Object.getPrototypeOf(this) as SocketIoClient).close.call(this);
+}
+
+/**
  * Watch Socket.IO's Client of an admitted socket (once per Client, whatever its namespaces) for the packets it cannot
  * read or will not take, and for attachments that never come. Socket.IO's Client has no event for these: its
- * `onerror` and `close` are wrapped on the instance, and run only when it is already ending the connection.
+ * `onerror` and `close` are replaced on the instance, and run only when it is already ending the connection. Call
+ * after `watchEngine` (engine.ts) for the same connection.
  */
-export function watchClientProtocol(guard: Guard, client: object): void {
+export function watchClientProtocol(client: object): void {
   const internals = client as SocketIoClient;
   const conn = internals.conn;
-  if (watched.has(conn)) return;
+  const watch = engineWatch(conn);
+  if (watch === undefined || watch.protocolWatched) return;
   if (typeof internals.onerror !== 'function' || typeof internals.close !== 'function') return;
-  watched.add(conn);
+  watch.protocolWatched = true;
+  openedAt.delete(conn);
 
   const onerror = internals.onerror;
-  // `ondata` calls `this.onerror` when the decoder throws. The engine's 'error' listener is the same function (and is
-  // removed by it on close), so the wrapper takes its place there too.
-  internals.onerror = (error: unknown): void => {
-    refuseClient(guard, internals, error instanceof Error ? error.message : 'decode error');
-    onerror(error);
-  };
+  internals.onerror = guardedOnError;
+  // The engine's 'error' listener is the Client's own `onerror` (and is removed by it on close), so the guarded one
+  // takes its place there too: added before the other is removed, so the listener table keeps its key (removing the
+  // only listener of an event deletes it, and the object turns into a slow dictionary, some 150 bytes more).
+  conn.on('error', guardedOnError);
   conn.off('error', onerror);
-  conn.on('error', internals.onerror);
-
-  const close = internals.close;
-  internals.close = function guardedClose(this: SocketIoClient): void {
-    // Socket.IO closes a Client that still has sockets only for a packet not allowed in its state: `_disconnect`
-    // empties `sockets` first, and the connect timeout applies to a Client with none.
-    if (this.sockets.size > 0 && this.conn.readyState === 'open') refuseClient(guard, this, 'unexpected packet');
-    close.call(this);
-  };
-
-  // A client sends a packet's attachments right behind its header, before anything it sends later: the packet the
-  // decoder waits on at one pong is complete by the next, unless its count was a lie (one pong may slip in between
-  // with a client that writes from two threads; custom parsers have no `reconstructor`, and are not checked).
-  let waiting: unknown = null;
-  conn.on('heartbeat', () => {
-    const packet = internals.decoder?.reconstructor ?? null;
-    if (packet !== null && packet === waiting && conn.readyState === 'open') {
-      internals.onerror(new Error('binary packet left without its attachments'));
-    }
-    waiting = packet;
-  });
+  internals.close = guardedClose;
+  // Binary packets left without their attachments are caught on the connection's heartbeats (engine.ts).
 }
 
 /**
@@ -184,7 +195,7 @@ export function reportUnreadableConnections(io: Server, guard: Guard): () => voi
     if (reported.has(this)) return;
     const cause = unreadableCause(reason, description);
     if (cause !== null) return refuseConnection(guard, this, cause, 'engine', reason);
-    if (reason !== 'forced close' || watched.has(this)) return;
+    if (reason !== 'forced close' || isWatched(this)) return;
     // No socket was ever admitted here, so Socket.IO closed it for a packet it could not decode or take before any
     // namespace handshake, or for its connect timeout. A discarded transport is the server shutting down.
     const opened = openedAt.get(this);

@@ -38,9 +38,10 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { REASON_CODES, type ReasonCode } from '../../codes/reason-codes.js';
 import { deny } from '../../codes/types.js';
 import type { Guard } from '../../core/guard.js';
+import type { ConnectionRecord } from '../../core/registry.js';
 import { hardenServer } from '../../core/handshake-limits.js';
 import { parseJsonEnvelope, serializeJsonEnvelope, type ParseEnvelope, type SerializeEnvelope } from './envelope.js';
-import { ERROR_EVENT, guardMessages, sendEnvelope, type MessageWire } from './messages.js';
+import { ERROR_EVENT, guardMessages, linkOf, sendEnvelope, type MessageWire } from './messages.js';
 import { connectionContext, refuseUpgrade, stripCsrfProtocol } from './upgrade.js';
 
 export interface ProtectOptions {
@@ -93,7 +94,9 @@ export const PAYLOAD_SLACK_BYTES = 64 * 1024;
 /** Which guard protects a server, so `handleUpgrade` can protect on first use and `protect` refuses a second time. */
 const protectedServers = new WeakMap<WebSocketServer, Guard>();
 
-function closeByGuard(ws: WebSocket, wire: MessageWire, code: ReasonCode, message?: string): void {
+/** `close` of the guard's record: `this.native` is the WebSocket (one function for every connection). */
+function closeByGuard(this: ConnectionRecord, code: ReasonCode, message?: string): void {
+  const ws = this.native as WebSocket;
   // A client that does not read cannot receive a close frame either, and ws would keep its buffers for the closing
   // handshake's 30 s: end the TCP connection now.
   if (code === 'slow_consumer') {
@@ -102,43 +105,53 @@ function closeByGuard(ws: WebSocket, wire: MessageWire, code: ReasonCode, messag
   }
   // Idempotent: a socket already closing keeps the code it is closing with.
   if (ws.readyState !== ws.OPEN) return;
-  sendEnvelope(ws, wire, { event: ERROR_EVENT, data: { code, message: message ?? REASON_CODES[code].message } });
+  const link = linkOf(ws);
+  if (link) sendEnvelope(ws, link.wire, { event: ERROR_EVENT, data: { code, message: message ?? REASON_CODES[code].message } });
   // RFC 6455 close code from the catalogue (1008 policy, 1009 too big, 1011 internal, 1013 try later); the close
   // reason (at most 123 bytes) is the reason code itself, for clients that only read the close frame.
   ws.close(REASON_CODES[code].closeCode, code);
 }
 
+/** `notify` of the guard's record. */
+function notifyClient(this: ConnectionRecord, event: string, data: unknown): void {
+  const ws = this.native as WebSocket;
+  const link = linkOf(ws);
+  if (link) sendEnvelope(ws, link.wire, { event, data });
+}
+
+/** What ws has not handed to the kernel yet: its socket's write queue and the frames waiting for compression. */
+function bufferedBytes(this: { readonly native: object }): number {
+  return (this.native as WebSocket).bufferedAmount;
+}
+
+/**
+ * ws closes the connection itself after a protocol error (a bad frame, one over maxPayload) and then emits 'close';
+ * without an 'error' listener that error would be thrown — a crash any client could cause.
+ */
+function onSocketError(this: WebSocket, error: Error & { code?: string }): void {
+  const link = linkOf(this);
+  if (!link) return;
+  const failure = error.code ?? error.message;
+  link.failure = failure;
+  // A frame ws cut itself (past maxPayload, inflated size included; invalid UTF-8; a protocol violation) is refused
+  // and reported like one the guard refused, so a deflate bomb or a fuzzer leaves a reason in the log.
+  if (failure === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') link.guard.refuseUnreadable(link.id, 'message_too_large');
+  else if (failure.startsWith('WS_ERR_')) link.guard.refuseUnreadable(link.id, 'malformed_message');
+}
+
+/** ws emits 'close' once on every way a WebSocket ends: close handshake, error, terminate(), the socket dropping. */
+function onSocketClose(this: WebSocket, code: number): void {
+  const link = linkOf(this);
+  if (!link) return;
+  const failure = link.failure;
+  link.guard.connectionClosed(link.id, failure === undefined ? { reason: 'close', code } : { reason: 'error', code, error: failure });
+}
+
 function attachConnection(guard: Guard, ws: WebSocket, id: string, wire: MessageWire): void {
-  let failure: string | undefined;
-  // ws closes the connection itself after a protocol error (a bad frame, one over maxPayload) and then emits
-  // 'close'; without an 'error' listener that error would be thrown — a crash any client could cause.
-  ws.on('error', (error: Error & { code?: string }) => {
-    failure = error.code ?? error.message;
-    // A frame ws cut itself (past maxPayload, inflated size included; invalid UTF-8; a protocol violation) is refused
-    // and reported like one the guard refused, so a deflate bomb or a fuzzer leaves a reason in the log.
-    if (failure === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') guard.refuseUnreadable(id, 'message_too_large');
-    else if (failure.startsWith('WS_ERR_')) guard.refuseUnreadable(id, 'malformed_message');
-  });
-  // ws emits 'close' once on every way a WebSocket ends: close handshake, error, terminate(), the socket dropping.
-  ws.once('close', (code: number) => {
-    guard.connectionClosed(id, failure === undefined ? { reason: 'close', code } : { reason: 'error', code, error: failure });
-  });
   guardMessages(guard, ws, id, wire);
-  // ws has no hook for outgoing messages: the socket's own `send` counts them for the monitor, then sends.
-  const send = ws.send.bind(ws);
-  ws.send = function countedSend(this: WebSocket, ...args: Parameters<WebSocket['send']>): void {
-    guard.messageSent(id);
-    send(...args);
-  } as WebSocket['send'];
-  guard.connectionOpened({
-    id,
-    transport: 'ws',
-    native: ws,
-    notify: (event, data) => sendEnvelope(ws, wire, { event, data }),
-    close: (code, message) => closeByGuard(ws, wire, code, message),
-    // What ws has not handed to the kernel yet: its socket's write queue and the frames waiting for compression.
-    bufferedBytes: () => ws.bufferedAmount,
-  });
+  ws.on('error', onSocketError);
+  ws.on('close', onSocketClose);
+  guard.connectionOpened({ id, transport: 'ws', native: ws, notify: notifyClient, close: closeByGuard, bufferedBytes });
 }
 
 function guardUpgrades(guard: Guard, wss: WebSocketServer, wire: MessageWire, screen: boolean): HandleUpgrade {

@@ -5,8 +5,8 @@
  * dies without releasing stops renewing, so its share expires instead of leaking for ever.
  */
 
-import { deny, type Denied } from '../../codes/types.js';
-import type { Store } from '../../stores/types.js';
+import { deny, type Awaitable, type Denied } from '../../codes/types.js';
+import type { LeaseResult, Store } from '../../stores/types.js';
 
 /**
  * How long a slot lives without renewal, unless the store sets its own (`Store.leaseTtlMs`); the guard renews held
@@ -28,14 +28,17 @@ export function userLeaseKey(userId: string): string {
   return `conn:user:${userId}`;
 }
 
-export async function acquireSlot(
+/** Take a slot under `key`; a refusal when `limit` are held. Synchronous when the store is (the memory store). */
+export function acquireSlot(
   store: Store,
   key: string,
   holder: string,
   limit: number,
   code: 'too_many_connections_ip' | 'too_many_connections_user',
   ttlMs: number = LEASE_TTL_MS,
-): Promise<Denied | null> {
-  const result = await store.acquireLease(key, holder, limit, ttlMs);
-  return result.acquired ? null : deny(code, { retryAfterMs: CAP_RETRY_AFTER_MS, details: { limit } });
+): Awaitable<Denied | null> {
+  const result = store.acquireLease(key, holder, limit, ttlMs);
+  const verdict = (lease: LeaseResult): Denied | null =>
+    lease.acquired ? null : deny(code, { retryAfterMs: CAP_RETRY_AFTER_MS, details: { limit } });
+  return result instanceof Promise ? result.then(verdict) : verdict(result);
 }
