@@ -1,10 +1,10 @@
-/* global process, setTimeout, setImmediate, performance */
+/* global process, setTimeout, clearTimeout, setImmediate, performance, URL */
 /**
  * The load generator: a separate process (pinned to its own core) that drives one server over 127.0.0.1 with the
  * variant's raw protocol, measures one group of figures and sends them back to the harness.
  *
- * argv[2]: JSON { group: 'echo' | 'connect' | 'idle', protocol, port, plan }.
- * The harness relays two requests to the server: { id, type: 'server', cmd: 'cpu' | 'mem' }.
+ * argv[2]: JSON { group: 'echo' | 'connect' | 'idle' | 'flood', protocol, port, plan }.
+ * The harness relays requests to the server: { id, type: 'server', cmd: 'cpu' | 'mem' | 'rss' | 'credentials' }.
  * Last message: { type: 'result', result }.
  *
  * Groups:
@@ -15,8 +15,13 @@
  *             a fixed number of connections is timed (so the harness can budget TIME_WAIT).
  *   idle    — (d) heap (after forced GC) and RSS per idle connection: server memory before and after opening N
  *             connections that then sit idle.
+ *   flood   — (e) well-behaved clients' p99 round trip without and under a flood from one attacker address, and the
+ *             server's RSS growth meanwhile.
  */
 
+import { fork } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { percentile } from './lib/stats.mjs';
 import { PROTOCOLS } from './lib/protocols.mjs';
 
@@ -78,20 +83,25 @@ async function users(prefix, count) {
 }
 
 /** @param {string} user */
-async function connect(user) {
+/** @param {string} user @param {string} [localAddress] the client's address in 127.0.0.0/8 (default 127.0.0.1) */
+async function connect(user, localAddress) {
   connectionsOpened++;
-  const connection = await driver.connect(port, user, credentials.get(user) ?? {});
+  const connection = await driver.connect(port, user, credentials.get(user) ?? {}, localAddress ? { localAddress } : {});
   connection.onProblem = problem;
   return connection;
 }
 
-/** Open a connection for each user, `concurrency` handshakes at a time. */
-async function openMany(names, concurrency) {
+/**
+ * Open a connection for each user, `concurrency` handshakes at a time; `addressOf(i)` picks the i-th one's address.
+ * @param {string[]} names @param {number} concurrency @param {(i: number) => string | undefined} [addressOf]
+ */
+async function openMany(names, concurrency, addressOf = () => undefined) {
   const connections = [];
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
-      connections.push(await connect(names[next++]));
+      const i = next++;
+      connections.push(await connect(names[i], addressOf(i)));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
@@ -336,14 +346,22 @@ async function connectGroup() {
 }
 
 /** Server memory after GC, before and after `count` idle connections; per-connection deltas. */
+/**
+ * The idle figure's clients come from 50 addresses (127.0.1.1–50), as a server's clients come from many: each address
+ * has its own ephemeral ports, so thousands of connections cost none of 127.0.0.1's (the TIME_WAIT budget), and the
+ * warm-up uses the same addresses, so what the guard keeps per address is in the baseline, not counted per connection.
+ */
+const IDLE_ADDRESSES = 50;
+const idleAddress = (i) => `127.0.1.${1 + (i % IDLE_ADDRESSES)}`;
+
 async function idleGroup() {
   const p = plan.idle;
   // Warm the connection path (lazy initialisation, JIT) so the baseline already includes it.
-  if (p.warm > 0) await closeAll(await openMany(await users('w', p.warm), 10));
+  if (p.warm > 0) await closeAll(await openMany(await users('w', p.warm), p.concurrency, idleAddress));
   const idleUsers = await users('i', p.count);
   await sleep(100);
   const before = await server('mem');
-  const connections = await openMany(idleUsers, p.concurrency);
+  const connections = await openMany(idleUsers, p.concurrency, idleAddress);
   // Let the server finish whatever the last handshakes queued (events, timers) before measuring.
   await sleep(300);
   const after = await server('mem');
@@ -360,7 +378,167 @@ async function idleGroup() {
   return result;
 }
 
-const GROUPS = { echo: echoGroup, connect: connectGroup, idle: idleGroup };
+/**
+ * (e) A flood: `clients` well-behaved clients, each from its own address (127.0.0.3, .4, …), chat at `rate` messages
+ * per second each while one attacker (127.0.0.2, bench/attacker.mjs, in its own process at the lowest priority) sends
+ * as fast as it can. Their round trips are taken without the flood (`quietMs`), while the server reacts to it (the
+ * first `onsetMs`) and after that (the rest of `floodMs`: the steady state under attack); the server's RSS before the
+ * flood and at its highest during it (sampled every 250 ms, without forcing a GC).
+ */
+async function floodGroup() {
+  const p = plan.flood;
+  const names = await users('f', p.clients);
+  const connections = [];
+  for (let i = 0; i < names.length; i++) {
+    connectionsOpened++;
+    const connection = await driver.connect(port, names[i], credentials.get(names[i]) ?? {}, { localAddress: `127.0.0.${3 + i}` });
+    connection.onProblem = problem;
+    connections.push(connection);
+  }
+  const [attackerName] = await users('x', 1);
+  const RING = 4096;
+  const sentAt = connections.map(() => new Float64Array(RING));
+  const phases = { quiet: [], onset: [], flood: [] };
+  // A well-behaved client refused without the flood is a bench misconfiguration (a problem); under it, a server that
+  // fell behind hands a client's backlog to its rate limit at once, and that is the figure's to report.
+  const refused = { quiet: 0, onset: 0, flood: 0 };
+  let outstanding = 0;
+  let attackAt = Infinity;
+  let steadyAt = Infinity;
+  const t0 = performance.now();
+  const quietFrom = t0 + p.warmMs;
+  const phaseOf = (at) => (at < quietFrom ? null : at < attackAt ? 'quiet' : at < steadyAt ? 'onset' : 'flood');
+  connections.forEach((c, index) => {
+    const times = sentAt[index];
+    c.onAck = (id, ok) => {
+      const now = performance.now();
+      outstanding--;
+      const at = times[id & (RING - 1)];
+      const phase = phaseOf(at);
+      if (!ok) {
+        if (phase === 'quiet') problem('a well-behaved client was refused without a flood');
+        else if (phase) refused[phase]++;
+      }
+      if (phase) phases[phase].push((now - at) * 1000);
+    };
+  });
+  const nextIds = new Int32Array(connections.length);
+  let sent = 0;
+  let stopAt = quietFrom + p.quietMs + p.floodMs;
+  // One paced stream over all the clients in turn: each sends `rate` a second, the clients spread over the interval.
+  // Paced by a 1 ms timer, not by spinning like the latency figure: the attacker shares this core at the lowest
+  // priority and must get what this process leaves (round trips here include waking up, with or without the flood).
+  const pacing = new Promise((resolve) => {
+    const pace = () => {
+      const now = performance.now();
+      if (now >= stopAt) return resolve(undefined);
+      const due = Math.floor(((now - t0) * p.rate * connections.length) / 1000) - sent;
+      for (let k = 0; k < due; k++) {
+        const index = sent % connections.length;
+        const id = nextIds[index]++;
+        sentAt[index][id & (RING - 1)] = performance.now();
+        outstanding++;
+        connections[index].send(id);
+        sent++;
+      }
+      setTimeout(pace, 1);
+    };
+    pace();
+  });
+  await sleep(p.warmMs + p.quietMs);
+  const rssBefore = (await server('rss')).rss;
+  // The attacker: its own process, lowest priority, on this process's core (it inherits the pinning).
+  const attacker = fork(fileURLToPath(new URL('./attacker.mjs', import.meta.url)), [
+    JSON.stringify({
+      protocol: options.protocol,
+      port,
+      user: attackerName,
+      credentials: credentials.get(attackerName) ?? {},
+      localAddress: '127.0.0.2',
+      connections: p.attackerConnections,
+      maxReconnectsPerSecond: p.maxReconnectsPerSecond,
+    }),
+  ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    setPriority(attacker.pid, 19);
+  } catch {
+    // Not allowed to lower it (some containers): it then competes with the generator on equal terms.
+  }
+  attackAt = performance.now();
+  steadyAt = attackAt + p.onsetMs;
+  stopAt = attackAt + p.floodMs;
+  let rssPeak = rssBefore;
+  // After the onset: RSS when it ends, and the most it grew from there (bounded means it stops growing).
+  let rssSteadyStart = null;
+  let rssSteadyPeak = 0;
+  const rssSamples = [];
+  while (performance.now() < stopAt) {
+    await sleep(250);
+    const { rss } = await server('rss');
+    rssSamples.push(rss);
+    if (rss > rssPeak) rssPeak = rss;
+    if (performance.now() >= steadyAt) {
+      rssSteadyStart ??= rss;
+      if (rss > rssSteadyPeak) rssSteadyPeak = rss;
+    }
+  }
+  await pacing;
+  const attack = await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      attacker.kill('SIGKILL');
+      resolve(null);
+    }, 10_000);
+    attacker.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(message?.stats ?? null);
+    });
+    attacker.send({ cmd: 'stop' });
+  });
+  const rssEnd = (await server('rss')).rss;
+  const serverAfter = await server('cpu');
+  // Requests still unanswered count with the time they have waited so far (a lower bound): a lost message is not a
+  // fast one.
+  await until(() => outstanding === 0, 5_000);
+  const end = performance.now();
+  if (outstanding > 0) {
+    connections.forEach((_c, index) => {
+      const times = sentAt[index];
+      for (let id = Math.max(0, nextIds[index] - RING); id < nextIds[index]; id++) {
+        const at = times[id & (RING - 1)];
+        const phase = phaseOf(at);
+        if (phase && at > 0) phases[phase].push((end - at) * 1000);
+      }
+    });
+  }
+  await closeAll(connections);
+  const p99 = (samples) => {
+    const sorted = Float64Array.from(samples).sort();
+    return percentile(sorted, sorted.length, 99);
+  };
+  const quiet = p99(phases.quiet);
+  const flood = p99(phases.flood);
+  return {
+    figures: {
+      flood_p99_quiet: quiet,
+      flood_p99: flood,
+      flood_p99_ratio: flood / quiet,
+      flood_rss_growth: Math.max(0, rssPeak - rssBefore),
+      flood_rss_steady_growth: rssSteadyStart === null ? Number.NaN : Math.max(0, rssSteadyPeak - rssSteadyStart),
+    },
+    detail: {
+      samples: { quiet: phases.quiet.length, onset: phases.onset.length, flood: phases.flood.length },
+      refused,
+      p99Onset: p99(phases.onset),
+      p50: { quiet: percentile(Float64Array.from(phases.quiet).sort(), phases.quiet.length, 50), flood: percentile(Float64Array.from(phases.flood).sort(), phases.flood.length, 50) },
+      unanswered: outstanding,
+      rss: { before: rssBefore, peak: rssPeak, steadyStart: rssSteadyStart, steadyPeak: rssSteadyPeak, end: rssEnd, samples: rssSamples },
+      attacker: attack,
+      guardBans: serverAfter.guardBans,
+    },
+  };
+}
+
+const GROUPS = { echo: echoGroup, connect: connectGroup, idle: idleGroup, flood: floodGroup };
 
 try {
   const run = GROUPS[options.group];

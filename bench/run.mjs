@@ -20,7 +20,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GROUPS, PLANS, connectionsOf, figureList } from './lib/figures.mjs';
+import { GROUPS, PLANS, connectionsOf, figureList, localPortsOf, runsOf } from './lib/figures.mjs';
 import { PROTOCOLS } from './lib/protocols.mjs';
 import { fmt, fmtRatio, summarize, table } from './lib/stats.mjs';
 import { TARGETS, VARIANTS } from './lib/variants.mjs';
@@ -30,11 +30,11 @@ const benchDir = join(repoRoot, 'bench');
 
 const HELP = `usage: npm run bench [-- options]
 
-  --quick                 the short plan (3 runs, ~0.5–0.8 s per figure, 800 idle connections): under two minutes
-  --runs N                runs per variant (default: 5 full, 3 quick; the memory figure at most 3)
+  --quick                 the short plan (2 runs, ~0.4–0.6 s per figure, 800 idle connections): under two minutes
+  --runs N                runs per variant (default: 4 full, 2 quick; memory and the flood at most 2 full, 1 quick)
   --variants a,b,…        variants to run (default: all but the optional ones that can run here):
                           ${VARIANTS.map((v) => `${v.id}${v.optional ? ' (optional)' : ''}`).join(', ')}
-  --only g,…              figure groups to run: echo, connect, idle, micro (default: all)
+  --only g,…              figure groups to run: echo, connect, idle, flood, micro (default: all)
   --latency-rate N        fixed load for the latency figure, messages/s (default 20000)
   --idle N                idle connections for the memory figure (default 5000 full, 800 quick)
   --churn-per-minute N    TIME_WAIT budget: most connections opened in any 60 s (default 19000)
@@ -75,6 +75,11 @@ if (args.help) {
   process.exit(0);
 }
 
+/** @param {number} ms */
+function seconds(ms) {
+  return (ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
 /** @param {string | undefined} value @param {string} name */
 function positiveInt(value, name) {
   const n = Number(value);
@@ -94,9 +99,9 @@ if (args.runs !== undefined) plan.runs = positiveInt(args.runs, 'runs');
 if (args['latency-rate'] !== undefined) plan.echo.latencyRate = positiveInt(args['latency-rate'], 'latency-rate');
 if (args.idle !== undefined) plan.idle.count = positiveInt(args.idle, 'idle');
 const churnBudget = positiveInt(args['churn-per-minute'], 'churn-per-minute');
-const onlyGroups = new Set((args.only ?? 'echo,connect,idle,micro').split(',').map((s) => s.trim()));
+const onlyGroups = new Set((args.only ?? 'echo,connect,idle,flood,micro').split(',').map((s) => s.trim()));
 for (const g of onlyGroups) {
-  if (!['echo', 'connect', 'idle', 'micro'].includes(g)) {
+  if (!['echo', 'connect', 'idle', 'flood', 'micro'].includes(g)) {
     console.error(`bench: unknown group ${g} in --only`);
     process.exit(2);
   }
@@ -138,6 +143,7 @@ const limits = {
 // Machine
 
 const log = (line) => process.stderr.write(`${line}\n`);
+const MIB = 1024 * 1024;
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const cpuModel = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
 let pinning = 'off (--no-pin)';
@@ -326,6 +332,7 @@ function cellTimeoutMs(group) {
   const e = plan.echo;
   if (group === 'echo') return 60_000 + 3 * e.warmMs + e.rrMs + e.pipeMs + e.latencyMs;
   if (group === 'connect') return 60_000 + (plan.connect.warm + plan.connect.count) * 20;
+  if (group === 'flood') return 60_000 + plan.flood.warmMs + plan.flood.quietMs + plan.flood.floodMs;
   return 60_000 + (plan.idle.warm + plan.idle.count) * 20;
 }
 
@@ -333,12 +340,15 @@ let profileDir = null;
 let profileSeq = 0;
 
 async function runCell(variant, group) {
-  await reserveConnections(connectionsOf(plan, group));
+  await reserveConnections(localPortsOf(plan, group));
   const nodeArgs = ['--expose-gc'];
   if (profileDir) {
     nodeArgs.push('--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${String(++profileSeq).padStart(3, '0')}-${variant.id}-${group}.cpuprofile`);
   }
-  const server = startChild('server.mjs', nodeArgs, { variant: variant.id, repoRoot, tmpDir, limits }, 0);
+  // The flood figure's guard runs with the preset's own limits (benchGuardConfig, `asDeployed`), but for a message rate
+  // the well-behaved clients' steady chat stays under (with room for jitter).
+  const cellLimits = group === 'flood' ? { ...limits, asDeployed: true, messageRateLimit: 3 * 60 * plan.flood.rate } : limits;
+  const server = startChild('server.mjs', nodeArgs, { variant: variant.id, repoRoot, tmpDir, limits: cellLimits, group }, 0);
   let generator = null;
   try {
     const ready = await server.waitFor((m) => m?.type === 'ready', 30_000, 'ready');
@@ -425,7 +435,9 @@ if (onlyGroups.has('micro')) {
 const raw = {};
 const details = [];
 const problems = [];
-const totalCells = groups.reduce((sum, g) => sum + (g === 'idle' ? Math.min(plan.runs, plan.idle.runs ?? plan.runs) : plan.runs), 0) * variants.length;
+/** The variants a group runs on: the flood only on those marked for it. */
+const variantsOf = (group) => (group === 'flood' ? variants.filter((v) => v.flood === true) : variants);
+const totalCells = groups.reduce((sum, g) => sum + runsOf(plan, g) * variantsOf(g).length, 0);
 let cellNo = 0;
 let retriesLeft = plan.probe.maxRetriesTotal;
 const noisyCells = [];
@@ -433,9 +445,9 @@ let probeBefore = totalCells > 0 ? await probeMachine() : null;
 const firstProbe = probeBefore;
 for (let run = 0; run < plan.runs; run++) {
   for (const group of groups) {
-    if (group === 'idle' && run >= (plan.idle.runs ?? plan.runs)) continue;
+    if (run >= runsOf(plan, group)) continue;
     // Alternate: A B C in every run, one cell each, so each figure's runs of all variants are interleaved in time.
-    for (const variant of variants) {
+    for (const variant of variantsOf(group)) {
       cellNo++;
       let result;
       let quality;
@@ -511,11 +523,18 @@ for (const figure of figures) {
   }
 }
 
-const targets = TARGETS.filter((t) => byId[t.variant] && byId[t.vs] && figures.some((f) => f.id === t.figure)).map((t) => {
+const targets = TARGETS.filter(
+  (t) => byId[t.variant] && (t.vs === undefined || byId[t.vs]) && figures.some((f) => f.id === t.figure) && aggregate[t.figure][t.variant].runs.length > 0,
+).map((t) => {
   const value = aggregate[t.figure][t.variant].median;
-  const other = aggregate[t.figure][t.vs].median;
   const figure = figures.find((f) => f.id === t.figure);
   const note = t.note ? ` (${t.note})` : '';
+  if (t.max !== undefined) {
+    const shown = figure.unit === 'B' ? `${fmt(value / MIB)} MiB` : `${fmt(value)}${figure.unit === '×' ? '×' : ` ${figure.unit}`}`;
+    const limit = figure.unit === 'B' ? `${fmt(t.max / MIB)} MiB` : `${fmt(t.max)}${figure.unit === '×' ? '×' : ` ${figure.unit}`}`;
+    return { ...t, value, met: value <= t.max, text: `${figure.label.trim()}: ${byId[t.variant].short} ≤ ${limit}${note}: ${shown}` };
+  }
+  const other = aggregate[t.figure][t.vs].median;
   if (t.minRatio !== undefined) {
     const ratio = value / other;
     return { ...t, ratio, met: ratio >= t.minRatio, text: `${figure.label.trim()}: ${byId[t.variant].short} ≥ ${t.minRatio.toFixed(2)}× ${byId[t.vs].short}${note}: ${fmtRatio(ratio)}` };
@@ -563,7 +582,8 @@ out.push(`node ${process.version}, ${cores} cores (${cpuModel}), pinning: ${pinn
 out.push(
   `${plan.runs} run(s) per variant, variants alternating (${variants.map((v) => v.short).join(', ')}, then again); ` +
     `each server in its own process, the load generator in another, over 127.0.0.1. Echo requests are ${requestBytes} bytes ` +
-    `(Socket.IO event with an ack id, ~100-byte JSON payload).`,
+    `(Socket.IO event with an ack id, ~100-byte JSON payload)` +
+    (variants.some((v) => v.protocol === 'ws') ? `, ${PROTOCOLS.ws.requestBytes('e-1', 100)} on ws (the same payload in a { event, data, id } envelope).` : '.'),
 );
 for (const s of skipped) out.push(`skipped ${s.id}: ${s.why}`);
 out.push('');
@@ -571,7 +591,8 @@ out.push('');
 const rows = [];
 const tableBaseline = variants.find((v) => v.baseline === null)?.id;
 for (const figure of figures) {
-  variants.forEach((variant, i) => {
+  // A group that runs on some variants only (the flood) has rows for those.
+  variants.filter((variant) => aggregate[figure.id][variant.id].runs.length > 0).forEach((variant, i) => {
     const e = aggregate[figure.id][variant.id];
     let vs = '';
     if (e.vs) {
@@ -630,6 +651,34 @@ if (Object.keys(redisRoundTrips).length > 0) {
   out.push('Redis round trips per message (commands the server’s Redis client sent / echoes answered, in each timed window; median, min–max):');
   for (const [id, r] of Object.entries(redisRoundTrips)) {
     out.push(`  ${byId[id].short}: ${shown(r.pipelined)} pipelined (${plan.echo.clients} clients), ${shown(r.requestResponse)} with 1 client in request/response`);
+  }
+  out.push('');
+}
+
+// The flood figure's story: how the attacker fared and how soon the guard acted (per run, from the cells' details).
+const floodCells = details.filter((d) => d.group === 'flood' && d.detail);
+if (floodCells.length > 0) {
+  const f = plan.flood;
+  out.push(
+    `Flood (e): ${f.clients} well-behaved clients on 127.0.0.3–${2 + f.clients}, ${f.rate} messages/s each; an attacker on 127.0.0.2 with ` +
+      `${f.attackerConnections} connections of one user sends as fast as it can for ${seconds(f.floodMs)} s (reconnecting at most ` +
+      `${f.maxReconnectsPerSecond}/s) after ${seconds(f.quietMs)} s without it. The guard runs the production preset's own limits ` +
+      `and abuse thresholds there. p99 "under the flood" leaves out its first ${seconds(f.onsetMs)} s (shown as onset):`,
+  );
+  for (const d of floodCells) {
+    const a = d.detail.attacker;
+    const refusedConnects = a ? Object.entries(a.connectRefused).map(([k, n]) => `${n} ${k}`).join(', ') || 'none' : '?';
+    const firstClosed = a?.firstClosedMs == null ? 'never' : `after ${seconds(a.firstClosedMs)} s`;
+    out.push(
+      `  run ${d.run + 1} ${byId[d.variant].short}: p99 ${fmt(d.figures.flood_p99_quiet)} µs quiet, ${fmt(d.detail.p99Onset)} µs onset, ` +
+        `${fmt(d.figures.flood_p99)} µs under the flood; well-behaved messages refused ${d.detail.refused.onset} onset, ` +
+        `${d.detail.refused.flood} after; RSS ${fmt(d.detail.rss.before / MIB)} → peak ${fmt(d.detail.rss.peak / MIB)} MiB ` +
+        `(+${fmt(d.figures.flood_rss_steady_growth / MIB)} MiB after the onset); ` +
+        (a
+          ? `attacker sent ${fmt(a.sent)}, ${fmt(a.echoed)} answered, ${fmt(a.refused)} refused; first disconnected ${firstClosed}, ` +
+            `${a.closedByServer} disconnect(s), reconnections refused: ${refusedConnects}`
+          : 'attacker stats lost'),
+    );
   }
   out.push('');
 }

@@ -7,6 +7,7 @@
  *   { id, cmd: 'cpu' }  → { cpuMicros, echoes, connects, clients }   (process CPU, user + system, and app counters)
  *   { id, cmd: 'credentials', users } → { tokens: { user: token }, payloadField? } | null   (CSRF tokens, if asked)
  *   { id, cmd: 'mem' }  → { heapUsed, rss, external, arrayBuffers, clients } after two forced full GCs
+ *   { id, cmd: 'rss' }  → { rss } as it is (no GC)
  *   { id, cmd: 'stop' } → replies, then exits
  */
 
@@ -23,7 +24,7 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2);
 }
 
-const started = await variant.start({ repoRoot: options.repoRoot, tmpDir: options.tmpDir, limits: options.limits });
+const started = await variant.start({ repoRoot: options.repoRoot, tmpDir: options.tmpDir, limits: options.limits, group: options.group });
 await new Promise((resolve, reject) => {
   started.server.once('error', reject);
   started.server.listen(0, '127.0.0.1', () => resolve(undefined));
@@ -56,6 +57,10 @@ process.on('message', (message) => {
     }
     case 'mem':
       void measureMemory().then(reply);
+      break;
+    case 'rss':
+      // Without a GC: what the process holds while it works (the flood figure samples it).
+      reply({ rss: process.memoryUsage.rss() });
       break;
     case 'stop':
       // The harness keeps no state in here: no graceful drain needed, just leave promptly.

@@ -5,14 +5,16 @@
  * A variant is data plus one `start` function:
  *   id        stable key (results files are compared across commits by it)
  *   label     what the table prints
- *   protocol  what the load generator speaks to it: 'socket.io' (Engine.IO v4 frames over WebSocket). A `ws` variant
- *             adds a protocol driver in bench/lib/protocols.mjs with the same four figures.
+ *   protocol  what the load generator speaks to it: 'socket.io' (Engine.IO v4 frames over WebSocket) or 'ws' (one JSON
+ *             envelope per frame); the drivers are in bench/lib/protocols.mjs.
  *   baseline  the variant its ratios are taken against (null for a baseline itself)
  *   requires  () => null when it can run here, or the reason it cannot (e.g. no Redis): skipped with that reason
+ *   flood     true: the flood figure (e) runs on it too (Socket.IO unprotected and protected: that figure is about the
+ *             guard's reaction, not a transport)
  *   start     (ctx) => { server: http.Server, stats(): {...}, close(): Promise<void> }, not yet listening
  *
- * Later variants slot in as more entries: `ws` unprotected / `ws` + wsguard (protocol 'ws', baseline 'ws-bare'),
- * + payload inspection (baseline 'sio-wsguard' to isolate its cost). Nothing else in the harness changes. The Redis
+ * Later variants slot in as more entries (e.g. payload inspection alone, baseline 'sio-wsguard' to isolate its cost);
+ * nothing else in the harness changes. The `ws` pair (protocol 'ws') has its own baseline, 'ws-bare'. The Redis
  * variant (`sio-wsguard-redis`, baseline 'sio-wsguard': the cost of sharing state) also reports the Redis commands its
  * client sent (`stats().redisCommands`), from which the generator takes round trips per message.
  *
@@ -37,26 +39,42 @@ const BENCH_CSRF_SECRET = 'wsguard-bench-csrf-secret-0123456789abcdefghij';
 
 /**
  * wsguard's production preset with every message-path check that exists switched on, and its limits raised only so
- * far that the load generator is never refused. Shared by the protected server variant and the micro-benchmarks.
+ * far that the load generator is never refused. Shared by the protected server variants and the micro-benchmarks.
+ *
+ * The flood figure (`limits.asDeployed`) keeps the preset's own limits and abuse thresholds instead, but for the
+ * message rate (`limits.messageRateLimit`, per minute: the preset's 120 is a chat user's, the bench's well-behaved
+ * clients send 20 a second): each well-behaved client has its own address and one connection, and the attacker is
+ * meant to meet everything the guard has.
  *
  * @param {any} wsguard the dist module (`dist/index.js`)
- * @param {{ maxConnectionsPerIp: number, connectionRateLimit: number, burstLimit: number, connectionsPerProcess: number }} limits
+ * @param {{ maxConnectionsPerIp: number, connectionRateLimit: number, burstLimit: number, connectionsPerProcess: number, asDeployed?: boolean, messageRateLimit?: number }} limits
  *   from the harness plan
  * @param {readonly unknown[]} sinks
  */
 export function benchGuardConfig(wsguard, limits, sinks) {
-  return {
+  const deployed = {
     ...wsguard.presets.production,
     // Origin allow-list: the generator sends exactly this origin on every connection.
     allowedOrigins: [BENCH_ORIGIN],
-    // Authentication hook: the user named in the handshake `auth` (each generator connection is its own user).
+    // Authentication hook: the user named in the handshake `auth` (Socket.IO) or the query (`ws`, which has no `auth`);
+    // each generator connection is its own user.
     authenticate: (request) => {
-      const user = request.auth['user'];
+      const user = request.auth['user'] ?? request.query['user'];
       return typeof user === 'string' ? { userId: user, roles: ['user'], sessionId: `s-${user}` } : null;
     },
     // Event allow-list: only what the application handles.
     allowedEvents: ['echo'],
     // Size limit: the preset's 64 KiB stays (messages are ~110 bytes).
+    // CSRF: when the preset switches it on, every connection presents a token bound to its session in the handshake
+    // (the generator fetches them before it connects, as a page would over HTTP).
+    ...(wsguard.presets.production.csrfEnabled === true ? { csrfSecret: BENCH_CSRF_SECRET } : {}),
+    // Security events as JSON lines to a file (connection accepted/closed, refusals aggregated, warnings).
+    sinks,
+  };
+  // Messages per minute per user: the well-behaved clients' rate with room to spare; the attacker's is far above.
+  if (limits.asDeployed === true) return limits.messageRateLimit ? { ...deployed, messageRateLimit: limits.messageRateLimit } : deployed;
+  return {
+    ...deployed,
     // Connection rate per IP (one IP here): the harness never opens more than this per minute (TIME_WAIT budget).
     connectionRateLimit: limits.connectionRateLimit,
     // Live connections per IP: the idle-memory figure holds that many from one address (plus churn headroom).
@@ -68,9 +86,6 @@ export function benchGuardConfig(wsguard, limits, sinks) {
     // more than that; the burst covers the rest of the longest single-connection cell.
     messageRateLimit: 1_000_000,
     burstLimit: limits.burstLimit,
-    // CSRF: when the preset switches it on, every connection presents a token bound to its session in the handshake
-    // (the generator fetches them before it connects, as a page would over HTTP).
-    ...(wsguard.presets.production.csrfEnabled === true ? { csrfSecret: BENCH_CSRF_SECRET } : {}),
     // Abuse detection, when the preset switches it on, stays on with its ladders (throttle, disconnect, ban) armed:
     // only the evidence the generator produces by design is allowed for. Every connection attempt is connection-flood
     // evidence and every connection of the connection figure a short session (rapid reconnection); one server process
@@ -88,8 +103,6 @@ export function benchGuardConfig(wsguard, limits, sinks) {
           },
         }
       : {}),
-    // Security events as JSON lines to a file (connection accepted/closed, warnings).
-    sinks,
   };
 }
 
@@ -127,7 +140,7 @@ function socketIoVariant(protectServer) {
 }
 
 /**
- * @typedef {{ repoRoot: string, tmpDir: string, limits: { maxConnectionsPerIp: number, connectionRateLimit: number, burstLimit: number, connectionsPerProcess: number } }} StartContext
+ * @typedef {{ repoRoot: string, tmpDir: string, group?: string, limits: { maxConnectionsPerIp: number, connectionRateLimit: number, burstLimit: number, connectionsPerProcess: number, asDeployed?: boolean } }} StartContext
  * @typedef {{
  *   server: import('node:http').Server,
  *   stats: () => { echoes: number, connects: number, clients: number, redisCommands?: number, redisOutages?: number, redisDegraded?: boolean },
@@ -135,40 +148,121 @@ function socketIoVariant(protectServer) {
  *   close: () => Promise<void>,
  * }} StartedServer
  * @typedef {{
- *   id: string, label: string, short: string, protocol: 'socket.io', baseline: string | null,
- *   optional?: boolean, requires: () => string | null, start: (ctx: StartContext) => Promise<StartedServer>,
+ *   id: string, label: string, short: string, protocol: 'socket.io' | 'ws', baseline: string | null,
+ *   optional?: boolean, flood?: boolean, requires: () => string | null, start: (ctx: StartContext) => Promise<StartedServer>,
  * }} Variant
  */
 
 /**
- * wsguard in front of a Socket.IO server, from dist/, with `benchGuardConfig` plus `overrides`, on the store
- * `openStore` makes (default: the memory store the guard creates).
+ * A wsguard guard from dist/ with `benchGuardConfig` plus `overrides`, on the store `openStore` makes (default: the
+ * memory store the guard creates), handed to `install` (the adapter's `protect`).
+ * @param {StartContext} ctx
+ * @param {(wsguard: any) => object} overrides
+ * @param {((ctx: StartContext) => Promise<{ store: unknown, stats: () => object, close: () => Promise<void> }>) | undefined} openStore
+ * @param {(guard: any) => Promise<void>} install
+ */
+async function startGuard(ctx, overrides, openStore, install) {
+  const wsguard = await import(pathToFileURL(join(ctx.repoRoot, 'dist/index.js')).href);
+  const sink = wsguard.pinoSink({ destination: join(ctx.tmpDir, `wsguard-events-${process.pid}.jsonl`) });
+  const opened = openStore ? await openStore(ctx) : null;
+  const config = { ...benchGuardConfig(wsguard, ctx.limits, [sink]), ...overrides(wsguard), ...(opened ? { store: opened.store } : {}) };
+  const guard = wsguard.createGuard(config);
+  await install(guard);
+  const perEvent = Object.values(config.events ?? {}).some((rule) => rule.requireCsrf === true);
+  return {
+    stats: () => ({ ...opened?.stats(), ...guardStats(guard) }),
+    close: async () => {
+      await guard.close();
+      await opened?.close();
+    },
+    credentials: (users) => {
+      if (!guard.csrf?.enabled) return null;
+      const tokens = {};
+      for (const user of users) tokens[user] = guard.csrf.issue(`s-${user}`).token;
+      return { tokens, ...(perEvent ? { payloadField: guard.options.csrf?.field ?? 'csrfToken' } : {}) };
+    },
+  };
+}
+
+/** What the flood figure reports of the guard's reaction: bans in force and the event bus's aggregation. */
+function guardStats(guard) {
+  const abuse = guard.abuse?.stats();
+  return { guardBans: abuse?.bans ?? 0, guardThrottles: abuse?.throttles ?? 0 };
+}
+
+/**
+ * wsguard in front of a Socket.IO server (see `startGuard`).
  * @param {(wsguard: any) => object} overrides
  * @param {(ctx: StartContext) => Promise<{ store: unknown, stats: () => object, close: () => Promise<void> }>} [openStore]
  */
 function wsguardVariant(overrides, openStore) {
-  return socketIoVariant(async (io, ctx) => {
-    const wsguard = await import(pathToFileURL(join(ctx.repoRoot, 'dist/index.js')).href);
-    const { protect } = await import(pathToFileURL(join(ctx.repoRoot, 'dist/adapters/socket.io/index.js')).href);
-    const sink = wsguard.pinoSink({ destination: join(ctx.tmpDir, `wsguard-events-${process.pid}.jsonl`) });
-    const opened = openStore ? await openStore(ctx) : null;
-    const config = { ...benchGuardConfig(wsguard, ctx.limits, [sink]), ...overrides(wsguard), ...(opened ? { store: opened.store } : {}) };
-    const guard = wsguard.createGuard(config);
-    protect(io, guard);
-    const perEvent = Object.values(config.events ?? {}).some((rule) => rule.requireCsrf === true);
+  return socketIoVariant(async (io, ctx) =>
+    startGuard(ctx, overrides, openStore, async (guard) => {
+      const { protect } = await import(pathToFileURL(join(ctx.repoRoot, 'dist/adapters/socket.io/index.js')).href);
+      protect(io, guard);
+    }),
+  );
+}
+
+/**
+ * A plain `ws` server (ws 8, no compression, as ws defaults) running the same application as the Socket.IO variants,
+ * over one JSON envelope per frame: `{ event, data, id }` in, `{ event, data, id }` back.
+ * @param {(wss: import('ws').WebSocketServer, ctx: StartContext) => Promise<{ close?: () => Promise<void>, credentials?: StartedServer['credentials'], stats?: () => object } | void>} protectServer
+ * @param {(ws: import('ws').WebSocket, echoed: () => void) => void} app the application's message handling
+ * @returns {(ctx: StartContext) => Promise<StartedServer>}
+ */
+function wsVariant(protectServer, app) {
+  return async (ctx) => {
+    const { WebSocketServer } = await import('ws');
+    const server = createServer();
+    const wss = new WebSocketServer({ server });
+    const extra = (await protectServer(wss, ctx)) ?? {};
+    let echoes = 0;
+    let connects = 0;
+    const echoed = () => {
+      echoes++;
+    };
+    wss.on('connection', (ws) => {
+      connects++;
+      app(ws, echoed);
+    });
     return {
-      stats: opened?.stats,
-      close: async () => {
-        await guard.close();
-        await opened?.close();
-      },
-      credentials: (users) => {
-        if (!guard.csrf?.enabled) return null;
-        const tokens = {};
-        for (const user of users) tokens[user] = guard.csrf.issue(`s-${user}`).token;
-        return { tokens, ...(perEvent ? { payloadField: guard.options.csrf?.field ?? 'csrfToken' } : {}) };
+      server,
+      credentials: extra.credentials,
+      stats: () => ({ echoes, connects, clients: wss.clients.size, ...extra.stats?.() }),
+      async close() {
+        await extra.close?.();
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
       },
     };
+  };
+}
+
+/** The unprotected `ws` application: what a user writes by hand — parse the frame, check its shape, answer. */
+function plainWsApp(ws, echoed) {
+  ws.on('message', (raw) => {
+    let message;
+    try {
+      message = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (typeof message !== 'object' || message === null || typeof message.event !== 'string') return;
+    if (message.event === 'echo') {
+      echoed();
+      ws.send(JSON.stringify({ event: 'echo', data: message.data, id: message.id }));
+    }
+  });
+}
+
+/** The same application behind wsguard/ws: the adapter parses the envelope and hands over `(event, data, reply)`. */
+function guardedWsApp(ws, echoed) {
+  ws.on('event', (event, data, reply) => {
+    if (event === 'echo') {
+      echoed();
+      reply?.(data);
+    }
   });
 }
 
@@ -238,6 +332,7 @@ export const VARIANTS = [
     short: 'unprotected',
     protocol: 'socket.io',
     baseline: null,
+    flood: true,
     requires: () => null,
     start: socketIoVariant(async () => {}),
   },
@@ -268,8 +363,34 @@ export const VARIANTS = [
     short: 'wsguard',
     protocol: 'socket.io',
     baseline: 'sio-bare',
+    flood: true,
     requires: () => null,
     start: wsguardVariant(() => ({})),
+  },
+  {
+    id: 'ws-bare',
+    label: 'ws, unprotected (JSON envelope parsed by hand)',
+    short: 'ws unprotected',
+    protocol: 'ws',
+    baseline: null,
+    requires: () => null,
+    start: wsVariant(async () => {}, plainWsApp),
+  },
+  {
+    id: 'ws-wsguard',
+    label: 'ws + wsguard/ws (production preset, every check on)',
+    short: 'ws + wsguard',
+    protocol: 'ws',
+    baseline: 'ws-bare',
+    requires: () => null,
+    start: wsVariant(
+      (wss, ctx) =>
+        startGuard(ctx, () => ({}), undefined, async (guard) => {
+          const { protect } = await import(pathToFileURL(join(ctx.repoRoot, 'dist/adapters/ws/index.js')).href);
+          protect(wss, guard);
+        }),
+      guardedWsApp,
+    ),
   },
   {
     // The same guard with its state in Redis (shared with other nodes): its ratio is taken against the memory store.
@@ -303,8 +424,8 @@ export const VARIANTS = [
 
 /**
  * Targets from the issue, checked (and printed) after a run. `minRatio` / `maxRatio`: variant / `vs` medians;
- * `maxDelta`: variant − `vs` medians, in the figure's unit. The CPU-per-operation forms of the rate targets (1 / 0.90,
- * 1 / 0.85) move less than the rates when other work shares the machine.
+ * `maxDelta`: variant − `vs` medians, in the figure's unit; `max`: the variant's own median. The CPU-per-operation
+ * forms of the rate targets (1 / 0.90, 1 / 0.85) move less than the rates when other work shares the machine.
  */
 export const TARGETS = [
   { variant: 'sio-wsguard', figure: 'echo_pipelined', vs: 'sio-bare', minRatio: 0.9 },
@@ -315,6 +436,10 @@ export const TARGETS = [
   { variant: 'sio-wsguard', figure: 'conn_rate', vs: 'sio-bare', minRatio: 0.85 },
   { variant: 'sio-wsguard', figure: 'cpu_per_conn', vs: 'sio-bare', maxRatio: 1 / 0.85, note: 'the CPU form of ≥ 0.85× conn/s' },
   { variant: 'sio-wsguard', figure: 'heap_per_conn', vs: 'sio-bare', maxDelta: 1024 },
+  { variant: 'sio-wsguard', figure: 'flood_p99_ratio', max: 2, note: 'well-behaved p99 under the flood ≤ 2× their p99 without' },
+  { variant: 'sio-wsguard', figure: 'flood_rss_steady_growth', max: 16 * 1024 * 1024, note: 'RSS bounded: it stops growing once the guard has acted' },
+  { variant: 'ws-wsguard', figure: 'echo_pipelined', vs: 'ws-bare', minRatio: 0.85 },
+  { variant: 'ws-wsguard', figure: 'cpu_per_msg', vs: 'ws-bare', maxRatio: 1 / 0.85, note: 'the CPU form of ≥ 0.85× msg/s' },
   { variant: 'sio-wsguard-redis', figure: 'echo_pipelined', vs: 'sio-wsguard', minRatio: 0.8, note: 'the Redis store against the memory store' },
   { variant: 'sio-wsguard-redis', figure: 'cpu_per_msg', vs: 'sio-wsguard', maxRatio: 1 / 0.8, note: 'the CPU form of ≥ 0.80× msg/s' },
 ];
