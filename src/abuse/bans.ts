@@ -13,6 +13,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Awaitable } from '../codes/types.js';
+import { parseJsonObject, publishJson } from '../stores/messages.js';
 import type { Ban, Store, Unsubscribe } from '../stores/types.js';
 import { parseCidr, type Cidr } from '../core/ip.js';
 import { LruMap } from '../util/lru-map.js';
@@ -340,25 +341,15 @@ export class BanBook {
   #publish(message: BanMessage): void {
     const { store } = this.#deps;
     if (!store.shared) return;
-    try {
-      const sent = store.publish(BAN_CHANNEL, JSON.stringify(message));
-      if (sent instanceof Promise) sent.catch((error: unknown) => this.#deps.fault('publish_ban', error));
-    } catch (error) {
-      this.#deps.fault('publish_ban', error);
-    }
+    publishJson(store, BAN_CHANNEL, message, (error) => this.#deps.fault('publish_ban', error));
   }
 
   /** A ban or a lift from another process: mirror it, and close this process's connections of a new ban. */
   #receive(text: string): void {
     if (this.#closed) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (typeof message !== 'object' || message === null) return;
-    const { from, op } = message as { from?: unknown; op?: unknown };
+    const message = parseJsonObject(text);
+    if (message === null) return;
+    const { from, op } = message;
     if (from === this.#node) return;
     if (op === 'add') {
       const ban = (message as { ban?: unknown }).ban as Partial<Ban> | undefined;

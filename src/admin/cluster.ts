@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Guard, MonitorSnapshot } from '../core/guard.js';
+import { parseJsonObject, publishJson } from '../stores/messages.js';
 
 const QUERY_CHANNEL = 'wsguard:admin:query';
 const replyChannel = (node: string): string => `wsguard:admin:reply:${node}`;
@@ -69,36 +70,23 @@ export function createClusterView(
     );
   }
 
-  function publish(channel: string, message: unknown): void {
-    try {
-      const sent = store.publish(channel, JSON.stringify(message));
-      if (sent instanceof Promise) sent.catch(() => undefined);
-    } catch {
-      // A store that cannot publish (an outage): the asking node gets fewer replies, which its answer shows.
-    }
-  }
+  // A store that cannot publish (an outage): the asking node gets fewer replies, which its answer shows.
+  const publish = (channel: string, message: unknown): void => publishJson(store, channel, message, () => undefined);
 
   if (store.shared) {
     subscribe(QUERY_CHANNEL, (text) => {
-      let query: QueryMessage;
-      try {
-        query = JSON.parse(text) as QueryMessage;
-      } catch {
-        return;
-      }
-      if (typeof query.id !== 'string' || typeof query.from !== 'string' || query.from === node) return;
-      if (query.what !== 'connections' && query.what !== 'stats') return;
-      publish(replyChannel(query.from), { id: query.id, node, data: local(query.what) });
+      const query = parseJsonObject(text);
+      if (query === null) return;
+      const { id, from, what } = query;
+      if (typeof id !== 'string' || typeof from !== 'string' || from === node) return;
+      if (what !== 'connections' && what !== 'stats') return;
+      publish(replyChannel(from), { id, node, data: local(what) });
     });
     subscribe(replyChannel(node), (text) => {
-      let reply: { id?: unknown; node?: unknown; data?: unknown };
-      try {
-        reply = JSON.parse(text) as typeof reply;
-      } catch {
-        return;
-      }
-      if (typeof reply.id !== 'string' || typeof reply.node !== 'string') return;
-      pending.get(reply.id)?.push({ node: reply.node, data: reply.data });
+      const reply = parseJsonObject(text);
+      if (reply === null) return;
+      if (typeof reply['id'] !== 'string' || typeof reply['node'] !== 'string') return;
+      pending.get(reply['id'])?.push({ node: reply['node'], data: reply['data'] });
     });
   }
 

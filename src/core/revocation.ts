@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { deny, type Awaitable, type Denied, type Identity } from '../codes/types.js';
 import type { SecurityEventInput } from '../events/catalogue.js';
+import { parseJsonObject, publishJson } from '../stores/messages.js';
 import type { Store, Unsubscribe } from '../stores/types.js';
 import { LruMap } from '../util/lru-map.js';
 
@@ -189,25 +190,15 @@ export class Revocations {
   }
 
   #publish(message: RevocationMessage): void {
-    try {
-      const sent = this.#deps.store.publish(REVOCATION_CHANNEL, JSON.stringify(message));
-      if (sent instanceof Promise) sent.catch((error: unknown) => this.#deps.fault('publish_revocation', error));
-    } catch (error) {
-      this.#deps.fault('publish_revocation', error);
-    }
+    publishJson(this.#deps.store, REVOCATION_CHANNEL, message, (error) => this.#deps.fault('publish_revocation', error));
   }
 
   /** A revocation or a lift from another guard: mirror it, and close this process's matching connections. */
   #receive(text: string): void {
     if (this.#closed) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (typeof message !== 'object' || message === null) return;
-    const { from, op, kind, id, until } = message as Partial<Record<'from' | 'op' | 'kind' | 'id' | 'until', unknown>>;
+    const message = parseJsonObject(text);
+    if (message === null) return;
+    const { from, op, kind, id, until } = message;
     if (from === this.#node || typeof id !== 'string' || id === '' || (kind !== 'session' && kind !== 'user')) return;
     if (op === 'revoke') {
       if (typeof until !== 'number' || until <= this.#deps.now()) return;
