@@ -506,8 +506,8 @@ let ticks = 0;
 let semis = 0;
 
 /**
- * Characters the loops may still read with their context (`selfBits`, `prevBits`) in this string: 64 plus one per 8
- * characters.
+ * Characters the loops may still stop at in this string (a pair the table marks, a character with a class): 64 plus
+ * one per 8 characters, spent whether or not the character adds a bit to the mask.
  * Prose needs a small share of that (a pair to look at every few dozen characters). A value that uses it up is made
  * of trigger characters (64 K of `<`, `....`, `&#`); for the rest of it, each character adds every bit its class can
  * produce (`coarseFrom`). The mask is then a superset of the exact one: every detector it names still reads the value
@@ -576,6 +576,9 @@ function pairLoop(s: string, from: number): number {
     const prev = p;
     p = k;
     if (b === 0) continue;
+    // every character that needs a look counts against the budget, whether or not it adds a bit: a value made of
+    // trigger characters goes coarse after the budget instead of taking the slow path for each of them
+    if (--budget < 0) return mask | coarseFrom(s, i - 1);
     if ((b & (P_MAPPED | P_WIDE)) !== 0) {
       // another script: finish the pair, then one character at a time
       const a = AS_ASCII[c] as number;
@@ -590,7 +593,6 @@ function pairLoop(s: string, from: number): number {
       if ((mask & (ASCII_BITS[t] as number)) !== ASCII_BITS[t]) mask |= prevBits(s, i - 1, t, mask);
     }
     if ((b & P_SELF) !== 0) mask = charBits(s, i, c, CLASS[c] as number, mask);
-    if (budget < 0) return mask | coarseFrom(s, i);
   }
   // the last character, when what follows it (nothing) may make it one: a closing ' or a # comment
   if (p === 39 || p === 35) mask |= prevBits(s, n - 1, CLASS[p] as number, mask);
@@ -614,8 +616,8 @@ function charLoop(s: string, from: number, start: number): number {
         if (d !== a && d !== NEED2[c]) continue;
       }
     }
+    if (--budget < 0) return mask | coarseFrom(s, i - 1);
     mask = charBits(s, i, c, t, mask);
-    if (budget < 0) return mask | coarseFrom(s, i);
   }
   return mask;
 }
@@ -669,7 +671,6 @@ function selfBits(s: string, i: number, c: number, t: number, mask: number): num
   // an ASCII character never sets NON_ASCII: without this, '<' repeated would be classified one by one
   const bits = (CLASS_BITS[t] as number) & (c < 128 ? ~T_NON_ASCII : -1);
   if ((mask & bits) === bits) return mask;
-  budget--;
   return mask | classify(s, i, t);
 }
 
@@ -677,7 +678,6 @@ function selfBits(s: string, i: number, c: number, t: number, mask: number): num
 function prevBits(s: string, i: number, t: number, mask: number): number {
   const bits = (CLASS_BITS[t] as number) & (s.charCodeAt(i) < 128 ? ~T_NON_ASCII : -1);
   if ((mask & bits) === bits) return 0;
-  budget--;
   return classify(s, i, t);
 }
 
