@@ -63,6 +63,8 @@ export interface AdapterHarness {
   readonly name: string;
   /** Whether the transport has namespaces (Socket.IO does, plain WebSocket does not). */
   readonly namespaces: boolean;
+  /** Whether the guard can pause reading a client over its rate (a WebSocket can; HTTP long-polling cannot). */
+  readonly pausesReads: boolean;
   start(config: GuardConfig): Promise<TestServer>;
 }
 

@@ -153,6 +153,7 @@ export async function startSocketIoServer(
 export function socketIoHarness(transport: Transport): AdapterHarness {
   return {
     name: `socket.io (${transport})`,
+    pausesReads: transport === 'websocket',
     namespaces: true,
     start: (config) => startSocketIoServer(config, transport),
   };

@@ -264,6 +264,7 @@ export async function startWsServer(config: GuardConfig, mode: WsMode, options: 
 export function wsHarness(mode: WsMode): AdapterHarness {
   return {
     name: `ws (${mode === 'server' ? '{ server }' : 'noServer'})`,
+    pausesReads: true,
     namespaces: false,
     start: (config) => startWsServer(config, mode),
   };

@@ -17,18 +17,29 @@
  * ones their bytes.
  */
 
+import type { PausableSocket } from '../read-pause.js';
 import type { Guard } from '../../core/guard.js';
 
 /** The engine connection, as far as this file needs it (engine.io's `Socket`). */
 export interface EngineConnection {
   readonly readyState: string;
   readonly remoteAddress: string;
-  readonly transport: { readonly name: string; readonly socket?: { readonly bufferedAmount?: number; terminate?: () => void } };
+  readonly transport: {
+    readonly name: string;
+    readonly socket?: { readonly bufferedAmount?: number; terminate?: () => void; readonly isPaused?: boolean; pause?: () => void; resume?: () => void };
+  };
   /** Packets waiting for the transport (engine.io's `writeBuffer`). */
   readonly writeBuffer?: readonly { readonly data?: unknown }[];
   on(event: 'packet', listener: (this: EngineConnection, packet: { type: string; data?: unknown }) => void): unknown;
   on(event: 'heartbeat', listener: () => void): unknown;
   close(discard?: boolean): unknown;
+}
+
+/** The `ws` socket under a WebSocket transport, to pause its reads (read-pause.ts); null on long-polling. */
+export function pausableSocketOf(conn: EngineConnection): PausableSocket | null {
+  const socket = conn.transport.socket;
+  if (conn.transport.name !== 'websocket' || socket?.pause === undefined || socket.resume === undefined) return null;
+  return socket as PausableSocket;
 }
 
 /**

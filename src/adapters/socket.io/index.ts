@@ -28,7 +28,8 @@ import type { Guard } from '../../core/guard.js';
 import { hardenServer } from '../../core/handshake-limits.js';
 import type { ReasonCode } from '../../codes/reason-codes.js';
 import type { ConnectionRecord } from '../../core/registry.js';
-import { abortEngine, queuedBytes, takePacketBytes, watchEngine, type EngineConnection } from './engine.js';
+import { pauseReadsAfter } from '../read-pause.js';
+import { abortEngine, pausableSocketOf, queuedBytes, takePacketBytes, watchEngine, type EngineConnection } from './engine.js';
 import { reportedFor, reportUnreadableConnections, unreadableCause, watchClientProtocol } from './malformed.js';
 
 export interface ProtectOptions {
@@ -261,6 +262,9 @@ function settleEvent(internals: SocketInternals, packet: EventPacket, event: str
     return;
   }
   // A refused message never reaches a listener: `onevent` is not called.
+  if (verdict.code === 'message_rate_limited') {
+    pauseReadsAfter(pausableSocketOf((internals as unknown as Socket).client.conn as unknown as EngineConnection), verdict);
+  }
   const error = toClientError(verdict);
   if (packet.id !== undefined && packet.id !== null) internals.ack(packet.id)({ error });
   else (internals as unknown as Socket).emit('wsguard:error', { ...error, event });

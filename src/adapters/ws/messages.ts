@@ -23,6 +23,7 @@ import type { RawData, WebSocket } from 'ws';
 import { deny, toClientError, type Denied, type Verdict } from '../../codes/types.js';
 import { REFRESH_EVENT, type RefreshVerdict } from '../../core/credential-refresh.js';
 import type { Guard } from '../../core/guard.js';
+import { pauseReadsAfter } from '../read-pause.js';
 import { byteLength, isEnvelope, type Envelope, type ParseEnvelope, type SerializeEnvelope } from './envelope.js';
 
 /** Send `data` back to the client as `{ event, data, id }`. Only the first call sends (like an acknowledgement). */
@@ -96,6 +97,7 @@ function replyFor(ws: WebSocket, link: WsLink, envelope: Envelope): Reply {
 function settle(ws: WebSocket, link: WsLink, verdict: Verdict, envelope: Envelope, raw: RawData, isBinary: boolean): void {
   if (!verdict.allowed) {
     sendEnvelope(ws, link.wire, refusalEnvelope(verdict, envelope));
+    if (verdict.code === 'message_rate_limited') pauseReadsAfter(ws, verdict);
     return;
   }
   link.emit.call(ws, 'message', raw, isBinary);
