@@ -8,8 +8,10 @@
  *   - memoryStore().consumeTokens, the token bucket alone
  *   - rate-limiter-flexible RateLimiterMemory.consume (awaited), what the hand-written middleware pays per packet
  *   - validateConfig, loadConfig (preset + environment + code) and createGuard (validate, resolve, store, bus)
- *   - scanPayload on chat payloads built from the benign corpus (../shared/corpus or $WSGUARD_CORPUS), and on each of a
- *     list of adversarial 64 KB strings (the worst case; samples of at most 100 ms there)
+ *   - scanPayload on chat payloads built from the benign corpus (../shared/corpus or $WSGUARD_CORPUS), beside the floor
+ *     any one-pass scan pays for the same strings (one table load per character, nothing else), and on each of a list
+ *     of 64 KB strings: adversarial ones, and ordinary long text (corpus sentences one per line, the README, source
+ *     code), which the detectors read in full (the worst case; samples of at most 100 ms there)
  *
  * argv[2]: JSON { repoRoot, samples, sampleMs, limits, corpusDir? }. Replies { type: 'result', result: [{ id, label, ns: [...] }] }.
  * Each figure: a warm-up, then `samples` timed samples of about `sampleMs` each; ns per operation per sample.
@@ -284,6 +286,27 @@ if (typeof wsguard.scanPayload === 'function') {
         return found + 1;
       }),
     });
+    // The floor any one-pass scan of these payloads pays on this machine: the same strings read once, one table load
+    // per character, nothing else. scan_chat / scan_floor says how far the scanner is from a single bare pass.
+    const table = new Uint8Array(65536);
+    for (const ch of ';\\=<>&|"`') table[ch.charCodeAt(0)] = 1;
+    const onePass = (payload) => {
+      let m = 0;
+      for (const s of [payload.text, payload.room]) for (let k = 0; k < s.length; k++) m |= table[s.charCodeAt(k)];
+      return m;
+    };
+    results.push({
+      id: 'scan_floor',
+      label: 'the floor: one table load per character over the same payloads\' strings',
+      ns: await timeSync((n) => {
+        let m = 0;
+        for (let k = 0; k < n; k++) {
+          m += onePass(payloads[i]);
+          i = i + 1 === payloads.length ? 0 : i + 1;
+        }
+        return m + 1;
+      }),
+    });
   } else {
     process.stderr.write(`micro: no corpus at ${corpusDir} (set WSGUARD_CORPUS): scan_chat left out\n`);
   }
@@ -346,6 +369,17 @@ if (typeof wsguard.scanPayload === 'function') {
     'zero-width joiners': fill('s\u200bc'),
     'random printable ASCII': Array.from({ length: SIZE }, (_, k) => String.fromCharCode(32 + ((k * 7919) % 95))).join(''),
   };
+  // Ordinary long text, which the detectors read in full (every line has a newline, most have a quote or a dash):
+  // often costlier than the strings built to be hard.
+  const longText = (name, text) => {
+    if (text) adversarial[name] = JSON.parse(JSON.stringify(text.slice(0, SIZE)));
+  };
+  const readIfThere = (path) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  longText('English sentences, one per line (benign corpus)', readIfThere(join(benignDir, 'ud-english-ewt-sentences.txt')));
+  longText('Russian sentences, one per line (benign corpus)', readIfThere(join(benignDir, 'ud-russian-sentences.txt')));
+  longText('shell command examples, one per line (benign corpus)', readIfThere(join(benignDir, 'tldr-command-examples.txt')));
+  longText('this README (Markdown)', readIfThere(join(options.repoRoot, 'README.md')));
+  longText('TypeScript source (the guard)', readIfThere(join(options.repoRoot, 'src', 'core', 'guard.ts')).repeat(3));
   // A call takes a millisecond or so: a few calls per sample, samples of at most 100 ms. Each string is first scanned
   // 20 times: the first calls on a new kind of input run partly unoptimized (the compiler meets branches it has no
   // feedback for, deoptimizes and compiles again), which a server pays once, not per message.
