@@ -58,15 +58,25 @@ const CUT_MARK = '\u2026[truncated]';
 
 /** Fill category, severity and time from the catalogue (refusals take them from their reason code). */
 export function completeEvent(input: SecurityEventInput, now: number): SecurityEvent {
-  const info = EVENT_TYPES[input.type];
-  const reasonInfo = input.reason ? REASON_CODES[input.reason] : undefined;
-  const category = info.category === 'reason' ? (reasonInfo?.category ?? 'system') : info.category;
-  const severity = input.severity ?? (info.severity === 'reason' ? (reasonInfo?.severity ?? 'warning') : info.severity);
-  const completed = { ...input, category, severity, time: input.time ?? now };
-  if (completed.event !== undefined && completed.event.length > MAX_EVENT_NAME_CHARS) {
-    completed.event = completed.event.slice(0, MAX_EVENT_NAME_CHARS) + CUT_MARK;
+  return completeInPlace({ ...input }, now);
+}
+
+type Completing = { -readonly [K in keyof SecurityEvent]?: SecurityEvent[K] } & Pick<SecurityEvent, 'type'>;
+
+/**
+ * `completeEvent` on an object nobody else holds: filled in where it is rather than copied. Same result, key order
+ * included (keys the input lacks are added at the end, as the copy adds them; keys it has keep their place).
+ */
+function completeInPlace(event: Completing, now: number): SecurityEvent {
+  const info = EVENT_TYPES[event.type];
+  const reasonInfo = event.reason ? REASON_CODES[event.reason] : undefined;
+  event.category = info.category === 'reason' ? (reasonInfo?.category ?? 'system') : info.category;
+  event.severity = event.severity ?? (info.severity === 'reason' ? (reasonInfo?.severity ?? 'warning') : info.severity);
+  event.time = event.time ?? now;
+  if (event.event !== undefined && event.event.length > MAX_EVENT_NAME_CHARS) {
+    event.event = event.event.slice(0, MAX_EVENT_NAME_CHARS) + CUT_MARK;
   }
-  return completed;
+  return event as SecurityEvent;
 }
 
 export class EventBus {
@@ -96,6 +106,18 @@ export class EventBus {
   }
 
   emit(input: SecurityEventInput): void {
+    this.#accept(input, false);
+  }
+
+  /**
+   * `emit` for an object made for this call alone (the guard's own events): the bus keeps it and fills it in where it
+   * is instead of copying it. The caller must not touch it afterwards.
+   */
+  emitOwned(input: SecurityEventInput): void {
+    this.#accept(input, true);
+  }
+
+  #accept(input: SecurityEventInput, owned: boolean): void {
     if (this.#closed) return;
     const now = this.#options.now();
     if (this.#options.aggregationMs > 0 && AGGREGATED_TYPES.has(input.type)) {
@@ -106,13 +128,13 @@ export class EventBus {
         this.#aggregatedTotal++;
         return;
       }
-      const event = completeEvent(input, now);
+      const event = owned ? completeInPlace(input, now) : completeEvent(input, now);
       this.#aggregates.set(key, { sample: event, suppressed: 0 });
       this.#startWindow();
       this.#enqueue(event);
       return;
     }
-    this.#enqueue(completeEvent(input, now));
+    this.#enqueue(owned ? completeInPlace(input, now) : completeEvent(input, now));
   }
 
   stats(): EventBusStats {

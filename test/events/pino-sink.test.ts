@@ -44,6 +44,38 @@ describe('pinoSink', () => {
     expect(written[0]).not.toHaveProperty('hostname');
   });
 
+  it('keeps the batch order when an event in it is one only pino can write (a cycle in its detail)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wsguard-pino-'));
+    const path = join(dir, 'events.log');
+    const sink = pinoSink({ destination: path });
+    sinks.push(sink);
+    const cycle: Record<string, unknown> = { stage: 'x' };
+    cycle['self'] = cycle;
+    await sink.write([
+      completeEvent({ type: 'connection_accepted', connectionId: 'first' }, 1),
+      completeEvent({ type: 'internal_error', connectionId: 'second', detail: cycle }, 2),
+      completeEvent({ type: 'connection_closed', connectionId: 'third' }, 3),
+    ]);
+    await sink.flush?.();
+    const written = await lines(path);
+    expect(written.map((line) => line['connectionId'])).toEqual(['first', 'second', 'third']);
+    // pino's safe serialiser wrote the cycle.
+    expect(written[1]).toMatchObject({ level: 60, detail: { stage: 'x', self: '[Circular]' } });
+  });
+
+  it('writes nothing below its level', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wsguard-pino-'));
+    const path = join(dir, 'events.log');
+    const sink = pinoSink({ destination: path, level: 'warn' });
+    sinks.push(sink);
+    await sink.write([
+      completeEvent({ type: 'connection_accepted', connectionId: 'info' }, 1),
+      completeEvent({ type: 'internal_error', connectionId: 'critical' }, 2),
+    ]);
+    await sink.flush?.();
+    expect((await lines(path)).map((line) => line['connectionId'])).toEqual(['critical']);
+  });
+
   it('buffers lines but never holds a lone one back for long', async () => {
     dir = await mkdtemp(join(tmpdir(), 'wsguard-pino-'));
     const path = join(dir, 'events.log');
