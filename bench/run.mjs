@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { GROUPS, PLANS, connectionsOf, figureList, localPortsOf, runsOf } from './lib/figures.mjs';
 import { PROTOCOLS } from './lib/protocols.mjs';
 import { fmt, fmtRatio, summarize, table } from './lib/stats.mjs';
-import { TARGETS, VARIANTS } from './lib/variants.mjs';
+import { TARGETS, VARIANTS, onBaseBuild } from './lib/variants.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(repoRoot, 'bench');
@@ -43,6 +43,8 @@ const HELP = `usage: npm run bench [-- options]
   --build / --no-build    always / never run \`npm run build\` first (default: when dist/ is older than src/)
   --no-pin                do not pin the server and the generator to cores 0 and 1 with taskset
   --commit NAME           label the results with this commit (for a tree that is not a git checkout)
+  --base-build DIR        also run each protected variant on the build in DIR (a checkout with dist/ built and
+                          node_modules), as <id>@base, alternating with the others: a change against its base, same runs
   --cpu-prof              profile every server process (node --cpu-prof) into bench/results/profiles/<time>/;
                           summarise with \`node bench/profile-summary.mjs DIR\`
   --smoke                 a tiny plan that only checks the harness works (used by the test suite)
@@ -65,6 +67,7 @@ const { values: args } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     commit: { type: 'string' },
+    'base-build': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -125,6 +128,24 @@ const variants = VARIANTS.filter((v) => {
 if (variants.length === 0) {
   console.error('bench: no variant can run');
   process.exit(2);
+}
+
+// `--base-build DIR`: each protected variant once more on that build, right after itself (see `onBaseBuild`).
+/** @type {Map<string, string>} variant id → the repository root its server loads dist/ from, when not this one */
+const buildRoots = new Map();
+if (args['base-build'] !== undefined) {
+  const baseRoot = resolve(args['base-build']);
+  if (!existsSync(join(baseRoot, 'dist/index.js')) || !existsSync(join(baseRoot, 'node_modules'))) {
+    console.error(`bench: --base-build ${baseRoot} needs a built dist/ and a node_modules (a link to this one will do)`);
+    process.exit(2);
+  }
+  for (let i = variants.length - 1; i >= 0; i--) {
+    const variant = variants[i];
+    if (variant.baseline === null) continue;
+    const based = onBaseBuild(variant);
+    buildRoots.set(based.id, baseRoot);
+    variants.splice(i + 1, 0, based);
+  }
 }
 
 // Server-side limits for the protected variant: raised only so far that the generator is never refused.
@@ -348,7 +369,7 @@ async function runCell(variant, group) {
   // The flood figure's guard runs with the preset's own limits (benchGuardConfig, `asDeployed`), but for a message rate
   // the well-behaved clients' steady chat stays under (with room for jitter).
   const cellLimits = group === 'flood' ? { ...limits, asDeployed: true, messageRateLimit: 3 * 60 * plan.flood.rate } : limits;
-  const server = startChild('server.mjs', nodeArgs, { variant: variant.id, repoRoot, tmpDir, limits: cellLimits, group }, 0);
+  const server = startChild('server.mjs', nodeArgs, { variant: variant.id, repoRoot: buildRoots.get(variant.id) ?? repoRoot, tmpDir, limits: cellLimits, group }, 0);
   let generator = null;
   try {
     const ready = await server.waitFor((m) => m?.type === 'ready', 30_000, 'ready');

@@ -446,5 +446,29 @@ export const TARGETS = [
 
 /** @param {string} id */
 export function findVariant(id) {
+  if (id.endsWith(BASE_BUILD_SUFFIX)) {
+    const built = VARIANTS.find((v) => `${v.id}${BASE_BUILD_SUFFIX}` === id);
+    return built && built.baseline !== null ? onBaseBuild(built) : undefined;
+  }
   return VARIANTS.find((v) => v.id === id);
+}
+
+/**
+ * `--base-build DIR`: each protected variant also runs on the build in DIR (another checkout's dist/, e.g. the commit
+ * before a change), under the id `<id>@base`, alternating with the rest like any variant, so that a change is measured
+ * against what it changes in the same runs. Its ratio is taken against the same unprotected baseline. The harness
+ * starts its server with DIR as the repository root; this only names it.
+ */
+export const BASE_BUILD_SUFFIX = '@base';
+
+/** @param {Variant} variant @returns {Variant} */
+export function onBaseBuild(variant) {
+  return {
+    ...variant,
+    id: `${variant.id}${BASE_BUILD_SUFFIX}`,
+    label: `${variant.label} [base build]`,
+    short: `${variant.short} [base]`,
+    optional: true,
+    flood: false,
+  };
 }

@@ -87,6 +87,9 @@ const REASON_PATTERNS: ReadonlyMap<string, number> = new Map(REASON_PATTERN_NAME
  */
 const FINDING_TYPES: ReadonlySet<string> = new Set(['validation_failed', 'malicious_payload', 'threat_detected', 'payload_too_deep', 'payload_too_complex']);
 
+/** Every accepted connection is one occurrence of connection-flood evidence: one object for all of them. */
+const ACCEPTED: Evidence = Object.freeze({ pattern: CONNECTION_FLOOD, level: 'connection', count: 1 });
+
 /** A positive integer, or 1: a malformed `count` must not turn into NaN or a huge weight. */
 export function occurrences(event: ObservedEvent): number {
   const count = event.count;
@@ -100,7 +103,7 @@ export function occurrences(event: ObservedEvent): number {
 export function classify(event: ObservedEvent): Evidence | null {
   switch (event.type) {
     case 'connection_accepted':
-      return { pattern: CONNECTION_FLOOD, level: 'connection', count: 1 };
+      return ACCEPTED;
     case 'connection_refused': {
       const pattern = event.reason === undefined ? undefined : REASON_PATTERNS.get(event.reason);
       if (pattern === undefined) return null;

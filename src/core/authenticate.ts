@@ -4,16 +4,22 @@
  * connection checks and the CSRF token endpoint, which identifies HTTP requests with the same hook.
  */
 
-import { deny, type AuthRequest, type Denied, type Identity } from '../codes/types.js';
+import { deny, type AuthRequest, type Awaitable, type Denied, type Identity } from '../codes/types.js';
 import type { AuthenticateHook } from '../config/types.js';
 import type { SecurityEventInput } from '../events/catalogue.js';
 
 export type AuthOutcome = { readonly identity: Identity | null } | { readonly failure: Denied };
 
+/**
+ * Synchronous when the hook is (a JWT verified in memory): no promise for the caller to wait a turn for (`await` it
+ * either way).
+ */
 export type Authenticator = (
   request: AuthRequest,
   fields: { readonly namespace?: string; readonly connectionId?: string },
-) => Promise<AuthOutcome>;
+) => Awaitable<AuthOutcome>;
+
+type AuthFields = Parameters<Authenticator>[1];
 
 const ANONYMOUS: AuthOutcome = Object.freeze({ identity: null });
 const HOOK_FAILED = deny('unauthenticated', { details: { reason: 'hook_failed' } });
@@ -47,25 +53,35 @@ export function createAuthenticator(options: {
   readonly emit: (event: SecurityEventInput) => void;
 }): Authenticator {
   const { hook, timeoutMs, now, emit } = options;
-  return async (request, fields) => {
-    if (!hook) return ANONYMOUS;
-    const failed = (error: string): AuthOutcome => {
-      emit({ type: 'auth_hook_failed', ip: request.ip, ...fields, detail: { error } });
-      return { failure: HOOK_FAILED };
-    };
-    let identity: Identity | null | undefined;
-    try {
-      // A synchronous hook (a JWT verified in memory) answers at once: no timer, no promise. Only a promise is timed.
-      const answer = hook(request);
-      identity = isThenable(answer) ? await withTimeout(Promise.resolve(answer), timeoutMs) : answer;
-    } catch (error) {
-      return failed(error instanceof Error ? error.message : String(error));
-    }
+
+  const failed = (request: AuthRequest, fields: AuthFields, error: string): AuthOutcome => {
+    emit({ type: 'auth_hook_failed', ip: request.ip, ...fields, detail: { error } });
+    return { failure: HOOK_FAILED };
+  };
+
+  /** What the hook's answer means. */
+  const outcome = (request: AuthRequest, fields: AuthFields, identity: Identity | null | undefined): AuthOutcome => {
     if (identity === null || identity === undefined) return ANONYMOUS;
     if (typeof identity !== 'object' || typeof identity.userId !== 'string' || identity.userId === '' || !Array.isArray(identity.roles)) {
-      return failed('authenticate returned an identity without a userId string and a roles array');
+      return failed(request, fields, 'authenticate returned an identity without a userId string and a roles array');
     }
     if (identity.expiresAt !== undefined && identity.expiresAt <= now()) return { failure: EXPIRED };
     return { identity };
+  };
+
+  return (request, fields) => {
+    if (!hook) return ANONYMOUS;
+    let answer: Identity | null | undefined | PromiseLike<Identity | null | undefined>;
+    try {
+      answer = hook(request);
+    } catch (error) {
+      return failed(request, fields, error instanceof Error ? error.message : String(error));
+    }
+    // A synchronous hook answers at once: no timer, no promise. Only a promise is timed.
+    if (!isThenable(answer)) return outcome(request, fields, answer);
+    return withTimeout(Promise.resolve(answer), timeoutMs).then(
+      (identity) => outcome(request, fields, identity),
+      (error: unknown) => failed(request, fields, error instanceof Error ? error.message : String(error)),
+    );
   };
 }

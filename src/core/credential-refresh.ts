@@ -17,7 +17,7 @@
  */
 
 import { deny, type Awaitable, type AuthRequest, type Denied, type Identity } from '../codes/types.js';
-import type { AuthOutcome } from './authenticate.js';
+import type { Authenticator } from './authenticate.js';
 
 export const REFRESH_EVENT = 'wsguard:refresh';
 
@@ -34,7 +34,7 @@ export interface RefreshableConnection {
 }
 
 export interface CredentialRefreshDeps {
-  readonly authenticate: (request: AuthRequest, fields: { namespace: string; connectionId: string }) => Promise<AuthOutcome>;
+  readonly authenticate: Authenticator;
   /** The revocation check of an identity (null: not revoked). */
   readonly revoked: (identity: Identity) => Awaitable<Denied | null>;
   /** The connection's credentials now end at `expiresAt`. */

@@ -207,6 +207,15 @@ function fieldsOf(state: ConnectionState): Pick<SecurityEventInput, 'ip' | 'user
   return { ip: state.ip, userId: identity?.userId, sessionId: identity?.sessionId, namespace: state.namespace, connectionId: state.id };
 }
 
+/**
+ * A connection's own event (accepted, closed), as `{ ...fieldsOf(state), type, detail }` with the same keys in the same
+ * order, built as one literal: it is made twice per connection, and handed to the bus to keep (`emitOwned`).
+ */
+function connectionEvent(state: ConnectionState, type: 'connection_accepted' | 'connection_closed', detail: Readonly<Record<string, unknown>>): SecurityEventInput {
+  const identity = state.identity;
+  return { ip: state.ip, userId: identity?.userId, sessionId: identity?.sessionId, namespace: state.namespace, connectionId: state.id, type, detail };
+}
+
 /** Bucket key for a connection's messages: its user's, or its own for an anonymous client. Built once, at its first message. */
 function messageKeyOf(state: ConnectionState): string {
   const key = state.identity ? `rate:msg:u:${state.identity.userId}` : `rate:msg:c:${state.id}`;
@@ -342,7 +351,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     }
 
     const authRequest: AuthRequest = { headers: ctx.headers, url: ctx.url, query: ctx.query, remoteAddress: ctx.remoteAddress, ip, auth: ctx.auth };
-    const auth = await authenticate(authRequest, { namespace: ctx.namespace, connectionId: ctx.id });
+    const answered = authenticate(authRequest, { namespace: ctx.namespace, connectionId: ctx.id });
+    const auth = answered instanceof Promise ? await answered : answered;
     let identity: Identity | null = null;
     if ('failure' in auth) {
       if (refused('authentication', auth.failure, 'connection', fields)) return refuse(auth.failure);
@@ -676,7 +686,7 @@ export function createGuard(config: GuardConfig = {}): Guard {
     state.opened(connection.transport, connection.native, now(), connection.close, connection.notify, slowConsumers.meterFor(connection.bufferedBytes));
     registry.add(state);
     lifetimes.track(state);
-    bus.emit({ ...fieldsOf(state), type: 'connection_accepted', detail: { transport: connection.transport } });
+    bus.emitOwned(connectionEvent(state, 'connection_accepted', { transport: connection.transport }));
     // Revoked while its admission was under way (after its check passed): closed as it opens.
     const identity = state.identity;
     if (identity && revocations.revokedLocally(identity.userId, identity.sessionId ?? null)) {
@@ -708,7 +718,8 @@ export function createGuard(config: GuardConfig = {}): Guard {
     if (state.registered) {
       // How long it lasted: the abuse detector tells short sessions (rapid reconnection) by it, keeping nothing per
       // live connection.
-      bus.emit({ ...fieldsOf(state), type: 'connection_closed', detail: { ...detail, durationMs: now() - state.connectedAt } });
+      const durationMs = now() - state.connectedAt;
+      bus.emitOwned(connectionEvent(state, 'connection_closed', detail === undefined ? { durationMs } : { ...detail, durationMs }));
     }
   }
 

@@ -475,19 +475,23 @@ function isExpired(ban: Ban, now: number): boolean {
   return ban.expiresAt !== null && ban.expiresAt <= now;
 }
 
-/** Drop the holders whose slot has ended; returns how many remain. */
 /**
  * The holders of one lease key with their expiry. Most keys (one user's connections) have a single holder, kept as a
  * plain pair until a second arrives: a Map per key would cost some 150 bytes for every connected user.
+ *
+ * `soonest` is never later than any holder's expiry, so a purge before it has nothing to drop and costs nothing: an
+ * IP group's key may hold hundreds of live connections, and every new one from that group purges it (acquireLease).
  */
 class Holders {
   private first: string | null;
   private firstExpiresAt: number;
   private more: Map<string, number> | null = null;
+  private soonest: number;
 
   constructor(holder: string, expiresAt: number) {
     this.first = holder;
     this.firstExpiresAt = expiresAt;
+    this.soonest = expiresAt;
   }
 
   get size(): number {
@@ -504,6 +508,8 @@ class Holders {
   }
 
   set(holder: string, expiresAt: number): void {
+    // Empty (every holder released or purged): `soonest` bounds nobody, so it starts again from this one.
+    if (expiresAt < this.soonest || this.size === 0) this.soonest = expiresAt;
     if (holder === this.first || this.first === null) {
       this.first = holder;
       this.firstExpiresAt = expiresAt;
@@ -523,12 +529,29 @@ class Holders {
 
   /** Drop the holders whose slot ended; returns how many are left. */
   purge(now: number): number {
-    if (this.first !== null && this.firstExpiresAt <= now) this.first = null;
-    if (this.more) for (const [holder, expiresAt] of this.more) if (expiresAt <= now) this.more.delete(holder);
-    return this.size;
+    if (now < this.soonest) return this.size;
+    let left = 0;
+    let soonest = 0;
+    if (this.first !== null) {
+      if (this.firstExpiresAt <= now) this.first = null;
+      else {
+        soonest = this.firstExpiresAt;
+        left++;
+      }
+    }
+    if (this.more) {
+      for (const [holder, expiresAt] of this.more) {
+        if (expiresAt <= now) this.more.delete(holder);
+        else if (left++ === 0 || expiresAt < soonest) soonest = expiresAt;
+      }
+    }
+    // Empty: 0 (a small integer, like the expiries, so the field never turns into a boxed number); `set` restarts it.
+    this.soonest = soonest;
+    return left;
   }
 }
 
+/** Drop the holders whose slot has ended; returns how many remain. */
 function purgeExpired(holders: Holders, now: number): number {
   return holders.purge(now);
 }

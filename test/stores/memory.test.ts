@@ -297,6 +297,57 @@ describe('memoryStore', () => {
       expect(store.acquireLease('l', 'new', 2, 1_000)).toEqual({ acquired: true, count: 2 });
     });
 
+    it('counts lease holders as a plain list of expiries would, through acquires, renewals, releases and time', () => {
+      // The store skips purging a key before its soonest expiry: a random walk checked against the obvious model.
+      const { store, advance } = clocked();
+      let now = 0;
+      const model = new Map<string, Map<string, number>>();
+      const live = (key: string): Map<string, number> => {
+        const holders = model.get(key) ?? new Map<string, number>();
+        for (const [holder, until] of holders) if (until <= now) holders.delete(holder);
+        model.set(key, holders);
+        return holders;
+      };
+      let seed = 7;
+      const random = (n: number): number => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return seed % n;
+      };
+      for (let step = 0; step < 5_000; step++) {
+        const key = `k${random(3)}`;
+        const holder = `h${random(12)}`;
+        const ttl = 50 + random(500);
+        switch (random(5)) {
+          case 0:
+          case 1: {
+            const holders = live(key);
+            const limit = 1 + random(10);
+            const acquired = holders.has(holder) || holders.size < limit;
+            if (acquired) holders.set(holder, now + ttl);
+            expect(store.acquireLease(key, holder, limit, ttl)).toEqual({ acquired, count: holders.size });
+            break;
+          }
+          case 2:
+            live(key).delete(holder);
+            store.releaseLease(key, holder);
+            break;
+          case 3: {
+            const holders = live(key);
+            const renewed = [holder, `h${random(12)}`];
+            for (const h of renewed) if (holders.has(h)) holders.set(h, now + ttl);
+            store.renewLeases(key, renewed, ttl);
+            break;
+          }
+          default: {
+            const ms = random(120);
+            now += ms;
+            advance(ms);
+          }
+        }
+        expect(store.leaseCount(key)).toBe(live(key).size);
+      }
+    });
+
     it('keeps a set’s expiry on removal (no ttl to renew it with)', () => {
       const { store, advance } = clocked();
       store.setAdd('s', 'a', 200);

@@ -42,7 +42,7 @@ import type { ConnectionRecord } from '../../core/registry.js';
 import { hardenServer } from '../../core/handshake-limits.js';
 import { parseJsonEnvelope, serializeJsonEnvelope, type ParseEnvelope, type SerializeEnvelope } from './envelope.js';
 import { ERROR_EVENT, guardMessages, linkOf, sendEnvelope, type MessageWire } from './messages.js';
-import { connectionContext, refuseUpgrade, stripCsrfProtocol } from './upgrade.js';
+import { connectionContext, csrfProtocolOf, refuseUpgrade, stripCsrfProtocol } from './upgrade.js';
 
 export interface ProtectOptions {
   /**
@@ -154,42 +154,84 @@ function attachConnection(guard: Guard, ws: WebSocket, id: string, wire: Message
   guard.connectionOpened({ id, transport: 'ws', native: ws, notify: notifyClient, close: closeByGuard, bufferedBytes });
 }
 
+/**
+ * An upgrade between the handshake's arrival and ws handing the WebSocket over: kept on the raw socket under a symbol,
+ * so that its 'error' and 'close' listeners are functions shared by every upgrade (`this` is the socket) rather than
+ * closures made per upgrade.
+ */
+interface PendingUpgrade {
+  readonly guard: Guard;
+  readonly id: string;
+  /** The guard admitted it: from now on its slots are given back if the socket closes before ws takes it. */
+  admitted: boolean;
+  /** The socket closed while the checks ran. */
+  gone: boolean;
+}
+
+const UPGRADE = Symbol('wsguard.upgrade');
+
+type UpgradingSocket = Duplex & { [UPGRADE]?: PendingUpgrade };
+
+/**
+ * ws puts its own 'error' listener on the socket only once it is handed over; until then a client that resets must
+ * find one here, or the ECONNRESET would be an uncaught error.
+ */
+function onUpgradeError(this: UpgradingSocket): void {
+  this.destroy();
+}
+
+/**
+ * The socket closed before ws took it. While the checks run, that is only noted (the verdict's handler releases what
+ * was taken); once admitted, only the raw socket tells when the slots must go back (ws refusing a malformed handshake,
+ * the application's verifyClient, a server closing with 503).
+ */
+function onUpgradeClose(this: UpgradingSocket): void {
+  const pending = this[UPGRADE];
+  if (pending === undefined) return;
+  if (!pending.admitted) {
+    pending.gone = true;
+    return;
+  }
+  this[UPGRADE] = undefined;
+  pending.guard.connectionClosed(pending.id, { reason: 'socket_closed' });
+}
+
 function guardUpgrades(guard: Guard, wss: WebSocketServer, wire: MessageWire, screen: boolean): HandleUpgrade {
   const original = wss.handleUpgrade.bind(wss);
   return function guardedHandleUpgrade(req, socket, head, callback) {
     // A request for another `path` is ws's to refuse (400), not the guard's to count or authenticate.
     if (wss.shouldHandle(req) === false) return original(req, socket, head, callback);
-    // ws puts its own 'error' listener on the socket only once it is handed over; until then a client that resets
-    // must find one here, or the ECONNRESET would be an uncaught error.
-    const destroy = (): void => {
-      socket.destroy();
-    };
-    socket.on('error', destroy);
+    const upgrading = socket as UpgradingSocket;
+    socket.on('error', onUpgradeError);
     if (screen) {
       const screened = guard.screenRequest({ remoteAddress: req.socket.remoteAddress ?? '', headers: req.headers });
       if (!screened.allowed) return refuseUpgrade(socket, screened);
     }
     const id = randomUUID();
-    let gone = false;
-    const onGone = (): void => {
-      gone = true;
-    };
-    socket.once('close', onGone);
-    // After admission and until ws hands the WebSocket over, only the raw socket tells when the slots must go back
-    // (ws refusing a malformed handshake, the application's verifyClient, a server closing with 503).
-    const release = (): void => guard.connectionClosed(id, { reason: 'socket_closed' });
+    const pending: PendingUpgrade = { guard, id, admitted: false, gone: false };
+    upgrading[UPGRADE] = pending;
+    socket.on('close', onUpgradeClose);
+    const csrfProtocol = csrfProtocolOf(req);
     guard
-      .admitConnection(connectionContext(id, req, guard.options.csrf?.field))
+      .admitConnection(connectionContext(id, req, guard.options.csrf?.field, csrfProtocol))
       .then((verdict) => {
-        socket.off('close', onGone);
-        if (!verdict.allowed) return refuseUpgrade(socket, verdict);
-        if (gone || socket.destroyed) return guard.connectionClosed(id, { reason: 'closed_during_handshake' });
-        socket.once('close', release);
-        socket.off('error', destroy);
-        stripCsrfProtocol(req);
+        if (!verdict.allowed) {
+          upgrading[UPGRADE] = undefined;
+          socket.off('close', onUpgradeClose);
+          return refuseUpgrade(socket, verdict);
+        }
+        if (pending.gone || socket.destroyed) {
+          upgrading[UPGRADE] = undefined;
+          socket.off('close', onUpgradeClose);
+          return guard.connectionClosed(id, { reason: 'closed_during_handshake' });
+        }
+        pending.admitted = true;
+        socket.off('error', onUpgradeError);
+        stripCsrfProtocol(req, csrfProtocol);
         original(req, socket, head, (ws, request) => {
           // From here ws reports the end of the socket as the WebSocket's 'close', with its close code.
-          socket.off('close', release);
+          upgrading[UPGRADE] = undefined;
+          socket.off('close', onUpgradeClose);
           attachConnection(guard, ws, id, wire);
           callback(ws, request);
         });
