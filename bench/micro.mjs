@@ -65,6 +65,22 @@ async function timeSync(body, settle = async () => {}) {
   return ns;
 }
 
+/**
+ * A `timeSync` body that applies `op` to `items` in turn (the position carries over from batch to batch) and returns
+ * the sum of what `op` returned, plus one, for the sink.
+ */
+function roundRobin(items, op) {
+  let i = 0;
+  return (n) => {
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      sum += op(items[i]);
+      i = i + 1 === items.length ? 0 : i + 1;
+    }
+    return sum + 1;
+  };
+}
+
 /** Same for an async body (awaited batch). @param {(n: number) => Promise<number>} body */
 async function timeAsync(body) {
   const n = 1024;
@@ -173,18 +189,10 @@ if (wsguard.presets.production.csrfEnabled === true) {
   const store = wsguard.memoryStore({ sweepIntervalMs: 0 });
   const spec = Object.freeze({ capacity: 1_000_000, refillPerSecond: 1_000_000 / 60 });
   const keys = Array.from({ length: KEYS }, (_, i) => `rate:msg:u:u-${i}`);
-  let i = 0;
   results.push({
     id: 'consume_tokens',
     label: 'memoryStore.consumeTokens (token bucket)',
-    ns: await timeSync((n) => {
-      let allowed = 0;
-      for (let k = 0; k < n; k++) {
-        if (store.consumeTokens(keys[i], spec, 1).allowed) allowed++;
-        i = i + 1 === KEYS ? 0 : i + 1;
-      }
-      return allowed;
-    }),
+    ns: await timeSync(roundRobin(keys, (key) => (store.consumeTokens(key, spec, 1).allowed ? 1 : 0))),
   });
   store.close();
 }
@@ -269,7 +277,6 @@ if (typeof wsguard.scanPayload === 'function') {
       .flatMap((f) => readFileSync(join(benignDir, f), 'utf8').split('\n').filter((l) => l.length > 0));
     const rooms = ['general', 'random', 'support', 'dev', 'off-topic'];
     const payloads = lines.map((text, i) => JSON.parse(JSON.stringify({ text, room: rooms[i % rooms.length] })));
-    let i = 0;
     // The optimizing compiler needs a few seconds of such traffic before the scanner runs at its speed (a server
     // has long reached it): warm up for 2 s, beyond timeSync's own warm-up.
     const warmEnd = performance.now() + 2000;
@@ -277,14 +284,7 @@ if (typeof wsguard.scanPayload === 'function') {
     results.push({
       id: 'scan_chat',
       label: `scanPayload, chat payloads { text, room } from the benign corpus (${payloads.length} prose lines)`,
-      ns: await timeSync((n) => {
-        let found = 0;
-        for (let k = 0; k < n; k++) {
-          found += wsguard.scanPayload(payloads[i]).length;
-          i = i + 1 === payloads.length ? 0 : i + 1;
-        }
-        return found + 1;
-      }),
+      ns: await timeSync(roundRobin(payloads, (payload) => wsguard.scanPayload(payload).length)),
     });
     // The floor any one-pass scan of these payloads pays on this machine: the same strings read once, one table load
     // per character, nothing else. scan_chat / scan_floor says how far the scanner is from a single bare pass.
@@ -298,14 +298,7 @@ if (typeof wsguard.scanPayload === 'function') {
     results.push({
       id: 'scan_floor',
       label: 'the floor: one table load per character over the same payloads\' strings',
-      ns: await timeSync((n) => {
-        let m = 0;
-        for (let k = 0; k < n; k++) {
-          m += onePass(payloads[i]);
-          i = i + 1 === payloads.length ? 0 : i + 1;
-        }
-        return m + 1;
-      }),
+      ns: await timeSync(roundRobin(payloads, onePass)),
     });
   } else {
     process.stderr.write(`micro: no corpus at ${corpusDir} (set WSGUARD_CORPUS): scan_chat left out\n`);

@@ -262,9 +262,7 @@ function settleEvent(internals: SocketInternals, packet: EventPacket, event: str
     return;
   }
   // A refused message never reaches a listener: `onevent` is not called.
-  if (verdict.code === 'message_rate_limited') {
-    pauseReadsAfter(pausableSocketOf((internals as unknown as Socket).client.conn as unknown as EngineConnection), verdict);
-  }
+  pauseReadsAfter(pausableSocketOf((internals as unknown as Socket).client.conn as unknown as EngineConnection), verdict);
   const error = toClientError(verdict);
   if (packet.id !== undefined && packet.id !== null) internals.ack(packet.id)({ error });
   else (internals as unknown as Socket).emit('wsguard:error', { ...error, event });

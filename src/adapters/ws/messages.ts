@@ -97,7 +97,7 @@ function replyFor(ws: WebSocket, link: WsLink, envelope: Envelope): Reply {
 function settle(ws: WebSocket, link: WsLink, verdict: Verdict, envelope: Envelope, raw: RawData, isBinary: boolean): void {
   if (!verdict.allowed) {
     sendEnvelope(ws, link.wire, refusalEnvelope(verdict, envelope));
-    if (verdict.code === 'message_rate_limited') pauseReadsAfter(ws, verdict);
+    pauseReadsAfter(ws, verdict);
     return;
   }
   link.emit.call(ws, 'message', raw, isBinary);
