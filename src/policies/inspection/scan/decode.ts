@@ -49,15 +49,28 @@ for (let i = 0; i < 64; i++) B64_VALUE[B64.charCodeAt(i)] = i;
 const ESCAPE = /[%&\\+]/g;
 const IS_ESCAPE = new Uint8Array(65536);
 for (const ch of '%&\\+') IS_ESCAPE[ch.charCodeAt(0)] = 1;
-/** For % & \ + (rows of 256): the characters after them that can continue an escape. */
+/**
+ * For % & \ + (rows of 256): the characters after them that can continue an escape, with what the character after
+ * those must then be (`ANY`, or the classes of `THIRD` one of which it must be in). Near misses (%u%u, &#&#, \x\x)
+ * stop here rather than in the escape's reader.
+ */
 const CONTINUES = new Uint8Array(4 * 256);
+const ANY = 0xff;
+const HEX = 1;
+const DIGIT_OR_X = 2;
+const HEX_OR_BRACE = 4;
+const THIRD = new Uint8Array(256);
 for (let d = 0; d < 256; d++) {
   const l = d | 0x20;
   const hex = hexValue(d) >= 0;
-  if (hex || l === 117) CONTINUES[d] = 1; // %41 %u0041
-  if (d === 35 || isAsciiLetter(d)) CONTINUES[256 + d] = 1; // &#60; &lt;
-  if (hex || l === 120 || l === 117 || d === 110 || d === 114 || d === 116) CONTINUES[512 + d] = 1; // \x3c \u003c \3c \n
-  if (d === 65) CONTINUES[768 + d] = 1; // +ADw-
+  THIRD[d] = (hex ? HEX | HEX_OR_BRACE : 0) | ((d >= 48 && d <= 57) || l === 120 ? DIGIT_OR_X : 0) | (d === 123 ? HEX_OR_BRACE : 0);
+  if (hex || l === 117) CONTINUES[d] = HEX; // %41 %u0041: a hex digit next either way
+  if (d === 35) CONTINUES[256 + d] = DIGIT_OR_X; // &#60; &#x3c;
+  if (isAsciiLetter(d)) CONTINUES[256 + d] = ANY; // &lt;
+  if (l === 120) CONTINUES[512 + d] = HEX; // \x3c
+  if (l === 117) CONTINUES[512 + d] = HEX_OR_BRACE; // \u003c \u{3c}
+  if (hex || d === 110 || d === 114 || d === 116) CONTINUES[512 + d] = ANY; // \3c \74 \0 \n
+  if (d === 65) CONTINUES[768 + d] = ANY; // +ADw-
 }
 
 /** The output of the round being decoded (one round at a time). */
@@ -311,9 +324,12 @@ function decodeOnce(s: string): string {
     // what precedes the candidate is copied by the first write, if the candidate is an escape
     pendingTo = i;
     let end = -1;
-    // the character after it must be able to continue an escape: %2 %u &# &l \x \3 \n +A (most near misses stop here)
+    // the two characters after it must be able to continue an escape: %2 %u &# &l \x \3 \n +A (most near misses
+    // stop here)
     const d = s.charCodeAt(i + 1);
-    if (CONTINUES[(c === 37 ? 0 : c === 38 ? 256 : c === 92 ? 512 : 768) + (d & 0xff)] === 1 && d < 256) {
+    const next = d < 256 ? (CONTINUES[(c === 37 ? 0 : c === 38 ? 256 : c === 92 ? 512 : 768) + d] as number) : 0;
+    // (`s` is a one-byte string: past its end, NaN & 0xff is 0, which continues nothing)
+    if (next === ANY || (next !== 0 && ((THIRD[s.charCodeAt(i + 2) & 0xff] as number) & next) !== 0)) {
       if (c === 37 /* % */) end = percentAt(s, i);
       else if (c === 38 /* & */) end = entityAt(s, i);
       else if (c === 92 /* \ */) end = backslashAt(s, i);

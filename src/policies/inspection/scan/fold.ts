@@ -105,7 +105,7 @@ const POOL = Uint8Array.from(pool);
 export class ByteWriter {
   buf = new Uint8Array(1024);
   len = 0;
-  /** A Buffer over the same memory, for the conversion to a string. */
+  /** A Buffer over the same memory, for the conversions from and to a string. */
   private view = Buffer.from(this.buf.buffer);
 
   /** Room for `n` more bytes. */
@@ -120,56 +120,83 @@ export class ByteWriter {
   text(): string {
     return this.view.toString('latin1', 0, this.len);
   }
+
+  /** Hold `s` (a one-byte string), nothing else. */
+  load(s: string): void {
+    this.len = 0;
+    this.reserve(s.length);
+    this.view.write(s, 0, 'latin1');
+    this.len = s.length;
+  }
 }
 
 /** Room the replacement path keeps ahead of the rest of the input: more than the longest replacement. */
 const AHEAD = 64;
 
+/**
+ * What the fold writes for a code unit that becomes one byte, as it is (`ONE`) and lower-cased (`ONE_LOWER`); `SLOW`
+ * for the others (dropped, several bytes, the first half of a surrogate pair), which `foldSlow` writes. One load per
+ * character in the common case, instead of the kind, the range and the case tests.
+ */
+const SLOW = 256;
+const ONE = new Uint16Array(65536);
+const ONE_LOWER = new Uint16Array(65536);
+for (let c = 0; c < 65536; c++) {
+  const kind = KIND[c] as number;
+  let x = SLOW;
+  if (kind === KEEP) x = c >= 0xd800 && c <= 0xdbff ? SLOW : c < 256 ? c : PLACEHOLDER;
+  else if (kind === REPLACE && LENGTH[c] === 1) x = POOL[OFFSET[c] as number] as number;
+  ONE[c] = x;
+  // only ASCII is lower-cased: a KEEP unit beyond ASCII never writes a capital
+  ONE_LOWER[c] = x >= 65 && x <= 90 ? x + 32 : x;
+}
+
+/**
+ * Write the fold of `c`, a unit `ONE` marks SLOW (`d`: the unit after it, -1 at the end), at the end of `w`, which has
+ * room for it; returns how many units it took.
+ */
+function foldSlow(c: number, d: number, lower: boolean, w: ByteWriter): number {
+  const b = w.buf;
+  let j = w.len;
+  let used = 1;
+  const kind = KIND[c] as number;
+  if (kind === REPLACE) {
+    const start = OFFSET[c] as number;
+    const end = start + (LENGTH[c] as number);
+    for (let k = start; k < end; k++) {
+      const x = POOL[k] as number;
+      b[j++] = lower && x >= 65 && x <= 90 ? x + 32 : x;
+    }
+  } else if (kind === KEEP) {
+    // the first half of a surrogate pair
+    const bytes = d >= 0xdc00 && d <= 0xdfff ? ASTRAL.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) : undefined;
+    if (d >= 0xdc00 && d <= 0xdfff) used = 2;
+    if (bytes === undefined) b[j++] = PLACEHOLDER;
+    else for (const x of bytes) b[j++] = lower && x >= 65 && x <= 90 ? x + 32 : x;
+  }
+  w.len = j;
+  return used;
+}
+
 /** Fold `s[from, to)` (see `fold`) onto the end of `w`. */
 export function foldInto(s: string, from: number, to: number, lower: boolean, w: ByteWriter): void {
   w.reserve(to - from + AHEAD);
+  const table = lower ? ONE_LOWER : ONE;
   let b = w.buf;
   let j = w.len;
-  for (let i = from; i < to; i++) {
+  for (let i = from; i < to; ) {
     const c = s.charCodeAt(i);
-    if (c < 128) {
-      if (KIND[c] === DROP) continue;
-      b[j++] = lower && c >= 65 && c <= 90 ? c + 32 : c;
+    const x = table[c] as number;
+    if (x !== SLOW) {
+      b[j++] = x;
+      i++;
       continue;
     }
-    const kind = KIND[c] as number;
-    if (kind === KEEP) {
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < to) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          const bytes = ASTRAL.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
-          i++;
-          if (bytes === undefined) {
-            b[j++] = PLACEHOLDER;
-            continue;
-          }
-          for (const x of bytes) b[j++] = lower && x >= 65 && x <= 90 ? x + 32 : x;
-        } else {
-          b[j++] = PLACEHOLDER;
-          continue;
-        }
-      } else {
-        b[j++] = c < 256 ? c : PLACEHOLDER;
-        continue;
-      }
-    } else if (kind === DROP) {
-      continue;
-    } else {
-      const start = OFFSET[c] as number;
-      const end = start + (LENGTH[c] as number);
-      for (let k = start; k < end; k++) {
-        const x = POOL[k] as number;
-        b[j++] = lower && x >= 65 && x <= 90 ? x + 32 : x;
-      }
-    }
+    w.len = j;
+    i += foldSlow(c, i + 1 < to ? s.charCodeAt(i + 1) : -1, lower, w);
+    j = w.len;
     // a replacement may be longer than what it replaces: keep room for the rest
     if (j + (to - i) + AHEAD > b.length) {
-      w.len = j;
       w.reserve(to - i + AHEAD);
       b = w.buf;
     }
@@ -177,16 +204,162 @@ export function foldInto(s: string, from: number, to: number, lower: boolean, w:
   w.len = j;
 }
 
+/**
+ * The code units of a long string, copied by the runtime: a loop reads a typed array at about twice the speed of
+ * `charCodeAt`. Only where the machine's order is UTF-16LE's (all but big-endian hosts).
+ */
+const LONG_UNITS = 256;
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+let units = new Uint16Array(1024);
+let unitBytes = Buffer.from(units.buffer);
+
+/** `s`'s code units (`s.length` of them) in `units`. */
+function loadUnits(s: string): Uint16Array {
+  if (s.length > units.length) {
+    units = new Uint16Array(Math.max(s.length, units.length * 2));
+    unitBytes = Buffer.from(units.buffer);
+  }
+  unitBytes.write(s, 0, 'utf16le');
+  return units;
+}
+
+/** `foldInto(s, from, s.length, lower, w)` for a long `s`, read from `units`. */
+function foldUnits(s: string, from: number, lower: boolean, w: ByteWriter): void {
+  const n = s.length;
+  const u = loadUnits(s);
+  w.reserve(n - from + AHEAD);
+  const table = lower ? ONE_LOWER : ONE;
+  let b = w.buf;
+  let j = w.len;
+  for (let i = from; i < n; ) {
+    const c = u[i] as number;
+    const x = table[c] as number;
+    if (x !== SLOW) {
+      b[j++] = x;
+      i++;
+      continue;
+    }
+    w.len = j;
+    i += foldSlow(c, i + 1 < n ? (u[i + 1] as number) : -1, lower, w);
+    j = w.len;
+    if (j + (n - i) + AHEAD > b.length) {
+      w.reserve(n - i + AHEAD);
+      b = w.buf;
+    }
+  }
+  w.len = j;
+}
+
+/** The rest of `s` from `from` folded onto `w` a character at a time: the loop for text dense with characters to fold. */
+function foldRest(s: string, from: number, lower: boolean, w: ByteWriter): void {
+  if (LITTLE_ENDIAN) foldUnits(s, from, lower, w);
+  else foldInto(s, from, s.length, lower, w);
+}
+
 /** Characters `fold` changes (with capitals: when lower-casing), from the table: one scan tells whether to fold. */
-function changedClass(lower: boolean): RegExp {
+function changedClass(lower: boolean, flags: string): RegExp {
   let set = '';
   for (let c = 0; c < 256; c++) if (KIND[c] !== KEEP) set += `\\x${c.toString(16).padStart(2, '0')}`;
-  return new RegExp(`[${set}\\u0100-\\uffff${lower ? 'A-Z' : ''}]`);
+  return new RegExp(`[${set}\\u0100-\\uffff${lower ? 'A-Z' : ''}]`, flags);
 }
-const FOLDS = changedClass(false);
-const FOLDS_LOWER = changedClass(true);
+const FOLDS = changedClass(false, '');
+const FOLDS_LOWER = changedClass(true, '');
+/** The same, global: the next character to fold, from `lastIndex`. */
+const NEXT_FOLD = changedClass(false, 'g');
+const NEXT_FOLD_LOWER = changedClass(true, 'g');
+
+/** The low byte of every code unit of the string being folded: the runs `foldSparse` leaves as they are. */
+let low = new Uint8Array(1024);
+let lowBytes = Buffer.from(low.buffer);
+
+/**
+ * `fold` of a long `s` with few characters to fold (ordinary text, a handful of curly quotes): the runtime finds them
+ * (`next`, from `lastIndex`) and copies the runs between them; each is folded as in `foldInto`. A text where
+ * they are dense (any other script) is handed to the character loop as soon as that shows (more than one stretch to
+ * fold per 128 characters after the first few, or a stretch of 64), so the hops cost such a text a few calls at most.
+ */
+function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): void {
+  const n = s.length;
+  if (n > low.length) {
+    low = new Uint8Array(Math.max(n, low.length * 2));
+    lowBytes = Buffer.from(low.buffer);
+  }
+  lowBytes.write(s, 0, 'latin1');
+  w.reserve(n + AHEAD);
+  const table = lower ? ONE_LOWER : ONE;
+  let b = w.buf;
+  let j = w.len;
+  let hops = 0;
+  for (let i = 0; ; ) {
+    next.lastIndex = i;
+    const p = next.test(s) ? next.lastIndex - 1 : n;
+    // [i, p): characters the fold leaves as they are
+    if (p - i > 32) b.set(low.subarray(i, p), j);
+    else for (let k = i; k < p; k++) b[j + k - i] = low[k] as number;
+    j += p - i;
+    if (p === n) break;
+    // the character at p, and those right after it that fold too
+    i = p;
+    do {
+      const c = s.charCodeAt(i);
+      const x = table[c] as number;
+      if (x !== SLOW) {
+        b[j++] = x;
+        i++;
+        continue;
+      }
+      w.len = j;
+      i += foldSlow(c, i + 1 < n ? s.charCodeAt(i + 1) : -1, lower, w);
+      j = w.len;
+      if (j + (n - i) + AHEAD > b.length) {
+        w.reserve(n - i + AHEAD);
+        b = w.buf;
+      }
+    } while (i < n && i - p < 64 && table[s.charCodeAt(i)] !== s.charCodeAt(i));
+    if (i === n) break;
+    if (++hops > 8 + (i >> 7) || i - p >= 64) {
+      w.len = j;
+      foldRest(s, i, lower, w);
+      return;
+    }
+  }
+  w.len = j;
+}
+
+/**
+ * Latin-1 characters whose lower-cased fold is not what the native `toLowerCase` makes of them (Latin-1 capitals,
+ * which the fold keeps; the ones it drops or replaces): a one-byte string without any is folded by `toLowerCase`.
+ */
+function notNativeLower(flags: string): RegExp {
+  let set = '';
+  for (let c = 0; c < 256; c++) {
+    if (ONE_LOWER[c] !== String.fromCharCode(c).toLowerCase().charCodeAt(0)) set += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return new RegExp(`[${set}]`, flags);
+}
+const NOT_NATIVE_LOWER = notNativeLower('');
+const NEXT_NOT_NATIVE_LOWER = notNativeLower('g');
 
 const writer = new ByteWriter();
+
+/**
+ * The lower-cased fold of a long one-byte `s` into `writer` as `toLowerCase` makes it, with the few characters that
+ * must differ (`NEXT_NOT_NATIVE_LOWER`) written over: true when done; false when one of them is not one byte in the
+ * fold, or they are dense (after the first few, more than one per 128 characters: a loop is cheaper).
+ */
+function lowerInPlace(s: string): boolean {
+  writer.load(s.toLowerCase());
+  const b = writer.buf;
+  let hops = 0;
+  for (let i = 0; ; i++) {
+    NEXT_NOT_NATIVE_LOWER.lastIndex = i;
+    if (!NEXT_NOT_NATIVE_LOWER.test(s)) return true;
+    i = NEXT_NOT_NATIVE_LOWER.lastIndex - 1;
+    const x = ONE_LOWER[s.charCodeAt(i)] as number;
+    if (x === SLOW || ++hops > 8 + (i >> 7)) return false;
+    b[i] = x;
+  }
+}
 
 /**
  * `s` folded: compatibility forms to ASCII, invisible characters dropped, anything else beyond Latin-1 as the
@@ -194,15 +367,24 @@ const writer = new ByteWriter();
  */
 export function fold(s: string, lower: boolean): string {
   if (!(lower ? FOLDS_LOWER : FOLDS).test(s)) return s;
+  // a one-byte string lower-cased: the native `toLowerCase` does most of it
+  const native = lower && !WIDE.test(s);
+  if (native && !NOT_NATIVE_LOWER.test(s)) return s.toLowerCase();
+  if (native && s.length >= LONG_UNITS && lowerInPlace(s)) return writer.text();
   writer.len = 0;
-  foldInto(s, 0, s.length, lower, writer);
+  if (s.length < LONG_UNITS) foldInto(s, 0, s.length, lower, writer);
+  else foldSparse(s, lower ? NEXT_FOLD_LOWER : NEXT_FOLD, lower, writer);
   return writer.text();
 }
+
+/** `lowerRaw` of one code unit beyond the one-byte case: ASCII capitals lower-cased, beyond Latin-1 the placeholder. */
+const LOWER_RAW = new Uint8Array(65536).fill(PLACEHOLDER);
+for (let c = 0; c < 256; c++) LOWER_RAW[c] = c >= 65 && c <= 90 ? c + 32 : c;
 
 /**
  * `s` lower-cased for the detectors without folding: ASCII letters lower-cased, anything beyond Latin-1 as the
  * placeholder (a one-byte string). The native `toLowerCase` does this for a one-byte string at memory speed; on any
- * other it calls ICU, which costs several ns per character.
+ * other it calls ICU, which costs several ns per character: a loop does it instead, one table load per character.
  */
 export function lowerRaw(s: string): string {
   if (!WIDE.test(s)) return s.toLowerCase();
@@ -210,9 +392,11 @@ export function lowerRaw(s: string): string {
   writer.len = 0;
   writer.reserve(n);
   const buf = writer.buf;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    buf[i] = c >= 256 ? PLACEHOLDER : c >= 65 && c <= 90 ? c + 32 : c;
+  if (n >= LONG_UNITS && LITTLE_ENDIAN) {
+    const u = loadUnits(s);
+    for (let i = 0; i < n; i++) buf[i] = LOWER_RAW[u[i] as number] as number;
+  } else {
+    for (let i = 0; i < n; i++) buf[i] = LOWER_RAW[s.charCodeAt(i)] as number;
   }
   writer.len = n;
   return writer.text();

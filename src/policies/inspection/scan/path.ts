@@ -36,6 +36,8 @@ const SCHEME_SEPARATOR = /(?::\/\/)/g;
 const HEX_SPELLING = /0x|\.\.(?:2f|5c)/;
 const DOTS_TRICK = /\.\.(?:\.\.|;)/;
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+/** What `isSpace` accepts. */
+const SPACE = /[\t-\r ]/g;
 
 interface Climb {
   /** The longest run of ../ steps. */
@@ -44,6 +46,15 @@ interface Climb {
   sensitive: boolean;
 }
 
+/**
+ * The first `ch` at or after `from` in `w`, or `n` (its length) when there is none. `indexOf` on one character is a
+ * memchr: much faster than a test per character over text with few separators.
+ */
+const nextOf = (w: string, ch: string, from: number, n: number): number => {
+  const i = w.indexOf(ch, from);
+  return i < 0 ? n : i;
+};
+
 /** Reads `w` segment by segment (no allocation but the result). */
 function climbs(w: string): Climb {
   const n = w.length;
@@ -51,8 +62,19 @@ function climbs(w: string): Climb {
   let best = 0;
   let sensitive = false;
   let start = 0;
-  for (let i = 0; i <= n; i++) {
-    if (i < n && !isSeparator(w.charCodeAt(i))) continue;
+  // The next / and the next \ at or after where each was last searched from (-1: not searched yet).
+  let slash = -1;
+  let back = -1;
+  for (;;) {
+    // the end of the segment: a short look first (path segments are short), then the next separator of each kind
+    let i = start;
+    const near = Math.min(n, start + 16);
+    while (i < near && !isSeparator(w.charCodeAt(i))) i++;
+    if (i === near && i < n) {
+      if (slash < i) slash = nextOf(w, '/', i, n);
+      if (back < i) back = nextOf(w, '\\', i, n);
+      i = slash < back ? slash : back;
+    }
     // segment [start, i)
     let dots = 0;
     let j = start;
@@ -76,6 +98,7 @@ function climbs(w: string): Climb {
       }
       run = 0;
     }
+    if (i >= n) break;
     start = i + 1;
   }
   return { run: best, sensitive };
@@ -111,7 +134,8 @@ function hexLiterals(v: string): string {
 function systemPath(v: string): boolean {
   const s = v.trim();
   if (s.length < 4) return false;
-  for (let i = 0; i < s.length; i++) if (isSpace(s.charCodeAt(i)) && !s.startsWith('program files', i - 7)) return false;
+  // from space to space (the regular expression engine skips the rest): any but the one in `program files` ends it
+  for (let i = find(SPACE, s, 0, 1); i >= 0; i = find(SPACE, s, i + 1, 1)) if (!s.startsWith('program files', i - 7)) return false;
   const drive = s.charCodeAt(1) === 58 && isSeparator(s.charCodeAt(2));
   const rooted = isSeparator(s.charCodeAt(0)) || drive;
   let first = drive ? 3 : 0;
