@@ -101,13 +101,17 @@ function commandAt(v: string, i: number): boolean {
 /** Word commands ("echo", "cat") need a command-like argument, except after a leading newline. */
 let argumentsRequired = true;
 
+/** A run of separators and spaces (read by the engine: a value of 64 K `&` is one run). */
+const SEPARATOR_RUN = /[;|&\n\r \t]*/y;
+
 /** After the separator(s) at `i`: a command? */
 function separatorThenCommand(v: string, i: number): boolean {
   let j = i;
   while (isSpace(v.charCodeAt(j))) j++;
   if (!isSeparator(v.charCodeAt(j))) return false;
-  while (isSeparator(v.charCodeAt(j)) || isSpace(v.charCodeAt(j))) j++;
-  return commandAt(v, j);
+  SEPARATOR_RUN.lastIndex = j;
+  SEPARATOR_RUN.test(v);
+  return commandAt(v, SEPARATOR_RUN.lastIndex);
 }
 
 /** `$(` or a backtick at `i` followed by a command. */
@@ -116,6 +120,24 @@ function substitutionAt(v: string, i: number): boolean {
   if (c === 36 && v.charCodeAt(i + 1) === 40) return commandAt(v, i + 2) || v.charCodeAt(i + 2) === 96;
   if (c === 96) return commandAt(v, i + 1);
   return false;
+}
+
+/** A backtick or the $ of `$(`: where a substitution may open. */
+const SUBSTITUTION = /`|\$(?=\()/g;
+
+/**
+ * The next backtick or `$(` from `from`, or -1. The next few characters are looked at here (a value dense with them
+ * would pay a call each otherwise); past them the engine skips to the next one, so prose pays a search, not a loop.
+ */
+function nextSubstitution(v: string, from: number): number {
+  const near = Math.min(v.length, from + 16);
+  for (let i = from; i < near; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 96 || (c === 36 && v.charCodeAt(i + 1) === 40)) return i;
+  }
+  if (near >= v.length) return -1;
+  SUBSTITUTION.lastIndex = near;
+  return SUBSTITUTION.test(v) ? SUBSTITUTION.lastIndex - 1 : -1;
 }
 
 /** Literals the detector searches for (grouped: see literal.ts). */
@@ -127,14 +149,17 @@ const PHP_OPEN = /(?:<\?)/g;
 
 /**
  * Fixed patterns, by rule: one regular expression per rule (a literal prefix then a few endings), one native pass
- * each whatever the number of near misses in the value.
+ * each whatever the number of near misses in the value. The reverse shells' alternatives start where the engine can
+ * skip to (the / or - of a path or an option, the last two letters of a function name and its `(`), the words before
+ * that looked behind for: tried at every position, the words made the engine read prose letter by letter.
  */
-const REVERSE_SHELL = /\/dev\/(?:tcp|udp)\/|-e (?:\/bin\/|cmd)|mkfifo \/tmp\/|fsockopen\(|pty\.spawn\(|socket\(s,pf_inet|downloadstring\(|certutil -urlcache|bitsadmin \/transfer/;
+const REVERSE_SHELL_PATH = /\/(?:dev\/(?:tcp|udp)\/|(?<=mkfifo \/)tmp\/|(?<=bitsadmin \/)transfer)|-(?:e (?:\/bin\/|cmd)|(?<=certutil -)urlcache)/;
+const REVERSE_SHELL_CALL = /(?:en|wn|ng)\((?<=(?:fsockopen|pty\.spawn|downloadstring)\()|et\(s,pf_inet(?<=socket\(s,pf_inet)/;
 const SSI = /<!--#(?:exec|include|echo|config|printenv)/;
 const CODE_EXEC = /\{\$(?:\{|_get\[|_post\[|_request\[)|\$\{@|@\{\[/;
 
 function patternRule(v: string): ScanRuleId | null {
-  if (REVERSE_SHELL.test(v)) return 'cmdi.reverse-shell';
+  if (REVERSE_SHELL_PATH.test(v) || REVERSE_SHELL_CALL.test(v)) return 'cmdi.reverse-shell';
   if (SSI.test(v)) return 'cmdi.ssi';
   if (CODE_EXEC.test(v)) return 'cmdi.code-exec';
   return null;
@@ -152,10 +177,12 @@ const PHP_DANGER = /system\(|exec\(|passthru\(|shell_exec\(|popen\(|proc_open\(|
 const EXEC_NAMES = new Set(EXEC_CALLS);
 
 /**
- * Where a call may be: one of the last segments of EXEC_CALLS (or phpinfo, phpversion) before `(`. The engine finds
- * them; a `(` after anything else cannot end a known name.
+ * Where a call may be: a `(` after one of the last segments of EXEC_CALLS (or phpinfo, phpversion). The engine skips
+ * to a `(` after a space or the last letter of a name (m c u n l t o) and looks behind it for the names (%x, the one
+ * name ending in x, is found from its %); a `(` after anything else cannot end a known name.
  */
-const EXEC_CALL_SITE = /(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|%x|phpinfo|phpversion)[ \t]*\(/g;
+const EXEC_CALL_SITE =
+  /[mcunlto \t]\((?<=(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|phpinfo|phpversion)[ \t]*\()|%x[ \t]*\(/g;
 
 /** A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`). */
 function execCall(v: string): boolean {
@@ -197,21 +224,19 @@ function execCall(v: string): boolean {
 const FUNCTION_DEFINITION = /\(\)[ \t]*\{/g;
 
 function shellshock(v: string): boolean {
-  const n = v.length;
+  // the first ; and } after the current {, looked for again only once passed
+  let semi = -2;
+  let close = -2;
   FUNCTION_DEFINITION.lastIndex = 0;
   while (FUNCTION_DEFINITION.test(v)) {
     // the { (only spaces lie between it and the (): the next definition starts after it
     const j = FUNCTION_DEFINITION.lastIndex - 1;
+    if (semi < j) semi = v.indexOf(';', j + 1);
+    if (close < j) close = v.indexOf('}', j + 1);
+    // none after this definition: none after the next ones either
+    if (semi < 0 || close < 0) return false;
     // () { :;}; — a short body with a semicolon, closed within a few characters
-    let semi = false;
-    for (let k = j + 1; k < n && k < j + 40; k++) {
-      const c = v.charCodeAt(k);
-      if (c === 59) semi = true;
-      else if (c === 125) {
-        if (semi) return true;
-        break;
-      }
-    }
+    if (semi < close && close < j + 40) return true;
   }
   return false;
 }
@@ -231,7 +256,8 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     argumentsRequired = !(v.charCodeAt(first) === 10 || v.charCodeAt(first) === 13);
     if (separatorThenCommand(v, first)) return 'cmdi.separator-command';
     argumentsRequired = true;
-    if (separatorThenCommand(v, lead)) return 'cmdi.separator-command';
+    // (from the same place, the stricter reading finds nothing the first did not)
+    if (lead !== first && separatorThenCommand(v, lead)) return 'cmdi.separator-command';
     const single = v.indexOf("'");
     if (single >= 0 && separatorThenCommand(v, single + 1)) return 'cmdi.separator-command';
     const double = v.indexOf('"');
@@ -241,9 +267,8 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     if (v.charCodeAt(0) === 36 && substitutionAt(v, 0)) return 'cmdi.substitution';
     // Substitution glued to a parameter, an =, a quote or a separator.
     let ticks = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = nextSubstitution(v, 0); i >= 0; i = nextSubstitution(v, i + 1)) {
       const c = v.charCodeAt(i);
-      if (c !== 96 && !(c === 36 && v.charCodeAt(i + 1) === 40)) continue;
       const opener = c === 36 || ticks++ % 2 === 0;
       if (!opener || i === 0) continue;
       const before = v.charCodeAt(i - 1);

@@ -102,31 +102,67 @@ const ON = /(?:on)/g;
 const DATA = /(?:data:)/g;
 const COMMENT_OPEN = /(?:\/\*)/g;
 const COMMENT_CLOSE = /(?:\*\/)/g;
+const EXPRESSION = /(?:expression)/g;
+const MOZ_BINDING = /(?:-moz-binding)/g;
+const BEHAVIOR = /(?:behavior)/g;
 const SINK = new RegExp(`(?:${SINKS.join('|')})`);
-const GLOBAL_INDEX = new RegExp(`(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[`, 'g');
+/** Any of SINK_PROPERTIES, and (a cheaper search: the engine skips from dot to dot) what follows the dot of one. */
+const SINK_PROPERTY = new RegExp(SINK_PROPERTIES.map((p) => p.replace('.', '\\.')).join('|'), 'g');
+const SINK_PROPERTY_END = new RegExp(`\\.(?:${[...new Set(SINK_PROPERTIES.map((p) => p.slice(p.indexOf('.') + 1)))].join('|')})`, 'g');
+/** A [ after a global name: the engine skips to a [ after the last letter of one and looks behind it for the names. */
+const GLOBAL_INDEX = new RegExp(
+  `[${GLOBAL_INDEXING.map((g) => g.charAt(g.length - 2)).join('')}]\\[(?<=(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[)`,
+  'g',
+);
 
-/** Finds `on…=` handler attributes, remembering where the next "on" is so a pass over many tags stays linear. */
+/**
+ * Finds `on…=` handler attributes: an "on" that starts a word, more letters, spaces, then an =. Each "on" is paired
+ * with the first = after it (both found by the engine), and the = with the word before it, so the "on"s of prose
+ * (mention, one, only) cost nothing between one = and the next. Remembers where the next "on" and = are, so a pass
+ * over many tags stays linear.
+ */
 class HandlerFinder {
   /** Whether the last handler found names a real event. */
   known = false;
-  private next = -2;
+  private nextOn = -2;
+  private nextEq = -2;
+  /** The letters before `nextEq` (spaces between them and it skipped), as [wordStart, wordEnd). */
+  private wordStart = 0;
+  private wordEnd = 0;
   constructor(private readonly v: string) {}
-  private nextOn(from: number): number {
-    if (this.next !== -1 && this.next < from) this.next = find(ON, this.v, from, 2);
-    return this.next;
+  private on(from: number): number {
+    if (this.nextOn !== -1 && this.nextOn < from) this.nextOn = find(ON, this.v, from, 2);
+    return this.nextOn;
   }
-  /** The `=` of a handler attribute in [from, end), or -1. */
+  private eq(from: number): number {
+    if (this.nextEq !== -1 && this.nextEq < from) {
+      const v = this.v;
+      const e = v.indexOf('=', from);
+      let i = e;
+      while (i > 0 && isSpace(v.charCodeAt(i - 1))) i--;
+      this.wordEnd = i;
+      while (i > 0 && isLetter(v.charCodeAt(i - 1))) i--;
+      this.wordStart = i;
+      this.nextEq = e;
+    }
+    return this.nextEq;
+  }
+  /** The `=` of a handler attribute whose name starts in [from, end), or -1. */
   find(from: number, end: number): number {
     const v = this.v;
-    for (let i = this.nextOn(from); i >= 0 && i < end; i = this.nextOn(i + 1)) {
-      const before = i > 0 ? v.charCodeAt(i - 1) : 32;
-      if (isIdentChar(before) || before === 45 || before === 46 || before === 58) continue;
-      let j = i + 2;
-      while (isLetter(v.charCodeAt(j))) j++;
-      if (j - i < 5) continue;
-      this.known = KNOWN_EVENTS.has(v.slice(i + 2, j));
-      while (isSpace(v.charCodeAt(j))) j++;
-      if (v.charCodeAt(j) === 61) return j;
+    for (let i = this.on(from); i >= 0 && i < end; ) {
+      const e = this.eq(i + 2);
+      if (e < 0) return -1;
+      const start = this.wordStart;
+      if (start === i && this.wordEnd - i >= 5) {
+        const before = i > 0 ? v.charCodeAt(i - 1) : 32;
+        if (!(isIdentChar(before) || before === 45 || before === 46 || before === 58)) {
+          this.known = KNOWN_EVENTS.has(v.slice(i + 2, this.wordEnd));
+          return e;
+        }
+      }
+      // an "on" before the word that ends at this = (or inside it) has no = of its own
+      i = this.on(start > i ? start : e + 1);
     }
     return -1;
   }
@@ -169,7 +205,7 @@ function dangerousAttribute(v: string, from: number, end: number): boolean {
 
 function cssExpression(v: string): boolean {
   const w = find(COMMENT_OPEN, v, 0, 2) >= 0 ? withoutComments(v) : v;
-  for (let i = w.indexOf('expression'); i >= 0; i = w.indexOf('expression', i + 1)) {
+  for (let i = find(EXPRESSION, w, 0, 10); i >= 0; i = find(EXPRESSION, w, i + 1, 10)) {
     let j = i + 10;
     while (isSpace(w.charCodeAt(j))) j++;
     if (w.charCodeAt(j) !== 40) continue;
@@ -178,8 +214,8 @@ function cssExpression(v: string): boolean {
     const c = w.charCodeAt(k);
     if (c === 58 || c === 61 || c === 34 || c === 39 || c === 123) return true;
   }
-  if (w.includes('-moz-binding')) return true;
-  for (let i = w.indexOf('behavior'); i >= 0; i = w.indexOf('behavior', i + 1)) {
+  if (find(MOZ_BINDING, w, 0, 12) >= 0) return true;
+  for (let i = find(BEHAVIOR, w, 0, 8); i >= 0; i = find(BEHAVIOR, w, i + 1, 8)) {
     let j = i + 8;
     while (isSpace(w.charCodeAt(j))) j++;
     if (w.charCodeAt(j) === 58) return true;
@@ -187,14 +223,13 @@ function cssExpression(v: string): boolean {
   return false;
 }
 
+/** A quote, ; } or >: an apostrophe between two letters (don't) is none. */
+const BREAKOUT = /[;}>"`]|(?<![a-z])'|'(?![a-z])/g;
+
 /** The first position where the value could leave a script string or statement (a quote, ; } >), or length. */
 function firstBreakout(v: string): number {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 59 || c === 125 || c === 62 || c === 34 || c === 96) return i;
-    if (c === 39 && !(i > 0 && isLetter(v.charCodeAt(i - 1)) && isLetter(v.charCodeAt(i + 1)))) return i;
-  }
-  return v.length;
+  BREAKOUT.lastIndex = 0;
+  return BREAKOUT.test(v) ? BREAKOUT.lastIndex - 1 : v.length;
 }
 
 /** Sink names by length: a name is checked in place (no substring per call site). */
@@ -218,25 +253,32 @@ function identBefore(v: string, end: number): number {
 const SINK_SHORTEST = Math.min(...SINKS.map((n) => n.length));
 const SINK_LONGEST = Math.max(...SINKS.map((n) => n.length));
 
-/** A JavaScript sink: 2 when reached after a breakout, 1 when bare, 0 when absent. One pass over ( and `. */
+/**
+ * A JavaScript sink: 2 when reached after a breakout, 1 when bare, 0 when absent. One pass over ( and `, hopping from
+ * one to the next with indexOf (the text between them is not looked at).
+ */
 function jsSink(v: string, mask: number): number {
   const breakout = firstBreakout(v);
   let bare = 0;
   const anySink = SINK.test(v);
-  for (let i = 0; anySink && i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c !== 40 && c !== 96) continue;
+  let paren = anySink ? v.indexOf('(') : -1;
+  let tick = anySink ? v.indexOf('`') : -1;
+  while (paren >= 0 || tick >= 0) {
+    const i = tick >= 0 && (paren < 0 || tick < paren) ? tick : paren;
     // the sink name found at this call site, as [at, to)
     let at = i;
     let to = i;
-    if (c === 96) {
+    if (i === tick) {
       // a template call needs its closing backtick: alert`1`
       const close = v.indexOf('`', i + 1);
       if (close < 0) break;
       at = identBefore(v, i);
       to = i;
-      i = close; // the template's body is not code to look at again
+      // the template's body is not code to look at again
+      tick = v.indexOf('`', close + 1);
+      if (paren >= 0 && paren < close) paren = v.indexOf('(', close + 1);
     } else {
+      paren = v.indexOf('(', i + 1);
       let k = i;
       while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
       if (v.charCodeAt(k - 1) === 41) {
@@ -269,18 +311,22 @@ function jsSink(v: string, mask: number): number {
     bare = 1;
   }
   if (breakout < v.length && v.includes('.')) {
-    for (const name of SINK_PROPERTIES) {
-      const i = v.indexOf(name);
-      if (i > breakout && !isIdentChar(v.charCodeAt(i + name.length))) return 2;
+    // a search for any of them after the breakout (their ends first), before the first occurrence of each is looked for
+    SINK_PROPERTY_END.lastIndex = breakout + 1;
+    SINK_PROPERTY.lastIndex = breakout + 1;
+    if (SINK_PROPERTY_END.test(v) && SINK_PROPERTY.test(v)) {
+      for (const name of SINK_PROPERTIES) {
+        const i = v.indexOf(name);
+        if (i > breakout && !isIdentChar(v.charCodeAt(i + name.length))) return 2;
+      }
     }
   }
   if (bare === 0 && (mask & T_BRACKET) !== 0) {
-    // top['al'+'ert'], self[`eval`], window[1]: every global name before [ (the engine finds them all in one pass;
-    // when two overlap, as "self[" inside "myself[", both are looked at)
+    // top['al'+'ert'], self[`eval`], window[1]: every [ after a global name (when two names end there, as "self["
+    // inside "myself[", both are looked at)
     GLOBAL_INDEX.lastIndex = 0;
     while (GLOBAL_INDEX.test(v)) {
       const end = GLOBAL_INDEX.lastIndex;
-      GLOBAL_INDEX.lastIndex = end - 1;
       const c = v.charCodeAt(end);
       if (c !== 34 && c !== 39 && c !== 47 && c !== 96 && !(c >= 48 && c <= 57)) continue;
       for (const g of GLOBAL_INDEXING) {
