@@ -151,6 +151,15 @@ for (const [word, id] of KEYWORD_ID) {
   SLOT_HASH[slot] = h;
 }
 const KEYWORD_CHAR = Uint8Array.from(KEYWORD_CHARS);
+/**
+ * By first character (keywords are ASCII): bit L set when a keyword of L characters starts with it (L < 32: the
+ * longest has 19). Most words need no lookup, and words that start with no keyword's letter are read without a hash.
+ */
+const KEYWORD_LENGTHS = new Int32Array(128);
+for (const word of KEYWORD_ID.keys()) {
+  const first = word.charCodeAt(0);
+  KEYWORD_LENGTHS[first] = (KEYWORD_LENGTHS[first] ?? 0) | (1 << word.length);
+}
 
 /** The id of the keyword `v[i, j)` whose hash is `h`, or 0. */
 function keywordAt(v: string, i: number, j: number, h: number): number {
@@ -174,21 +183,53 @@ let tStart = new Int32Array(cap);
 let tEnd = new Int32Array(cap);
 let tCommentAfter = new Uint8Array(cap);
 let nTok = 0;
+/** The tokens an `anywhere` rule starts from (a word of its classes, an @@variable, a ;), in order. */
+let tCand = new Int32Array(64);
+let nCand = 0;
+
+/**
+ * The value's own reading, kept (swapped out of the arrays above) while the quoted readings are read: a quoted
+ * reading that reaches a position where the own reading started a token goes on from there exactly as it did (the
+ * tokenizer's only state is its position), so those tokens are copied rather than read again. `sN`: how many tokens
+ * the kept arrays hold (their comment flags are cleared when they are used again).
+ */
+let sCap = 256;
+let sType = new Uint8Array(sCap);
+let sSub = new Uint16Array(sCap);
+let sStart = new Int32Array(sCap);
+let sEnd = new Int32Array(sCap);
+let sCommentAfter = new Uint8Array(sCap);
+let sN = 0;
+let sCand = new Int32Array(64);
+let sNCand = 0;
+
+/** Exchange the current tokens with the kept ones. */
+function swapReadings(): void {
+  const c = cap, type = tType, sub = tSub, start = tStart, end = tEnd, comment = tCommentAfter;
+  const n = nTok, cand = tCand, nc = nCand;
+  cap = sCap; tType = sType; tSub = sSub; tStart = sStart; tEnd = sEnd; tCommentAfter = sCommentAfter;
+  nTok = sN; tCand = sCand; nCand = sNCand;
+  sCap = c; sType = type; sSub = sub; sStart = start; sEnd = end; sCommentAfter = comment;
+  sN = n; sCand = cand; sNCand = nc;
+}
+
+/** Room for `count` tokens: made before a reading for as many tokens as it has characters, so push never checks. */
+function reserve(count: number): void {
+  if (count <= cap) return;
+  while (cap < count) cap *= 2;
+  const grow = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, make: (n: number) => T): T => {
+    const b = make(cap);
+    b.set(a);
+    return b;
+  };
+  tType = grow(tType, (n) => new Uint8Array(n));
+  tSub = grow(tSub, (n) => new Uint16Array(n));
+  tStart = grow(tStart, (n) => new Int32Array(n));
+  tEnd = grow(tEnd, (n) => new Int32Array(n));
+  tCommentAfter = grow(tCommentAfter, (n) => new Uint8Array(n));
+}
 
 function push(type: number, sub: number, start: number, end: number): void {
-  if (nTok === cap) {
-    cap *= 2;
-    const grow = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    tType = grow(tType, (n) => new Uint8Array(n));
-    tSub = grow(tSub, (n) => new Uint16Array(n));
-    tStart = grow(tStart, (n) => new Int32Array(n));
-    tEnd = grow(tEnd, (n) => new Int32Array(n));
-    tCommentAfter = grow(tCommentAfter, (n) => new Uint8Array(n));
-  }
   tType[nTok] = type;
   tSub[nTok] = sub;
   tStart[nTok] = start;
@@ -196,20 +237,79 @@ function push(type: number, sub: number, start: number, end: number): void {
   nTok++;
 }
 
+/** Token `k` is one an `anywhere` rule starts from. */
+function candidate(k: number): void {
+  if (nCand === tCand.length) {
+    const bigger = new Int32Array(nCand * 2);
+    bigger.set(tCand);
+    tCand = bigger;
+  }
+  tCand[nCand++] = k;
+}
+
 function markComment(): void {
   if (nTok > 0) tCommentAfter[nTok - 1] = 1;
 }
 
-/** Character kinds for the tokenizer, one load per character: spaces, characters of a word, and letters among them. */
+/** Where the next token of the kept reading to compare with starts (NEVER: no comparison, the own reading). */
+const NEVER = 0x7fffffff;
+let syncAt = NEVER;
+let syncTok = 0;
+/**
+ * Comparisons left before a quoted reading stops comparing. A reading out of step with the kept one (strings where
+ * the kept reading has code, as with quotes of the other parity) meets the kept reading's tokens one after another
+ * and seldom falls in step again; one in step meets it at once, and prose seldom has a token where the other reading
+ * has one without falling in step.
+ */
+const SYNC_TRIES = 64;
+let syncTries = 0;
+
+/**
+ * The current reading has reached the kept reading's token `m` (at the same position): the rest is the kept
+ * reading's. `anywhere` gets only token m as a candidate beyond those already read: the kept reading had no match
+ * (else the quoted readings are not read), and a rule at a later token k looks at tokens k - 1 onward, all the same.
+ */
+function adopt(m: number): void {
+  const count = sN - m; // one character each at least: tokenize reserved the room
+  tType.set(sType.subarray(m, sN), nTok);
+  tSub.set(sSub.subarray(m, sN), nTok);
+  tStart.set(sStart.subarray(m, sN), nTok);
+  tEnd.set(sEnd.subarray(m, sN), nTok);
+  tCommentAfter.set(sCommentAfter.subarray(m, sN), nTok);
+  let c = 0;
+  while (c < sNCand && (sCand[c] as number) < m) c++;
+  if (c < sNCand && sCand[c] === m) candidate(nTok);
+  nTok += count;
+}
+
+/**
+ * Character kinds for the tokenizer, one load per character: spaces, characters of a word, letters among them, and
+ * characters that are a token of their own whatever follows (their token in SINGLE).
+ */
 const C_SPACE = 1;
 const C_WORD = 2;
 const C_LETTER = 4; // a word character that is no digit: a word starts here
+const C_SINGLE = 8;
+const C_KEYWORD = 16; // a letter some keyword starts with
 const KIND = new Uint8Array(65536);
+/** The token of a C_SINGLE character: type << 4 | sub-type. */
+const SINGLE = new Uint8Array(256);
 for (let c = 0; c < 65536; c++) {
   if (c === 32 || (c >= 9 && c <= 13) || c === 0xa0) KIND[c] = C_SPACE;
   else if (c >= 48 && c <= 57) KIND[c] = C_WORD;
-  else if ((c >= 97 && c <= 122) || c === 95 || c === 36 || (c >= 65 && c <= 90) || c >= 0xc0) KIND[c] = C_WORD | C_LETTER;
+  else if ((c >= 97 && c <= 122) || c === 95 || c === 36 || (c >= 65 && c <= 90) || c >= 0xc0) {
+    KIND[c] = C_WORD | C_LETTER | (c < 128 && KEYWORD_LENGTHS[c] !== 0 ? C_KEYWORD : 0);
+  } else if (!'-#/*\'"`.@<>!=&|'.includes(String.fromCharCode(c))) {
+    // the characters the tokenizer's switch reads with what follows them are left out
+    KIND[c] = C_SINGLE;
+    SINGLE[c] = OTHER << 4;
+  }
 }
+const SINGLE_TOKENS = [
+  ['(', LPAREN, 0], [')', RPAREN, 0], [',', COMMA, 0], [';', SEMI, 0],
+  ['+', OP, O_ARITH], ['%', OP, O_ARITH], ['^', OP, O_BIT], ['~', OP, O_BIT],
+] as const;
+for (const [ch, type, sub] of SINGLE_TOKENS) SINGLE[ch.charCodeAt(0)] = (type << 4) | sub;
 const isSpace = (c: number): boolean => KIND[c] === C_SPACE;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isWordChar = (c: number): boolean => ((KIND[c] as number) & C_WORD) !== 0;
@@ -217,39 +317,73 @@ const isWordChar = (c: number): boolean => ((KIND[c] as number) & C_WORD) !== 0;
 /**
  * Tokenize lower-cased `v` from `from`. Comments are not tokens: the token before them is marked instead, so
  * `UNION/**\/SELECT` reads as `UNION SELECT`. MySQL's executable comments (/*!50000 … *\/) are read as code.
+ * A quoted reading stops at the first position where the kept reading started a token, and takes its tokens on.
  */
-/** A word, @@variable or ; that an anywhere-rule starts from was tokenized. */
-let anywhereHint = false;
-
-function tokenize(v: string, from: number, limit: number): void {
+function tokenize(v: string, from: number): void {
   const n = v.length;
   let i = from;
+  backslash = -1;
+  reserve(nTok + n - from); // a token has one character at least
   while (i < n) {
-    if (nTok >= limit) break;
     const c = v.charCodeAt(i);
     const kind = KIND[c] as number;
     if (kind === C_SPACE) {
       i++;
       continue;
     }
-    if ((kind & C_LETTER) !== 0) {
-      // a word (the commonest token: tested first)
-      let j = i + 1;
-      let h = hashStep(0, c);
-      for (; j < n; j++) {
-        const e = v.charCodeAt(j);
-        if (((KIND[e] as number) & C_WORD) === 0) break;
-        h = hashStep(h, e);
+    if (i >= syncAt) {
+      // a quoted reading at or past the kept reading's next token: in step with it from here on if one starts here
+      let m = syncTok;
+      while (m < sN && (sStart[m] as number) < i) m++;
+      syncTok = m;
+      if (m < sN && sStart[m] === i) {
+        adopt(m);
+        return;
       }
-      const id = j - i <= LONGEST_KEYWORD ? keywordAt(v, i, j, h) : 0;
-      if (id !== 0 && ((CLASS[id] ?? 0) & (K_ANYWHERE | K_SYSTEM)) !== 0) anywhereHint = true;
+      syncAt = m < sN && --syncTries > 0 ? (sStart[m] as number) : NEVER;
+    }
+    if ((kind & C_LETTER) !== 0) {
+      // a word (the commonest token: tested first), looked up when a keyword of its first letter and length exists
+      let j = i + 1;
+      let id = 0;
+      if ((kind & C_KEYWORD) !== 0) {
+        let h = hashStep(0, c);
+        for (; j < n; j++) {
+          const e = v.charCodeAt(j);
+          if (((KIND[e] as number) & C_WORD) === 0) break;
+          h = hashStep(h, e);
+        }
+        const length = j - i;
+        if (length <= LONGEST_KEYWORD && (((KEYWORD_LENGTHS[c] as number) >> length) & 1) !== 0) id = keywordAt(v, i, j, h);
+      } else {
+        while (j < n && ((KIND[v.charCodeAt(j)] as number) & C_WORD) !== 0) j++;
+      }
       push(WORD, id, i, j);
+      if (id !== 0 && ((CLASS[id] ?? 0) & (K_ANYWHERE | K_SYSTEM)) !== 0) candidate(nTok - 1);
       i = j;
       continue;
     }
+    if (kind === C_WORD) {
+      i = number(v, i, c, v.charCodeAt(i + 1));
+      continue;
+    }
+    if (kind === C_SINGLE) {
+      const token = SINGLE[c] as number;
+      push(token >> 4, token & 15, i, i + 1);
+      if (c === 59) candidate(nTok - 1); // ;
+      i++;
+      continue;
+    }
     const d = v.charCodeAt(i + 1);
-    // Everything else by its first character (one jump); operators longest first.
+    // Everything else by its first character; operators longest first.
     switch (c) {
+      case 39:
+      case 34: {
+        const end = stringEnd(v, i + 1, c);
+        push(STR, end < 0 ? S_OPEN : 0, i, end < 0 ? n : end);
+        i = end < 0 ? n : end;
+        continue;
+      }
       case 45: // -- to the end of the line, or minus
         if (d === 45 && (i + 2 >= n || v.charCodeAt(i + 2) <= 32)) {
           i = lineComment(v, i);
@@ -289,31 +423,6 @@ function tokenize(v: string, from: number, limit: number): void {
         push(OP, O_ARITH, i, i + 1);
         i++;
         continue;
-      case 39:
-      case 34: {
-        let j = i + 1;
-        let open = true;
-        while (j < n) {
-          const e = v.charCodeAt(j);
-          if (e === 92) {
-            j += 2;
-            continue;
-          }
-          if (e === c) {
-            if (v.charCodeAt(j + 1) === c) {
-              j += 2;
-              continue;
-            }
-            open = false;
-            j++;
-            break;
-          }
-          j++;
-        }
-        push(STR, open ? S_OPEN : 0, i, Math.min(j, n));
-        i = j;
-        continue;
-      }
       case 96: {
         const close = v.indexOf('`', i + 1);
         const end = close < 0 ? n : close + 1;
@@ -329,46 +438,16 @@ function tokenize(v: string, from: number, limit: number): void {
         }
         i = number(v, i, c, d);
         continue;
-      case 48:
-      case 49:
-      case 50:
-      case 51:
-      case 52:
-      case 53:
-      case 54:
-      case 55:
-      case 56:
-      case 57:
-        i = number(v, i, c, d);
-        continue;
       case 64: {
         let j = i + 1;
-        if (v.charCodeAt(j) === 64) {
-          j++;
-          anywhereHint = true;
-        }
+        const system = v.charCodeAt(j) === 64;
+        if (system) j++;
         while (j < n && (isWordChar(v.charCodeAt(j)) || v.charCodeAt(j) === 46)) j++;
         push(j > i + 1 ? VAR : OTHER, 0, i, j);
+        if (system) candidate(nTok - 1);
         i = j;
         continue;
       }
-      case 40:
-        push(LPAREN, 0, i, i + 1);
-        i++;
-        continue;
-      case 41:
-        push(RPAREN, 0, i, i + 1);
-        i++;
-        continue;
-      case 44:
-        push(COMMA, 0, i, i + 1);
-        i++;
-        continue;
-      case 59:
-        anywhereHint = true;
-        push(SEMI, 0, i, i + 1);
-        i++;
-        continue;
       case 60: // <=> <> <= << <
         if (d === 61 && v.charCodeAt(i + 2) === 62) i = op(O_CMP, i, 3);
         else if (d === 62 || d === 61) i = op(O_CMP, i, 2);
@@ -390,17 +469,6 @@ function tokenize(v: string, from: number, limit: number): void {
       case 124: // || |
         i = d === 124 ? op(O_LOGIC, i, 2) : op(O_BIT, i, 1);
         continue;
-      case 43:
-      case 37:
-        i = op(O_ARITH, i, 1);
-        continue;
-      case 94:
-      case 126:
-        i = op(O_BIT, i, 1);
-        continue;
-      default:
-        push(OTHER, 0, i, i + 1);
-        i++;
     }
   }
 }
@@ -416,6 +484,50 @@ function lineComment(v: string, i: number): number {
   markComment();
   const nl = v.indexOf('\n', i);
   return nl < 0 ? v.length : nl + 1;
+}
+
+/** The next backslash at or after the position being read (the value's length: none); -1 before a new reading. */
+let backslash = -1;
+
+/**
+ * The position just after the `q` quote that closes a string whose text starts at `from` (\ escapes the next
+ * character, a doubled quote is one quote), or -1 when none does. Its first characters are read one at a time (most
+ * strings are short: this stays small enough to be inlined), a longer string by `farStringEnd`.
+ */
+function stringEnd(v: string, from: number, q: number): number {
+  const n = v.length;
+  let i = from;
+  for (const stop = Math.min(from + 32, n); i < stop; ) {
+    const c = v.charCodeAt(i);
+    if (c === 92) i += 2;
+    else if (c !== q) i++;
+    else if (v.charCodeAt(i + 1) === q) i += 2;
+    else return i + 1;
+  }
+  return i < n ? farStringEnd(v, i, q) : -1;
+}
+
+/**
+ * `stringEnd` from `i` on, hopping from quote to quote (indexOf); with `backslash` kept while the positions only
+ * grow, each stretch of the value is searched once per reading.
+ */
+function farStringEnd(v: string, from: number, q: number): number {
+  const quote = q === 39 ? "'" : '"';
+  let i = from;
+  let close = -1;
+  for (;;) {
+    if (close < i) {
+      close = v.indexOf(quote, i);
+      if (close < 0) return -1;
+    }
+    if (backslash < i) {
+      backslash = v.indexOf('\\', i);
+      if (backslash < 0) backslash = v.length;
+    }
+    if (backslash < close) i = backslash + 2;
+    else if (v.charCodeAt(close + 1) === q) i = close + 2;
+    else return close + 1;
+  }
 }
 
 /** A number token at `i` (`c`, then `d`): decimal, 0x hex, 0b binary, with a fraction and exponent. */
@@ -719,7 +831,9 @@ const EXTRACT_INNER = new Set(['substring', 'substr', 'mid', 'left', 'right', 'h
 
 /** Rules that need no breakout: SQL that no one writes in a chat message by accident. */
 function anywhere(v: string): ScanRuleId | null {
-  for (let k = 0; k < nTok; k++) {
+  // Only the candidates: at any other token no rule below matches.
+  for (let c = 0; c < nCand; c++) {
+    const k = tCand[c] as number;
     const t = tType[k];
     if (t === WORD) {
       const id = tSub[k] ?? 0;
@@ -882,30 +996,11 @@ function unquotedBreakout(v: string): ScanRuleId | null {
   return null;
 }
 
-/** The position just after the quote that ends a `q`-quoted string starting before `v` (doubled quotes and \ skip). */
-function closingQuote(v: string, q: number): number {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 92) {
-      i++;
-      continue;
-    }
-    if (c === q) {
-      if (v.charCodeAt(i + 1) === q) {
-        i++;
-        continue;
-      }
-      return i + 1;
-    }
-  }
-  return -1;
-}
-
 function reset(): void {
-  // the comment flags of the last tokenization, cleared at once (push does not write them)
+  // the comment flags of the last tokenization in these arrays, cleared at once (push does not write them)
   tCommentAfter.fill(0, 0, nTok);
   nTok = 0;
-  anywhereHint = false;
+  nCand = 0;
 }
 
 /**
@@ -913,19 +1008,27 @@ function reset(): void {
  */
 export function detectSqli(v: string, quotes: number): ScanRuleId | null {
   reset();
-  tokenize(v, 0, Infinity);
-  const r = (anywhereHint ? anywhere(v) : null) ?? unquotedBreakout(v);
+  syncAt = NEVER;
+  tokenize(v, 0);
+  const r = (nCand > 0 ? anywhere(v) : null) ?? unquotedBreakout(v);
   if (r !== null) return r;
+  let kept = false;
   for (let q = 39; q !== 0; q = q === 39 ? 34 : 0) {
     if ((quotes & (q === 39 ? 1 : 2)) === 0) continue;
-    const p = closingQuote(v, q);
+    backslash = -1;
+    const p = stringEnd(v, 0, q);
     if (p < 0) continue;
+    if (!kept) swapReadings();
+    kept = true;
     reset();
     // The query's own string, closed by the value's first quote.
     push(STR, 0, 0, p);
-    tokenize(v, p, Infinity);
+    syncTok = 0;
+    syncAt = 0;
+    syncTries = SYNC_TRIES;
+    tokenize(v, p);
     const glued = p === 1 || !isSpace(v.charCodeAt(p - 2));
-    const found = atBreakout(v, 1, QUOTED, q === 39 ? "'" : '"', glued) ?? (anywhereHint ? anywhere(v) : null);
+    const found = atBreakout(v, 1, QUOTED, q === 39 ? "'" : '"', glued) ?? (nCand > 0 ? anywhere(v) : null);
     if (found !== null) return found;
   }
   return null;
