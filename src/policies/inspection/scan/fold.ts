@@ -17,6 +17,7 @@
  */
 
 import { BEST_FIT } from './triggers.js';
+import { LITTLE_ENDIAN, unitLoader } from './units.js';
 
 /** Every other character beyond Latin-1. */
 export const PLACEHOLDER = 0xc0;
@@ -204,24 +205,9 @@ export function foldInto(s: string, from: number, to: number, lower: boolean, w:
   w.len = j;
 }
 
-/**
- * The code units of a long string, copied by the runtime: a loop reads a typed array at about twice the speed of
- * `charCodeAt`. Only where the machine's order is UTF-16LE's (all but big-endian hosts).
- */
+/** From this length on, the fold reads a copy of the value's code units (units.ts). */
 const LONG_UNITS = 256;
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-let units = new Uint16Array(1024);
-let unitBytes = Buffer.from(units.buffer);
-
-/** `s`'s code units (`s.length` of them) in `units`. */
-function loadUnits(s: string): Uint16Array {
-  if (s.length > units.length) {
-    units = new Uint16Array(Math.max(s.length, units.length * 2));
-    unitBytes = Buffer.from(units.buffer);
-  }
-  unitBytes.write(s, 0, 'utf16le');
-  return units;
-}
+const loadUnits = unitLoader();
 
 /** `foldInto(s, from, s.length, lower, w)` for a long `s`, read from `units`. */
 function foldUnits(s: string, from: number, lower: boolean, w: ByteWriter): void {
