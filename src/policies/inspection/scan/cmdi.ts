@@ -62,6 +62,9 @@ const EXTENSIONS: ReadonlySet<string> = new Set(['exe', 'com', 'bat', 'cmd', 'sh
 const LONGEST_NAME = 16;
 const nameLike = (v: string, from: number, to: number): boolean => to - from >= 2 && to - from <= LONGEST_NAME && isLetter(v.charCodeAt(from));
 
+/** Can a command start with `c` (what commandAt skips or reads first)? A cheap look before the call. */
+const startsToken = (c: number): boolean => isTokenChar(c) || isSpace(c) || c === 40 || c === 123;
+
 /** Is there a command at `i` (spaces, `(` and `{` skipped)? */
 function commandAt(v: string, i: number): boolean {
   let j = i;
@@ -118,9 +121,12 @@ function separatorThenCommand(v: string, i: number): boolean {
 function substitutionAt(v: string, i: number): boolean {
   const c = v.charCodeAt(i);
   if (c === 36 && v.charCodeAt(i + 1) === 40) return commandAt(v, i + 2) || v.charCodeAt(i + 2) === 96;
-  if (c === 96) return commandAt(v, i + 1);
+  if (c === 96) return startsToken(v.charCodeAt(i + 1)) && commandAt(v, i + 1);
   return false;
 }
+
+/** A run of `$(`: each but the last opens nothing (a `$(` is no command), so the engine reads the run at once. */
+const SUBSTITUTION_RUN = /(?:\$\()+/y;
 
 /** A backtick or the $ of `$(`: where a substitution may open. */
 const SUBSTITUTION = /`|\$(?=\()/g;
@@ -156,12 +162,19 @@ const PHP_OPEN = /(?:<\?)/g;
 const REVERSE_SHELL_PATH = /\/(?:dev\/(?:tcp|udp)\/|(?<=mkfifo \/)tmp\/|(?<=bitsadmin \/)transfer)|-(?:e (?:\/bin\/|cmd)|(?<=certutil -)urlcache)/;
 const REVERSE_SHELL_CALL = /(?:en|wn|ng)\((?<=(?:fsockopen|pty\.spawn|downloadstring)\()|et\(s,pf_inet(?<=socket\(s,pf_inet)/;
 const SSI = /<!--#(?:exec|include|echo|config|printenv)/;
-const CODE_EXEC = /\{\$(?:\{|_get\[|_post\[|_request\[)|\$\{@|@\{\[/;
+/** Its literals grouped, so the engine skips between them (see literal.ts). */
+const CODE_EXEC = /(?:\{\$\{|\{\$_get\[|\{\$_post\[|\{\$_request\[|\$\{@|@\{\[)/;
 
+/**
+ * Each expression reads the whole value when it finds nothing: one it cannot match (a character all its matches need
+ * is missing, which a one-character search proves at once) is not run.
+ */
 function patternRule(v: string): ScanRuleId | null {
-  if (REVERSE_SHELL_PATH.test(v) || REVERSE_SHELL_CALL.test(v)) return 'cmdi.reverse-shell';
-  if (SSI.test(v)) return 'cmdi.ssi';
-  if (CODE_EXEC.test(v)) return 'cmdi.code-exec';
+  if ((v.includes('/') || v.includes('-')) && REVERSE_SHELL_PATH.test(v)) return 'cmdi.reverse-shell';
+  // all four hold a ( and an n: a value of `(` and symbols needs no search
+  if (v.includes('(') && v.includes('n') && REVERSE_SHELL_CALL.test(v)) return 'cmdi.reverse-shell';
+  if (v.includes('<') && SSI.test(v)) return 'cmdi.ssi';
+  if (v.includes('{') && CODE_EXEC.test(v)) return 'cmdi.code-exec';
   return null;
 }
 
@@ -186,6 +199,8 @@ const EXEC_CALL_SITE =
 
 /** A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`). */
 function execCall(v: string): boolean {
+  // every name holds an e, an n or an a (%x its %): a value of `(` and symbols has no call
+  if (!(v.includes('e') || v.includes('n') || v.includes('a') || v.includes('%'))) return false;
   EXEC_CALL_SITE.lastIndex = 0;
   while (EXEC_CALL_SITE.test(v)) {
     const i = EXEC_CALL_SITE.lastIndex - 1;
@@ -220,10 +235,12 @@ function execCall(v: string): boolean {
   return false;
 }
 
-/** `()` then spaces and `{`: where a Shellshock definition may start (the engine skips the rest of the value). */
-const FUNCTION_DEFINITION = /\(\)[ \t]*\{/g;
+/** `()` then spaces and `{`: where a Shellshock definition may start (grouped: the engine skips the rest of the value). */
+const FUNCTION_DEFINITION = /(?:\(\)[ \t]*\{)/g;
 
 function shellshock(v: string): boolean {
+  // no { (a one-character search), no definition: the search would read the whole value for nothing
+  if (!v.includes('{')) return false;
   // the first ; and } after the current {, looked for again only once passed
   let semi = -2;
   let close = -2;
@@ -269,6 +286,13 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     let ticks = 0;
     for (let i = nextSubstitution(v, 0); i >= 0; i = nextSubstitution(v, i + 1)) {
       const c = v.charCodeAt(i);
+      if (c === 36 && v.charCodeAt(i + 2) === 36 && v.charCodeAt(i + 3) === 40) {
+        // $($(…: only the last $( of the run may be followed by a command; the next search starts there
+        SUBSTITUTION_RUN.lastIndex = i;
+        SUBSTITUTION_RUN.test(v);
+        i = SUBSTITUTION_RUN.lastIndex - 3;
+        continue;
+      }
       const opener = c === 36 || ticks++ % 2 === 0;
       if (!opener || i === 0) continue;
       const before = v.charCodeAt(i - 1);
@@ -276,19 +300,21 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
       const glued = isAlnum(before) || before === 61 || before === 39 || before === 34 || before === 36 || isSeparator(before) || (before === 40 && c === 36);
       if (glued && substitutionAt(v, i)) return 'cmdi.substitution';
     }
-    // $IFS, ${IFS}: found from the word, so a value of many $ costs one search
-    for (let i = find(IFS, v, 0, 3); i >= 0; i = find(IFS, v, i + 3, 3)) {
+    // $IFS, ${IFS}: found from the word, so a value of many $ costs one search, from the first $ (none before counts)
+    const dollar = v.indexOf('$');
+    for (let i = dollar < 0 ? -1 : find(IFS, v, dollar, 3); i >= 0; i = find(IFS, v, i + 3, 3)) {
       if (v.charCodeAt(i - 1) === 36 && !isLetter(v.charCodeAt(i + 3))) return 'cmdi.ifs';
       if (v.charCodeAt(i - 1) === 123 && v.charCodeAt(i - 2) === 36 && v.charCodeAt(i + 3) === 125 && !isLetter(v.charCodeAt(i + 4))) return 'cmdi.ifs';
     }
   }
-  if (v.includes('/') || v.includes('<') || v.includes('{') || v.includes('(') || find(OPTION_E, v, 0, 3) >= 0) {
+  if (v.includes('/') || v.includes('<') || v.includes('{') || v.includes('(') || (v.includes('-') && find(OPTION_E, v, 0, 3) >= 0)) {
     const rule = patternRule(v);
     if (rule !== null) return rule;
-    if (find(BASH_I, v, 0, 7) >= 0 && find(REDIRECT_BOTH, v, 0, 2) >= 0) return 'cmdi.reverse-shell';
+    if (v.includes('&') && find(BASH_I, v, 0, 7) >= 0 && find(REDIRECT_BOTH, v, 0, 2) >= 0) return 'cmdi.reverse-shell';
   }
   if (shellshock(v)) return 'cmdi.shellshock';
-  const php = find(PHP_OPEN, v, 0, 2);
+  const lt = v.indexOf('<');
+  const php = lt < 0 ? -1 : find(PHP_OPEN, v, lt, 2);
   if (php >= 0 && (v.startsWith('php', php + 2) || v.charCodeAt(php + 2) === 61 || isSpace(v.charCodeAt(php + 2)))) {
     PHP_DANGER.lastIndex = php;
     if (PHP_DANGER.test(v)) return 'cmdi.code-exec';
