@@ -21,6 +21,7 @@ const SYSTEM_ROOTS = new Set([
   'inetpub', 'system32', 'program files', 'apache', 'apache2', 'xampp', 'wamp', 'appserv', 'php', 'mysql', 'nginx',
   'logs', 'log', 'usr', 'private', 'library', 'system',
 ]);
+const ROOT_LONGEST = Math.max(...[...SYSTEM_ROOTS].map((r) => r.length));
 /** File names that are targets on their own, wherever they sit in a path-only value. */
 const SENSITIVE_FILES = [
   'passwd', 'shadow', '.htpasswd', '.htaccess', 'boot.ini', 'win.ini', 'web.config', 'php.ini', 'httpd.conf',
@@ -31,8 +32,14 @@ const WRAPPERS = new Set(['php', 'zip', 'phar', 'expect', 'glob', 'data', 'zlib'
 
 const isSeparator = (c: number): boolean => c === 47 || c === 92;
 
-/** Literals the detector searches for (grouped: see literal.ts). */
-const SCHEME_SEPARATOR = /(?::\/\/)/g;
+/**
+ * Literals the detector searches for (grouped: see literal.ts). `://` is searched with the character before it, one a
+ * scheme name can end with: the others have no scheme to look at.
+ */
+const SCHEME_END = /[a-z\d.]:\/\//g;
+const DOTS = /(?:\.\.)/g;
+/** A run of `../` (or `..\`) steps, read in one search from where it starts. */
+const CLIMB_RUN = /(?:\.\.[/\\])+/y;
 const HEX_SPELLING = /0x|\.\.(?:2f|5c)/;
 const DOTS_TRICK = /\.\.(?:\.\.|;)/;
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
@@ -65,7 +72,33 @@ function climbs(w: string): Climb {
   // The next / and the next \ at or after where each was last searched from (-1: not searched yet).
   let slash = -1;
   let back = -1;
+  // how many short segments in a row were just read
+  let short = 0;
   for (;;) {
+    let dotted = w.charCodeAt(start) === 46 && w.charCodeAt(start + 1) === 46;
+    if (!dotted && run === 0 && short >= 8) {
+      // With no run open, a segment that does not climb changes nothing: where segments are dense (a:/b:/c, not
+      // prose, where a memchr to the next separator is cheaper) hop to the next one that starts with ..
+      short = 0;
+      let s = find(DOTS, w, start, 2);
+      while (s > start && !isSeparator(w.charCodeAt(s - 1))) {
+        // dots inside a segment (a..b): past them, read once
+        let e = s + 2;
+        while (w.charCodeAt(e) === 46) e++;
+        s = find(DOTS, w, e, 2);
+      }
+      if (s < 0) break;
+      start = s;
+      dotted = true;
+    }
+    if (dotted) {
+      CLIMB_RUN.lastIndex = start;
+      if (CLIMB_RUN.test(w)) {
+        run += (CLIMB_RUN.lastIndex - start) / 3;
+        if (run > best) best = run;
+        start = CLIMB_RUN.lastIndex;
+      }
+    }
     // the end of the segment: a short look first (path segments are short), then the next separator of each kind
     let i = start;
     const near = Math.min(n, start + 16);
@@ -76,6 +109,7 @@ function climbs(w: string): Climb {
       i = slash < back ? slash : back;
     }
     // segment [start, i)
+    short = i < near ? short + 1 : 0;
     let dots = 0;
     let j = start;
     while (j < i && w.charCodeAt(j) === 46) {
@@ -106,7 +140,8 @@ function climbs(w: string): Climb {
 
 /** `name://` with a file-inclusion wrapper name before it; `file://` only when it points into the system. */
 function wrapper(v: string): boolean {
-  for (let i = find(SCHEME_SEPARATOR, v, 0, 3); i >= 0; i = find(SCHEME_SEPARATOR, v, i + 1, 3)) {
+  for (let k = find(SCHEME_END, v, 0, 4); k >= 0; k = find(SCHEME_END, v, k + 1, 4)) {
+    const i = k + 1;
     let j = i;
     while (j > 0 && i - j < 16 && ((v.charCodeAt(j - 1) >= 97 && v.charCodeAt(j - 1) <= 122) || v.charCodeAt(j - 1) === 46 || (v.charCodeAt(j - 1) >= 48 && v.charCodeAt(j - 1) <= 57))) j--;
     const scheme = v.slice(j, i);
@@ -138,11 +173,15 @@ function systemPath(v: string): boolean {
   for (let i = find(SPACE, s, 0, 1); i >= 0; i = find(SPACE, s, i + 1, 1)) if (!s.startsWith('program files', i - 7)) return false;
   const drive = s.charCodeAt(1) === 58 && isSeparator(s.charCodeAt(2));
   const rooted = isSeparator(s.charCodeAt(0)) || drive;
-  let first = drive ? 3 : 0;
-  while (first < s.length && isSeparator(s.charCodeAt(first))) first++;
-  let end = first;
-  while (end < s.length && !isSeparator(s.charCodeAt(end))) end++;
-  if (rooted && end < s.length && SYSTEM_ROOTS.has(s.slice(first, end))) return true;
+  if (rooted) {
+    let first = drive ? 3 : 0;
+    while (first < s.length && isSeparator(s.charCodeAt(first))) first++;
+    // a first segment longer than any system root is none: its end need not be found
+    const limit = Math.min(s.length, first + ROOT_LONGEST + 1);
+    let end = first;
+    while (end < limit && !isSeparator(s.charCodeAt(end))) end++;
+    if (end < s.length && SYSTEM_ROOTS.has(s.slice(first, end))) return true;
+  }
   for (const file of SENSITIVE_FILES) {
     if (s.endsWith(file)) {
       const c = s.charCodeAt(s.length - file.length - 1);

@@ -106,9 +106,14 @@ const EXPRESSION = /(?:expression)/g;
 const MOZ_BINDING = /(?:-moz-binding)/g;
 const BEHAVIOR = /(?:behavior)/g;
 const SINK = new RegExp(`(?:${SINKS.join('|')})`);
-/** Any of SINK_PROPERTIES, and (a cheaper search: the engine skips from dot to dot) what follows the dot of one. */
-const SINK_PROPERTY = new RegExp(SINK_PROPERTIES.map((p) => p.replace('.', '\\.')).join('|'), 'g');
-const SINK_PROPERTY_END = new RegExp(`\\.(?:${[...new Set(SINK_PROPERTIES.map((p) => p.slice(p.indexOf('.') + 1)))].join('|')})`, 'g');
+/**
+ * The dot of any of SINK_PROPERTIES: the engine skips from dot to dot, reads what follows, and only then looks behind
+ * for the whole name.
+ */
+const SINK_PROPERTY = new RegExp(
+  `\\.(?:${[...new Set(SINK_PROPERTIES.map((p) => p.slice(p.indexOf('.') + 1)))].join('|')})(?<=${SINK_PROPERTIES.map((p) => p.replace('.', '\\.')).join('|')})`,
+  'g',
+);
 /** A [ after a global name: the engine skips to a [ after the last letter of one and looks behind it for the names. */
 const GLOBAL_INDEX = new RegExp(
   `[${GLOBAL_INDEXING.map((g) => g.charAt(g.length - 2)).join('')}]\\[(?<=(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[)`,
@@ -311,10 +316,10 @@ function jsSink(v: string, mask: number): number {
     bare = 1;
   }
   if (breakout < v.length && v.includes('.')) {
-    // a search for any of them after the breakout (their ends first), before the first occurrence of each is looked for
-    SINK_PROPERTY_END.lastIndex = breakout + 1;
+    // a search for the dot of any of them after the breakout (a name may start before it: the loop below decides),
+    // before the first occurrence of each is looked for
     SINK_PROPERTY.lastIndex = breakout + 1;
-    if (SINK_PROPERTY_END.test(v) && SINK_PROPERTY.test(v)) {
+    if (SINK_PROPERTY.test(v)) {
       for (const name of SINK_PROPERTIES) {
         const i = v.indexOf(name);
         if (i > breakout && !isIdentChar(v.charCodeAt(i + name.length))) return 2;
@@ -386,19 +391,35 @@ function tagRule(v: string, handlers: HandlerFinder, from: number, end: number):
   return null;
 }
 
-/** The end of a tag's attributes as a browser reads them: the first > outside a quoted value (or the end). */
-function tagEnd(v: string, from: number): number {
-  for (let i = from; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 62) return i;
-    if ((c === 34 || c === 39) && v.charCodeAt(i - 1) === 61) {
-      const close = v.indexOf(c === 34 ? '"' : "'", i + 1);
+/**
+ * The end of a tag's attributes as a browser reads them: the first > outside a quoted value (or the end). Hops with
+ * indexOf from > to > and from = to = (a quoted value opens with =" or ='), and remembers where the next of each is,
+ * so a value with many tags is read once.
+ */
+class TagEnds {
+  private gt = -2;
+  private eq = -2;
+  constructor(private readonly v: string) {}
+  end(from: number): number {
+    const v = this.v;
+    for (let i = from; ; ) {
+      if (this.gt !== -1 && this.gt < i) this.gt = v.indexOf('>', i);
+      const gt = this.gt;
+      // the next = before a quote at or after i, when it comes before the >
+      let e = this.eq;
+      if (e !== -1 && e < i - 1) e = v.indexOf('=', i - 1);
+      while (e >= 0 && (gt < 0 || e < gt) && v.charCodeAt(e + 1) !== 34 && v.charCodeAt(e + 1) !== 39) e = v.indexOf('=', e + 1);
+      this.eq = e;
+      if (e < 0 || (gt >= 0 && gt < e)) return gt < 0 ? v.length : gt;
+      const close = v.indexOf(v.charAt(e + 1), e + 2);
       if (close < 0) return v.length;
-      i = close;
+      i = close + 1;
     }
   }
-  return v.length;
 }
+
+/** Where a tag whose name has three characters or more may start (what `tagAt` gives a `tagName` for). */
+const NAMED_TAG = /<[/%!?]{0,3}[a-z][\w$:-]{2}/g;
 
 /** The XSS rule that lower-case `v` (trigger mask `mask`) triggers, or null. */
 export function detectXss(v: string, mask: number): ScanRuleId | null {
@@ -410,14 +431,22 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
     // (`<` then a name); a `<` that starts none costs nothing here.
     const browser = new HandlerFinder(v);
     const stripped = new HandlerFinder(v);
+    const ends = new TagEnds(v);
     let tagClose = -1; // the > (or end) of the tag the browser is in
     let gt = v.indexOf('>');
     let eq = v.indexOf('=');
     for (let i = nextTag(v, 0); i >= 0; i = nextTag(v, i + 1)) {
+      if (eq < 0 && tagClose >= v.length) {
+        // The browser's last tag runs to the end, and no = is left: only a tag's name can matter now (<s<s<s…, <a <a
+        // <a …): the engine hops to the next one that has a name worth a look.
+        NAMED_TAG.lastIndex = i;
+        if (!NAMED_TAG.test(v)) break;
+        i = v.lastIndexOf('<', NAMED_TAG.lastIndex - 1);
+      }
       const j = tagAt(v, i);
       if (j < 0) continue;
       if (i > tagClose) {
-        tagClose = tagEnd(v, j);
+        tagClose = ends.end(j);
         const r = tagRule(v, browser, j, tagClose);
         if (r === 'xss.dangerous-markup') weakest ??= r;
         else if (r !== null) return r;
