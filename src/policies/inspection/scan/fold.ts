@@ -154,9 +154,11 @@ for (let c = 0; c < 65536; c++) {
 
 /**
  * Write the fold of `c`, a unit `ONE` marks SLOW (`d`: the unit after it, -1 at the end), at the end of `w`, which has
- * room for it; returns how many units it took.
+ * room for it, then make room for what is left (`left` units from `c` on: a replacement may be longer than what it
+ * replaces); returns how many units it took. The loops that call it differ only in where they read the units (the
+ * string, a copy of its units, the runs between hops): one loop for all would read them through a call per unit.
  */
-function foldSlow(c: number, d: number, lower: boolean, w: ByteWriter): number {
+function foldSlow(c: number, d: number, lower: boolean, w: ByteWriter, left: number): number {
   const b = w.buf;
   let j = w.len;
   let used = 1;
@@ -176,6 +178,7 @@ function foldSlow(c: number, d: number, lower: boolean, w: ByteWriter): number {
     else for (const x of bytes) b[j++] = lower && x >= 65 && x <= 90 ? x + 32 : x;
   }
   w.len = j;
+  w.reserve(left - used + AHEAD);
   return used;
 }
 
@@ -194,13 +197,9 @@ export function foldInto(s: string, from: number, to: number, lower: boolean, w:
       continue;
     }
     w.len = j;
-    i += foldSlow(c, i + 1 < to ? s.charCodeAt(i + 1) : -1, lower, w);
+    i += foldSlow(c, i + 1 < to ? s.charCodeAt(i + 1) : -1, lower, w, to - i);
     j = w.len;
-    // a replacement may be longer than what it replaces: keep room for the rest
-    if (j + (to - i) + AHEAD > b.length) {
-      w.reserve(to - i + AHEAD);
-      b = w.buf;
-    }
+    b = w.buf;
   }
   w.len = j;
 }
@@ -226,12 +225,9 @@ function foldUnits(s: string, from: number, lower: boolean, w: ByteWriter): void
       continue;
     }
     w.len = j;
-    i += foldSlow(c, i + 1 < n ? (u[i + 1] as number) : -1, lower, w);
+    i += foldSlow(c, i + 1 < n ? (u[i + 1] as number) : -1, lower, w, n - i);
     j = w.len;
-    if (j + (n - i) + AHEAD > b.length) {
-      w.reserve(n - i + AHEAD);
-      b = w.buf;
-    }
+    b = w.buf;
   }
   w.len = j;
 }
@@ -295,12 +291,9 @@ function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): voi
         continue;
       }
       w.len = j;
-      i += foldSlow(c, i + 1 < n ? s.charCodeAt(i + 1) : -1, lower, w);
+      i += foldSlow(c, i + 1 < n ? s.charCodeAt(i + 1) : -1, lower, w, n - i);
       j = w.len;
-      if (j + (n - i) + AHEAD > b.length) {
-        w.reserve(n - i + AHEAD);
-        b = w.buf;
-      }
+      b = w.buf;
     } while (i < n && i - p < 64 && table[s.charCodeAt(i)] !== s.charCodeAt(i));
     if (i === n) break;
     if (++hops > 8 + (i >> 7) || i - p >= 64) {
