@@ -49,6 +49,25 @@ function randomStrings(seed: number, count: number, maxUnits: number): string[] 
   });
 }
 
+/**
+ * Long values that look like text: words of several scripts (or Latin only, which the pair loop reads to the end),
+ * with a character from ALPHABET (triggers, stand-ins, foldable and invisible characters) every `every` words, so
+ * both the sparse and the dense paths are taken.
+ */
+function longTexts(seed: number, count: number, every: number, latinOnly = false): string[] {
+  const rnd = random(seed);
+  const words = ['the', 'quick', 'brown', 'fox', 'O\'Reilly', 'don\'t', 'café', 'naïve', 'jumps'];
+  if (!latinOnly) words.push('привет', 'мир', '世界');
+  return Array.from({ length: count }, () => {
+    let s = '';
+    const length = 1024 + rnd(4000);
+    while (s.length < length) {
+      s += (words[rnd(words.length)] as string) + (rnd(every) === 0 ? (ALPHABET[rnd(ALPHABET.length)] as string) : ' ');
+    }
+    return s;
+  });
+}
+
 const hasAscii = (t: string): boolean => {
   for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) < 128) return true;
   return false;
@@ -112,6 +131,19 @@ describe('the fold (NFKC to ASCII, best-fit, invisible characters, placeholder)'
     expect(fold(plain, true)).toBe(plain);
   });
 
+  it('folds a long value (hops between sparse characters, a copy of its units when dense) as it folds its pieces', () => {
+    // pieces of a few hundred characters take the short loop; the fold is per character, so they must join up
+    for (const every of [3, 40, 400]) {
+      for (const s of longTexts(17 + every, 60, every)) {
+        const pieces = s.match(/[^ ]*(?: |$)/g) ?? [];
+        for (const lower of [false, true]) {
+          expect(fold(s, lower), JSON.stringify(s.slice(0, 80))).toBe(pieces.map((p) => fold(p, lower)).join(''));
+        }
+        expect(lowerRaw(s)).toBe(pieces.map((p) => lowerRaw(p)).join(''));
+      }
+    }
+  });
+
   it('lowerRaw: toLowerCase for one-byte text, ASCII lower case and placeholders beyond', () => {
     expect(lowerRaw('UNION Select Äpfel')).toBe('union select äpfel');
     expect(lowerRaw('UNION Селект ＳＥＬＥＣＴ')).toBe('union ÀÀÀÀÀÀ ÀÀÀÀÀÀ');
@@ -132,6 +164,22 @@ describe('the trigger pass', () => {
       if (m === slow) exact++;
     }
     expect(exact / lines.length).toBeGreaterThan(0.99);
+  });
+
+  it('reads a long value from a copy of its units exactly as the character-by-character reading does', () => {
+    // sparse triggers stay within the budget: the same mask, whatever the scripts around them
+    for (const latinOnly of [true, false]) {
+      for (const s of longTexts(21, 200, 40, latinOnly)) expect(triggerMask(s), JSON.stringify(s.slice(0, 80))).toBe(triggerMaskByCharacter(s));
+    }
+    // each character and word of the alphabet alone in long Latin prose, and beside another script
+    const prose = 'the quick brown fox jumps over O\'Reilly\'s lazy café dog '.repeat(30);
+    for (const piece of [...ALPHABET, ...WORDS]) {
+      for (const s of [prose + piece + prose, piece + prose, prose + piece, prose + 'мир ' + piece + ' ' + prose]) {
+        expect(triggerMask(s), JSON.stringify(piece)).toBe(triggerMaskByCharacter(s));
+      }
+    }
+    // dense ones may spend it: a superset, never fewer bits
+    for (const s of longTexts(23, 100, 2)) expect(triggerMaskByCharacter(s) & ~triggerMask(s)).toBe(0);
   });
 
   it.skipIf(!existsSync(corpusDir))('reads every benign corpus line exactly (the budget is for values made of triggers)', () => {
