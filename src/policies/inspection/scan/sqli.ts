@@ -381,13 +381,16 @@ function tokenize(v: string, from: number): void {
     // Past the end, 0 rather than charCodeAt's NaN (here and below): a read that can give NaN makes V8 compare as
     // doubles from then on, which cost the tokenizer a third of its time on punctuation.
     const d = i + 1 < n ? v.charCodeAt(i + 1) : 0;
-    // Everything else by its first character; operators longest first.
+    // Everything else by its first character; operators longest first (each case that reads no operator goes on).
+    let t = OP;
+    let o = O_ARITH;
+    let length = 1;
     switch (c) {
       case 39:
       case 34: {
-        const end = stringEnd(v, i + 1, c);
-        push(STR, end < 0 ? S_OPEN : 0, i, end < 0 ? n : end);
-        i = end < 0 ? n : end;
+        const close = stringEnd(v, i + 1, c);
+        const k = nTok++;
+        type[k] = STR; sub[k] = close < 0 ? S_OPEN : 0; start[k] = i; end[k] = i = close < 0 ? n : close;
         continue;
       }
       case 45: // -- to the end of the line, or minus
@@ -395,17 +398,15 @@ function tokenize(v: string, from: number): void {
           i = lineComment(v, i);
           continue;
         }
-        push(OP, O_ARITH, i, i + 1);
-        i++;
-        continue;
+        break;
       case 35: // # to the end of the line
         if (i + 1 >= n || d <= 32 || d === 35 || d === 45) {
           i = lineComment(v, i);
           continue;
         }
-        push(OTHER, 0, i, i + 1);
-        i++;
-        continue;
+        t = OTHER;
+        o = 0;
+        break;
       case 47: // /* … */ (/*! … */ is MySQL's executable comment: read as code), or division
         if (d === 42) {
           if (i + 2 < n && v.charCodeAt(i + 2) === 33) {
@@ -418,17 +419,13 @@ function tokenize(v: string, from: number): void {
           i = close < 0 ? n : close + 2;
           continue;
         }
-        push(OP, O_ARITH, i, i + 1);
-        i++;
-        continue;
+        break;
       case 42: // the end of an executable comment, or times
         if (d === 47) {
           i += 2;
           continue;
         }
-        push(OP, O_ARITH, i, i + 1);
-        i++;
-        continue;
+        break;
       case 96: {
         const end = nameEnd(v, i + 1);
         push(WORD, 0, i, end);
@@ -455,34 +452,38 @@ function tokenize(v: string, from: number): void {
         continue;
       }
       case 60: // <=> <> <= << <
-        if (d === 61 && i + 2 < n && v.charCodeAt(i + 2) === 62) i = op(O_CMP, i, 3);
-        else if (d === 62 || d === 61) i = op(O_CMP, i, 2);
-        else if (d === 60) i = op(O_BIT, i, 2);
-        else i = op(O_CMP, i, 1);
-        continue;
+        if (d === 61 && i + 2 < n && v.charCodeAt(i + 2) === 62) { o = O_CMP; length = 3; }
+        else if (d === 62 || d === 61) { o = O_CMP; length = 2; }
+        else if (d === 60) { o = O_BIT; length = 2; }
+        else o = O_CMP;
+        break;
       case 62: // >= >> >
-        i = d === 61 ? op(O_CMP, i, 2) : d === 62 ? op(O_BIT, i, 2) : op(O_CMP, i, 1);
-        continue;
+        if (d === 61) { o = O_CMP; length = 2; }
+        else if (d === 62) { o = O_BIT; length = 2; }
+        else o = O_CMP;
+        break;
       case 33: // != !
-        i = d === 61 ? op(O_CMP, i, 2) : op(O_NOT, i, 1);
-        continue;
+        if (d === 61) { o = O_CMP; length = 2; }
+        else o = O_NOT;
+        break;
       case 61: // == (not SQL) =
-        i = d === 61 ? op(O_NONSQL, i, 2) : op(O_CMP, i, 1);
-        continue;
+        if (d === 61) { o = O_NONSQL; length = 2; }
+        else o = O_CMP;
+        break;
       case 38: // && &
-        i = d === 38 ? op(O_LOGIC, i, 2) : op(O_BIT, i, 1);
-        continue;
+        if (d === 38) { o = O_LOGIC; length = 2; }
+        else o = O_BIT;
+        break;
       case 124: // || |
-        i = d === 124 ? op(O_LOGIC, i, 2) : op(O_BIT, i, 1);
-        continue;
+        if (d === 124) { o = O_LOGIC; length = 2; }
+        else o = O_BIT;
+        break;
     }
+    // the operator (or lone #) read above, written here: no call, the held arrays
+    const k = nTok++;
+    type[k] = t; sub[k] = o; start[k] = i; end[k] = i + length;
+    i += length;
   }
-}
-
-/** An operator token of `length` characters at `i`; returns where the next token starts. */
-function op(sub: number, i: number, length: number): number {
-  push(OP, sub, i, i + length);
-  return i + length;
 }
 
 /** A comment from `i` to the end of the line: the token before it is marked. Returns where the next token starts. */
