@@ -32,6 +32,10 @@ const nameCode = (name: string): number => {
 };
 /** Entity names read as numbers, to the character code they stand for. */
 const ENTITY_BY_CODE: ReadonlyMap<number, number> = new Map([...NAMED_ENTITIES].map(([name, value]) => [nameCode(name), value.charCodeAt(0)]));
+/** The same for names of up to three letters (&lt &amp), by index: most references are read here, without hashing. */
+const SHORT_NAMES = 27 * 27 * 27;
+const SHORT_ENTITY = new Int16Array(SHORT_NAMES).fill(-1);
+for (const [code, value] of ENTITY_BY_CODE) if (code < SHORT_NAMES) SHORT_ENTITY[code] = value;
 
 const hexValue = (c: number): number => {
   if (c >= 48 && c <= 57) return c - 48;
@@ -47,30 +51,33 @@ for (let i = 0; i < 64; i++) B64_VALUE[B64.charCodeAt(i)] = i;
 
 /** Where an escape may start: the rest of a value is copied as it is. */
 const ESCAPE = /[%&\\+]/g;
-const IS_ESCAPE = new Uint8Array(65536);
-for (const ch of '%&\\+') IS_ESCAPE[ch.charCodeAt(0)] = 1;
 /**
- * For % & \ + (rows of 256): the characters after them that can continue an escape, with what the character after
- * those must then be (`ANY`, or the classes of `THIRD` one of which it must be in). Near misses (%u%u, &#&#, \x\x)
- * stop here rather than in the escape's reader.
+ * For each pair of bytes (the first in the high byte): 0 when the first is no % & \ +; otherwise `ESCAPE_CHAR`, with
+ * `ANY` when the second can continue an escape whatever follows, or the classes of `THIRD` one of which the byte after
+ * it must be in. Near misses (%u%u, &#&#, \x\x) stop here rather than in the escape's reader, one lookup a byte.
  */
-const CONTINUES = new Uint8Array(4 * 256);
-const ANY = 0xff;
+const PAIR = new Uint8Array(65536);
+const ESCAPE_CHAR = 0x80;
+const ANY = 0x40;
 const HEX = 1;
 const DIGIT_OR_X = 2;
 const HEX_OR_BRACE = 4;
+/** A–H: a UTF-7 run's first unit is ASCII only if its second base64 digit (after A) is below 8. */
+const B64_LOW = 8;
 const THIRD = new Uint8Array(256);
 for (let d = 0; d < 256; d++) {
   const l = d | 0x20;
   const hex = hexValue(d) >= 0;
-  THIRD[d] = (hex ? HEX | HEX_OR_BRACE : 0) | ((d >= 48 && d <= 57) || l === 120 ? DIGIT_OR_X : 0) | (d === 123 ? HEX_OR_BRACE : 0);
-  if (hex || l === 117) CONTINUES[d] = HEX; // %41 %u0041: a hex digit next either way
-  if (d === 35) CONTINUES[256 + d] = DIGIT_OR_X; // &#60; &#x3c;
-  if (isAsciiLetter(d)) CONTINUES[256 + d] = ANY; // &lt;
-  if (l === 120) CONTINUES[512 + d] = HEX; // \x3c
-  if (l === 117) CONTINUES[512 + d] = HEX_OR_BRACE; // \u003c \u{3c}
-  if (hex || d === 110 || d === 114 || d === 116) CONTINUES[512 + d] = ANY; // \3c \74 \0 \n
-  if (d === 65) CONTINUES[768 + d] = ANY; // +ADw-
+  THIRD[d] =
+    (hex ? HEX | HEX_OR_BRACE : 0) | ((d >= 48 && d <= 57) || l === 120 ? DIGIT_OR_X : 0) | (d === 123 ? HEX_OR_BRACE : 0) | (d >= 65 && d <= 72 ? B64_LOW : 0);
+  PAIR[(37 << 8) | d] = ESCAPE_CHAR | (hex || l === 117 ? HEX : 0); // %41 %u0041: a hex digit next either way
+  PAIR[(38 << 8) | d] = ESCAPE_CHAR | (d === 35 ? DIGIT_OR_X : 0) | (isAsciiLetter(d) ? ANY : 0); // &#60; &#x3c; &lt;
+  PAIR[(92 << 8) | d] =
+    ESCAPE_CHAR |
+    (l === 120 ? HEX : 0) | // \x3c
+    (l === 117 ? HEX_OR_BRACE : 0) | // \u003c \u{3c}
+    (hex || d === 110 || d === 114 || d === 116 ? ANY : 0); // \3c \74 \0 \n
+  PAIR[(43 << 8) | d] = ESCAPE_CHAR | (d === 65 ? B64_LOW : 0); // +ADw-
 }
 
 /** The output of the round being decoded (one round at a time). */
@@ -93,12 +100,17 @@ function flush(): void {
 
 /** Write the code point `cp` decoded: a byte when it is one, its fold otherwise (invalid ones as U+FFFD). */
 function emit(cp: number): void {
-  flush();
+  if (pendingTo > pendingFrom) flush();
   if (cp >= 0 && cp < 256) {
     w.reserve(1);
     w.buf[w.len++] = cp;
-    return;
+  } else {
+    emitWide(cp);
   }
+}
+
+/** `emit` beyond a byte (rare): kept apart so that `emit`, called for every escape, stays a few instructions. */
+function emitWide(cp: number): void {
   const valid = cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
   const text = String.fromCodePoint(valid ? cp : 0xfffd);
   foldInto(text, 0, text.length, false, w);
@@ -124,7 +136,17 @@ function emitBytes(n: number): void {
   const cont = (k: number): boolean => k < n && ((run[k] as number) & 0xc0) === 0x80;
   for (let i = 0; i < n; ) {
     const b = run[i] as number;
-    if (b >= 0xc0 && b < 0xe0 && cont(i + 1)) {
+    if (b < 0xc0) {
+      // ASCII and stray continuation bytes are written as they are: the whole stretch of them at once (%2e%2e%2e…)
+      let k = i + 1;
+      while (k < n && (run[k] as number) < 0xc0) k++;
+      if (pendingTo > pendingFrom) flush();
+      w.reserve(k - i);
+      const buf = w.buf;
+      let len = w.len;
+      while (i < k) buf[len++] = run[i++] as number;
+      w.len = len;
+    } else if (b >= 0xc0 && b < 0xe0 && cont(i + 1)) {
       emit(((b & 0x1f) << 6) | ((run[i + 1] as number) & 0x3f));
       i += 2;
     } else if (b >= 0xe0 && b < 0xf0 && cont(i + 1) && cont(i + 2)) {
@@ -139,6 +161,12 @@ function emitBytes(n: number): void {
     }
   }
 }
+
+/**
+ * The character at `k`, -1 past the end (which no escape continues with). The readers look ahead; a read past the end
+ * would make the compiler give up plain loads for every read of theirs.
+ */
+const at = (s: string, k: number): number => (k < s.length ? s.charCodeAt(k) : -1);
 
 /** The end of a UTF-7 run `+…-` starting at `i` (the `+`) that decodes to ASCII only (written), or -1. */
 function utf7At(s: string, i: number): number {
@@ -175,16 +203,16 @@ function utf7At(s: string, i: number): number {
     }
     acc &= (1 << bits) - 1;
   }
-  return s.charCodeAt(j) === 45 ? j + 1 : j;
+  return at(s, j) === 45 ? j + 1 : j;
 }
 
 /** At `i` (a `%`): the end of a percent escape run, decoded and written, or -1 when there is none. */
 function percentAt(s: string, i: number): number {
-  if ((s.charCodeAt(i + 1) | 0x20) === 117 /* u */) {
-    const h1 = hexValue(s.charCodeAt(i + 2));
-    const h2 = hexValue(s.charCodeAt(i + 3));
-    const h3 = hexValue(s.charCodeAt(i + 4));
-    const h4 = hexValue(s.charCodeAt(i + 5));
+  if ((at(s, i + 1) | 0x20) === 117 /* u */) {
+    const h1 = hexValue(at(s, i + 2));
+    const h2 = hexValue(at(s, i + 3));
+    const h3 = hexValue(at(s, i + 4));
+    const h4 = hexValue(at(s, i + 5));
     if (h1 >= 0 && h2 >= 0 && h3 >= 0 && h4 >= 0) {
       emit((h1 << 12) | (h2 << 8) | (h3 << 4) | h4);
       return i + 6;
@@ -192,9 +220,9 @@ function percentAt(s: string, i: number): number {
   }
   let j = i;
   let n = 0;
-  while (s.charCodeAt(j) === 37) {
-    const a = hexValue(s.charCodeAt(j + 1));
-    const b = hexValue(s.charCodeAt(j + 2));
+  while (at(s, j) === 37) {
+    const a = hexValue(at(s, j + 1));
+    const b = hexValue(at(s, j + 2));
     if (a < 0 || b < 0) break;
     if (n === run.length) {
       const bigger = new Uint8Array(run.length * 2);
@@ -212,19 +240,19 @@ function percentAt(s: string, i: number): number {
 /** At `i` (a `&`): the end of a character reference, decoded and written, or -1. */
 function entityAt(s: string, i: number): number {
   const n = s.length;
-  if (s.charCodeAt(i + 1) === 35 /* # */) {
-    const hex = (s.charCodeAt(i + 2) | 0x20) === 120;
+  if (at(s, i + 1) === 35 /* # */) {
+    const hex = (at(s, i + 2) | 0x20) === 120;
     let j = i + (hex ? 3 : 2);
     let value = 0;
     const start = j;
     while (j < n && j - start < 12) {
-      const d = hex ? hexValue(s.charCodeAt(j)) : s.charCodeAt(j) - 48;
+      const d = hex ? hexValue(at(s, j)) : at(s, j) - 48;
       if (d < 0 || d > (hex ? 15 : 9)) break;
       value = value * (hex ? 16 : 10) + d;
       j++;
     }
     if (j === start) return -1;
-    if (s.charCodeAt(j) === 59) j++;
+    if (at(s, j) === 59) j++;
     emit(value > 0x10ffff ? -1 : value);
     return j;
   }
@@ -233,48 +261,50 @@ function entityAt(s: string, i: number): number {
   let code = 0;
   let value = -1;
   let k = -1;
-  while (j < n && j - i <= LONGEST_ENTITY && isAsciiLetter(s.charCodeAt(j))) {
-    code = code * 27 + ((s.charCodeAt(j) | 0x20) - 96);
+  while (j < n && j - i <= LONGEST_ENTITY) {
+    const ch = s.charCodeAt(j);
+    if (!isAsciiLetter(ch)) break;
+    code = code * 27 + ((ch | 0x20) - 96);
     j++;
-    const v = ENTITY_BY_CODE.get(code);
-    if (v !== undefined) {
+    const v = code < SHORT_NAMES ? (SHORT_ENTITY[code] as number) : (ENTITY_BY_CODE.get(code) ?? -1);
+    if (v >= 0) {
       value = v;
       k = j;
     }
   }
   if (value < 0) return -1;
   emit(value);
-  return s.charCodeAt(k) === 59 ? k + 1 : k;
+  return at(s, k) === 59 ? k + 1 : k;
 }
 
 /** At `i` (a `\`): the end of a JavaScript or CSS escape, decoded and written, or -1. */
 function backslashAt(s: string, i: number): number {
   const n = s.length;
-  const d = s.charCodeAt(i + 1);
+  const d = at(s, i + 1);
   const l = d | 0x20;
   let value = -1;
   let end = i;
   if (l === 120 /* x */) {
-    const a = hexValue(s.charCodeAt(i + 2));
-    const b = hexValue(s.charCodeAt(i + 3));
+    const a = hexValue(at(s, i + 2));
+    const b = hexValue(at(s, i + 3));
     if (a >= 0 && b >= 0) {
       value = (a << 4) | b;
       end = i + 4;
     }
   } else if (l === 117 /* u */) {
-    if (s.charCodeAt(i + 2) === 123 /* { */) {
+    if (at(s, i + 2) === 123 /* { */) {
       let j = i + 3;
       let v = 0;
-      while (j < n && j < i + 10 && hexValue(s.charCodeAt(j)) >= 0) v = v * 16 + hexValue(s.charCodeAt(j++));
-      if (j > i + 3 && s.charCodeAt(j) === 125) {
+      while (j < n && j < i + 10 && hexValue(at(s, j)) >= 0) v = v * 16 + hexValue(at(s, j++));
+      if (j > i + 3 && at(s, j) === 125) {
         value = v;
         end = j + 1;
       }
     } else {
-      const a = hexValue(s.charCodeAt(i + 2));
-      const b = hexValue(s.charCodeAt(i + 3));
-      const e = hexValue(s.charCodeAt(i + 4));
-      const f = hexValue(s.charCodeAt(i + 5));
+      const a = hexValue(at(s, i + 2));
+      const b = hexValue(at(s, i + 3));
+      const e = hexValue(at(s, i + 4));
+      const f = hexValue(at(s, i + 5));
       if (a >= 0 && b >= 0 && e >= 0 && f >= 0) {
         value = (a << 12) | (b << 8) | (e << 4) | f;
         end = i + 6;
@@ -286,16 +316,16 @@ function backslashAt(s: string, i: number): number {
   } else if (hexValue(d) >= 0) {
     // CSS \HHHHHH (4–6 digits, or 1–2) and JavaScript octal \NNN (3 octal digits).
     let j = i + 1;
-    while (j < n && j < i + 7 && hexValue(s.charCodeAt(j)) >= 0) j++;
+    while (j < n && j < i + 7 && hexValue(at(s, j)) >= 0) j++;
     const digits = j - i - 1;
-    if (digits === 3 && isOctal(d) && isOctal(s.charCodeAt(i + 2)) && isOctal(s.charCodeAt(i + 3))) {
-      value = ((d - 48) << 6) | ((s.charCodeAt(i + 2) - 48) << 3) | (s.charCodeAt(i + 3) - 48);
+    if (digits === 3 && isOctal(d) && isOctal(at(s, i + 2)) && isOctal(at(s, i + 3))) {
+      value = ((d - 48) << 6) | ((at(s, i + 2) - 48) << 3) | (at(s, i + 3) - 48);
       end = i + 4;
     } else if (digits >= 4 || digits === 2) {
       value = 0;
-      for (let k = i + 1; k < j; k++) value = value * 16 + hexValue(s.charCodeAt(k));
+      for (let k = i + 1; k < j; k++) value = value * 16 + hexValue(at(s, k));
       end = j;
-      if (s.charCodeAt(end) === 32) end++;
+      if (at(s, end) === 32) end++;
     } else if (digits === 1 && d === 48 /* \0 */) {
       value = 0;
       end = i + 2;
@@ -312,51 +342,82 @@ function backslashAt(s: string, i: number): number {
  * strings.
  */
 function decodeOnce(s: string): string {
-  const n = s.length;
   ESCAPE.lastIndex = 0;
   if (!ESCAPE.test(s)) return s;
+  let i = nextCandidate(s, ESCAPE.lastIndex - 1);
+  if (i < 0) return s;
   w.len = 0;
   pending = s;
   pendingFrom = 0;
   let decoded = false;
-  for (let i = ESCAPE.lastIndex - 1; i >= 0; ) {
-    const c = s.charCodeAt(i);
+  while (i >= 0) {
     // what precedes the candidate is copied by the first write, if the candidate is an escape
     pendingTo = i;
-    let end = -1;
-    // the two characters after it must be able to continue an escape: %2 %u &# &l \x \3 \n +A (most near misses
-    // stop here)
-    const d = s.charCodeAt(i + 1);
-    const next = d < 256 ? (CONTINUES[(c === 37 ? 0 : c === 38 ? 256 : c === 92 ? 512 : 768) + d] as number) : 0;
-    // (`s` is a one-byte string: past its end, NaN & 0xff is 0, which continues nothing)
-    if (next === ANY || (next !== 0 && ((THIRD[s.charCodeAt(i + 2) & 0xff] as number) & next) !== 0)) {
-      if (c === 37 /* % */) end = percentAt(s, i);
-      else if (c === 38 /* & */) end = entityAt(s, i);
-      else if (c === 92 /* \ */) end = backslashAt(s, i);
-      else end = utf7At(s, i);
-    }
+    let end = escapeAt(s, i);
+    // where to look for the next candidate: past this one when it is none
+    let resume = i + 1;
     if (end >= 0) {
       decoded = true;
+      resume = end;
+      // escapes that follow each other (&lt;&lt;…, \u003c\u003c…) are read here, one after the other
+      // (the readers themselves turn down a near miss there, at about the cost of the test `nextCandidate` makes)
+      while (end < s.length && PAIR[s.charCodeAt(end) << 8] !== 0) {
+        pendingTo = pendingFrom = end;
+        const next = escapeAt(s, end);
+        if (next < 0) {
+          resume = end + 1;
+          break;
+        }
+        end = resume = next;
+      }
       pendingFrom = end;
     }
-    // The next candidate: a short look here (a value dense with % & \ + would pay a call per character), then the
-    // regular expression engine skips what is left of a clean stretch.
-    let j = end >= 0 ? end : i + 1;
-    const near = Math.min(n, j + 16);
-    while (j < near && IS_ESCAPE[s.charCodeAt(j)] !== 1) j++;
-    if (j < near) {
-      i = j;
-    } else if (near >= n) {
-      i = -1;
-    } else {
-      ESCAPE.lastIndex = near;
-      i = ESCAPE.test(s) ? ESCAPE.lastIndex - 1 : -1;
-    }
+    i = nextCandidate(s, resume);
   }
   pending = '';
   if (!decoded) return s;
-  copy(s, pendingFrom, n);
+  copy(s, pendingFrom, s.length);
   return w.text();
+}
+
+/** At `i` (one of % & \ +): the end of the escape there, decoded and written, or -1. */
+function escapeAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 37 /* % */) return percentAt(s, i);
+  if (c === 38 /* & */) return entityAt(s, i);
+  if (c === 92 /* \ */) return backslashAt(s, i);
+  return utf7At(s, i);
+}
+
+/**
+ * The first position from `i` where an escape may start: a % & \ + whose next two characters can continue one (%2
+ * %u &# &l \x \3 \n +AD); -1 when there is none. Most near misses stop here, in one loop over a dense value.
+ */
+function nextCandidate(s: string, i: number): number {
+  const n = s.length;
+  for (;;) {
+    // One lookup a byte while escape characters come close together (a value dense with % & \ + would pay a call
+    // per character otherwise), then the regular expression engine skips a clean stretch.
+    // (`s` is a one-byte string; past its end reads as 0, which continues nothing: reads stay in bounds, which the
+    // compiler makes plain loads)
+    let c = s.charCodeAt(i);
+    let clean = 0;
+    for (; i < n; i++) {
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      const pair = PAIR[(c << 8) | d] as number;
+      c = d;
+      if (pair === 0) {
+        if (++clean === 16) break;
+        continue;
+      }
+      clean = 0;
+      if (pair !== ESCAPE_CHAR && ((pair & ANY) !== 0 || ((THIRD[i + 2 < n ? s.charCodeAt(i + 2) : 0] as number) & pair) !== 0)) return i;
+    }
+    if (++i >= n) return -1;
+    ESCAPE.lastIndex = i;
+    if (!ESCAPE.test(s)) return -1;
+    i = ESCAPE.lastIndex - 1;
+  }
 }
 
 /**
