@@ -4,6 +4,8 @@
  * (ids, hashes) decode to nothing the detectors read.
  */
 
+import { ByteWriter } from './fold.js';
+
 const VALUE = new Int8Array(128).fill(-1);
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 for (let i = 0; i < 64; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
@@ -13,12 +15,11 @@ VALUE[95] = 63; // _
 const MIN_LENGTH = 12;
 
 /**
- * The decoded bytes, in a buffer reused from call to call (grown to the longest run decoded, at most three quarters of
- * `maxStringLength`), made a string in one step: appending a character per byte built a chain of string pieces that
- * every detector then had to flatten (half the time of a 64 KB value that is base64).
+ * The decoded bytes, in a writer reused from call to call (grown to the longest run decoded, at most three quarters
+ * of `maxStringLength`), made a string in one step: appending a character per byte built a chain of string pieces
+ * that every detector then had to flatten (half the time of a 64 KB value that is base64).
  */
-let bytes = new Uint8Array(256);
-let view = Buffer.from(bytes.buffer);
+const out = new ByteWriter();
 
 /** Decode the base64 run starting at `from` (whitespace inside skipped), or null when it is not printable text. */
 export function decodeBase64Run(s: string, from: number): string | null {
@@ -27,10 +28,9 @@ export function decodeBase64Run(s: string, from: number): string | null {
   let length = 0;
   let printable = 0;
   let count = 0;
-  if (bytes.length < ((s.length - from) >> 2) * 3 + 3) {
-    bytes = new Uint8Array(((s.length - from) >> 2) * 3 + 3);
-    view = Buffer.from(bytes.buffer);
-  }
+  out.len = 0;
+  out.reserve(((s.length - from) >> 2) * 3 + 3);
+  const bytes = out.buf;
   for (let i = from; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 61 /* = */) break;
@@ -48,7 +48,8 @@ export function decodeBase64Run(s: string, from: number): string | null {
     }
   }
   if (count < MIN_LENGTH || length === 0 || printable < length * 0.9) return null;
-  return view.toString('latin1', 0, length);
+  out.len = length;
+  return out.text();
 }
 
 /** The value decoded when the whole value is base64 (at least 12 characters, nothing else), or null. */

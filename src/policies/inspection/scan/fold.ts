@@ -122,7 +122,7 @@ export class ByteWriter {
     return this.view.toString('latin1', 0, this.len);
   }
 
-  /** Hold `s` (a one-byte string), nothing else. */
+  /** Hold the low byte of each of `s`'s code units (all of `s`, for a one-byte string), nothing else. */
   load(s: string): void {
     this.len = 0;
     this.reserve(s.length);
@@ -251,8 +251,7 @@ const NEXT_FOLD = changedClass(false, 'g');
 const NEXT_FOLD_LOWER = changedClass(true, 'g');
 
 /** The low byte of every code unit of the string being folded: the runs `foldSparse` leaves as they are. */
-let low = new Uint8Array(1024);
-let lowBytes = Buffer.from(low.buffer);
+const lowBytes = new ByteWriter();
 
 /**
  * `fold` of a long `s` with few characters to fold (ordinary text, a handful of curly quotes): the runtime finds them
@@ -262,11 +261,8 @@ let lowBytes = Buffer.from(low.buffer);
  */
 function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): void {
   const n = s.length;
-  if (n > low.length) {
-    low = new Uint8Array(Math.max(n, low.length * 2));
-    lowBytes = Buffer.from(low.buffer);
-  }
-  lowBytes.write(s, 0, 'latin1');
+  lowBytes.load(s);
+  const low = lowBytes.buf;
   w.reserve(n + AHEAD);
   const table = lower ? ONE_LOWER : ONE;
   let b = w.buf;
