@@ -570,19 +570,19 @@ function longMask(s: string): number {
   return ((u[from] as number) >= 0x100 ? charUnits(s, u, from, 0) : pairUnits(s, u, from)) | rootBits(s);
 }
 
-/** Pairs from `from` (the character before it has no class); hands over to `charLoop` at the first wide character. */
+/**
+ * Pairs from `from` (the character before it has no class); hands over to `charLoop` at the first wide character.
+ * The scan itself is `nextPair`; this loop reads what it stops at, a pair in a few dozen characters of prose.
+ */
 function pairLoop(s: string, from: number): number {
   const n = s.length;
   let mask = 0;
-  // the previous character's column (a space before the start)
-  let p = from === 0 ? 32 : (COLUMN[s.charCodeAt(from - 1)] as number);
-  for (let i = from; i < n; i++) {
+  let k = 0;
+  for (let i = nextPair(s, from, n, previousColumn(s, from)); i < n; i = nextPair(s, i + 1, n, k)) {
     const c = s.charCodeAt(i);
-    const k = COLUMN[c] as number;
-    const b = PAIR[(p << 8) | k] as number;
-    const prev = p;
-    p = k;
-    if (b === 0) continue;
+    const prev = previousColumn(s, i);
+    k = COLUMN[c] as number;
+    const b = PAIR[(prev << 8) | k] as number;
     // every character that needs a look counts against the budget, whether or not it adds a bit: a value made of
     // trigger characters goes coarse after the budget instead of taking the slow path for each of them
     if (--budget < 0) return mask | coarseFrom(s, i - 1);
@@ -602,19 +602,40 @@ function pairLoop(s: string, from: number): number {
     if ((b & P_SELF) !== 0) mask = charBits(s, i, c, CLASS[c] as number, mask);
   }
   // the last character, when what follows it (nothing) may make it one: a closing ' or a # comment
+  const p = previousColumn(s, n);
   if (p === 39 || p === 35) mask |= prevBits(s, n - 1, CLASS[p] as number, mask);
   return mask;
 }
 
-/** One character at a time from `from`, each with a class read with its context. */
+/** The column of the character before `i` (a space before the start). */
+function previousColumn(s: string, i: number): number {
+  return i === 0 ? 32 : (COLUMN[s.charCodeAt(i - 1)] as number);
+}
+
+/**
+ * The first position from `from` on (below `n`) where the pair ending there is marked in the table, or `n` (`column`:
+ * that of the character before `from`). The loop over ordinary text, in a function of its own with nothing else in
+ * it: whatever the compiler does with the loop that calls it (inline it or not, recompile it once attack traffic
+ * takes a branch prose never takes), this loop stays the same few instructions a character. With the rare branches
+ * beside it, its code depended on the compiler's inlining and ran about twice as slow in some processes.
+ */
+function nextPair(s: string, from: number, n: number, column: number): number {
+  let p = column;
+  for (let i = from; i < n; i++) {
+    const k = COLUMN[s.charCodeAt(i)] as number;
+    if (PAIR[(p << 8) | k] !== 0) return i;
+    p = k;
+  }
+  return n;
+}
+
+/** One character at a time from `from`, each with a class read with its context (the scan itself is `nextChar`). */
 function charLoop(s: string, from: number, start: number): number {
   const n = s.length;
   let mask = start;
-  for (let i = from; i < n; i++) {
+  for (let i = nextChar(s, from, n); i < n; i = nextChar(s, i + 1, n)) {
     const c = s.charCodeAt(i);
-    // One load from the full table: 0 for letters, digits, spaces and the letters of every script.
     const t = CLASS[c] as number;
-    if (t === 0) continue;
     if (c < 128 && t !== C_ALWAYS && t !== C_DQUOTE && t !== C_BACKTICK) {
       const a = NEED1[c] as number;
       if (a !== 0) {
@@ -627,6 +648,15 @@ function charLoop(s: string, from: number, start: number): number {
     mask = charBits(s, i, c, t, mask);
   }
   return mask;
+}
+
+/**
+ * The first position from `from` on (below `n`) of a character with a class, or `n`: one load from the full table a
+ * character (0 for letters, digits, spaces and the letters of every script), in a function of its own as `nextPair`.
+ */
+function nextChar(s: string, from: number, n: number): number {
+  for (let i = from; i < n; i++) if (CLASS[s.charCodeAt(i)] !== 0) return i;
+  return n;
 }
 
 /**
