@@ -52,7 +52,16 @@ const PATH_SEGMENTS_KEPT = 16;
 /** Positions of object keys whose last clean key is remembered. */
 const KEY_CACHE = 16;
 const KEY_CHARS_KEPT = 64;
+/** Slots for short strings found clean (a power of two): room names and message types repeat in every message. */
+const VALUE_CACHE = 32;
+/** The longest string remembered: JSON.parse interns values up to this length, so a repeated one is the same string. */
+const VALUE_CHARS_KEPT = 10;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** The slot of a short string (at least one character) in a scanner's cache of clean strings. */
+function valueSlot(s: string): number {
+  return (s.charCodeAt(0) * 31 + s.charCodeAt(s.length - 1) + s.length) & (VALUE_CACHE - 1);
+}
 
 /** A container on the walk's stack; the chain of parents gives the path of a finding. */
 interface Frame {
@@ -288,6 +297,9 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
   /** Object keys found clean, by their position in their object: a message schema repeats its keys. */
   const keyCache: string[] = [];
   for (let i = 0; i < KEY_CACHE; i++) keyCache.push('');
+  /** Short strings found clean, each in the slot of `valueSlot` (the last one seen there). */
+  const valueCache: string[] = [];
+  for (let i = 0; i < VALUE_CACHE; i++) valueCache.push('');
 
   function finding(rule: ScanRuleId, parent: Frame | null, key: string | number | null): ScanFinding {
     const info = SCAN_RULES[rule];
@@ -305,6 +317,19 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
     if (findings.length >= maxFindings) stop = true;
   }
 
+  /**
+   * Whether `s` (1 to VALUE_CHARS_KEPT characters) is the short string last found clean in its slot (trigger mask 0):
+   * the same text has the same mask. One comparison, by identity for an interned string.
+   */
+  function knownClean(s: string): boolean {
+    return valueCache[valueSlot(s)] === s;
+  }
+
+  /** Remember a short string whose trigger mask is 0, in place of the one in its slot. */
+  function remember(s: string): void {
+    valueCache[valueSlot(s)] = s;
+  }
+
   function scanText(s: string, parent: Frame | null, key: string | number | null): void {
     let text = s;
     lastMask = -1;
@@ -319,9 +344,18 @@ function compile(resolved: ReturnType<typeof resolve>): Scanner {
       stop = true;
       return;
     }
+    // a short string seen clean skips its trigger pass (after the limits, which count it as any other)
+    const short = text.length !== 0 && text.length <= VALUE_CHARS_KEPT;
+    if (short && knownClean(text)) {
+      lastMask = 0;
+      return;
+    }
     const mask = triggerMask(text);
     lastMask = mask;
-    if ((mask & TRIGGERS) === 0) return;
+    if ((mask & TRIGGERS) === 0) {
+      if (short && mask === 0) remember(text);
+      return;
+    }
     const wanted = firstOnly ? kinds & ~foundKinds : kinds;
     if (wanted === 0) return;
     if (!inspect(text, mask, wanted)) return;
