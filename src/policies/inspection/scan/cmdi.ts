@@ -9,7 +9,7 @@
  * of a command it shows, and passes. Shellshock, SSI, reverse shells, `$IFS` and code-exec calls are flagged anywhere.
  */
 
-import { find } from './literal.js';
+import { find, Hopper } from './literal.js';
 import type { ScanRuleId } from './rules.js';
 import { T_AMP, T_AMP_SPACED, T_BACKTICK, T_CALL, T_CONTROL, T_DOLLAR, T_DOUBLE, T_PIPE, T_SEMI } from './triggers.js';
 
@@ -130,10 +130,12 @@ const SUBSTITUTION_RUN = /(?:\$\()+/y;
 
 /** A backtick or the $ of `$(`: where a substitution may open. */
 const SUBSTITUTION = /`|\$(?=\()/g;
+/** SUBSTITUTION from backtick or $ to the next (see Hopper): a code span's backticks are apart in prose. */
+const SUBSTITUTION_HOPPER = new Hopper(SUBSTITUTION, /`|\$(?=\()/y, '`$', 0);
 
 /**
  * The next backtick or `$(` from `from`, or -1. The next few characters are looked at here (a value dense with them
- * would pay a call each otherwise); past them the engine skips to the next one, so prose pays a search, not a loop.
+ * would pay a call each otherwise); past them the search hops to the next one, so prose pays a memchr, not a loop.
  */
 function nextSubstitution(v: string, from: number): number {
   const near = Math.min(v.length, from + 16);
@@ -142,8 +144,16 @@ function nextSubstitution(v: string, from: number): number {
     if (c === 96 || (c === 36 && v.charCodeAt(i + 1) === 40)) return i;
   }
   if (near >= v.length) return -1;
-  SUBSTITUTION.lastIndex = near;
-  return SUBSTITUTION.test(v) ? SUBSTITUTION.lastIndex - 1 : -1;
+  return farSubstitution(v, near);
+}
+
+/**
+ * `nextSubstitution` past the next few characters: a function of its own, since the search inlined there made the
+ * loop over a value dense with backticks about a fifth slower.
+ */
+function farSubstitution(v: string, from: number): number {
+  const end = SUBSTITUTION_HOPPER.next(v, from);
+  return end < 0 ? -1 : end - 1;
 }
 
 /** Literals the detector searches for (grouped: see literal.ts). */
@@ -152,6 +162,9 @@ const OPTION_E = /(?:-e )/g;
 const BASH_I = /(?:bash -i)/g;
 const REDIRECT_BOTH = /(?:>&)/g;
 const PHP_OPEN = /(?:<\?)/g;
+/** Those tried at their `&` and `<`, where prose has few (see Hopper). */
+const REDIRECT_BOTH_HOPPER = new Hopper(REDIRECT_BOTH, /&(?<=>&)/y, '&', 1);
+const PHP_OPEN_HOPPER = new Hopper(PHP_OPEN, /<\?/y, '<', 0);
 
 /**
  * Fixed patterns, by rule: one regular expression per rule (a literal prefix then a few endings), one native pass
@@ -159,9 +172,18 @@ const PHP_OPEN = /(?:<\?)/g;
  * skip to (the / or - of a path or an option, the last two letters of a function name and its `(`), the words before
  * that looked behind for: tried at every position, the words made the engine read prose letter by letter.
  */
-const REVERSE_SHELL_PATH = /\/(?:dev\/(?:tcp|udp)\/|(?<=mkfifo \/)tmp\/|(?<=bitsadmin \/)transfer)|-(?:e (?:\/bin\/|cmd)|(?<=certutil -)urlcache)/;
-const REVERSE_SHELL_CALL = /(?:en|wn|ng)\((?<=(?:fsockopen|pty\.spawn|downloadstring)\()|et\(s,pf_inet(?<=socket\(s,pf_inet)/;
-const SSI = /<!--#(?:exec|include|echo|config|printenv)/;
+const REVERSE_SHELL_PATH = /\/(?:dev\/(?:tcp|udp)\/|(?<=mkfifo \/)tmp\/|(?<=bitsadmin \/)transfer)|-(?:e (?:\/bin\/|cmd)|(?<=certutil -)urlcache)/g;
+const REVERSE_SHELL_CALL = /(?:en|wn|ng)\((?<=(?:fsockopen|pty\.spawn|downloadstring)\()|et\(s,pf_inet(?<=socket\(s,pf_inet)/g;
+const SSI = /<!--#(?:exec|include|echo|config|printenv)/g;
+/** Those tried at their / or -, `(` and `<`, where prose has few (see Hopper). */
+const REVERSE_SHELL_PATH_HOPPER = new Hopper(REVERSE_SHELL_PATH, new RegExp(REVERSE_SHELL_PATH.source, 'y'), '/-', 0);
+const REVERSE_SHELL_CALL_HOPPER = new Hopper(
+  REVERSE_SHELL_CALL,
+  /\((?:(?<=(?:fsockopen|pty\.spawn|downloadstring)\()|s,pf_inet(?<=socket\(s,pf_inet))/y,
+  '(',
+  2,
+);
+const SSI_HOPPER = new Hopper(SSI, /<!--#(?:exec|include|echo|config|printenv)/y, '<', 0);
 /** Its literals grouped, so the engine skips between them (see literal.ts). */
 const CODE_EXEC = /(?:\{\$\{|\{\$_get\[|\{\$_post\[|\{\$_request\[|\$\{@|@\{\[)/;
 
@@ -170,10 +192,10 @@ const CODE_EXEC = /(?:\{\$\{|\{\$_get\[|\{\$_post\[|\{\$_request\[|\$\{@|@\{\[)/
  * is missing, which a one-character search proves at once) is not run.
  */
 function patternRule(v: string): ScanRuleId | null {
-  if ((v.includes('/') || v.includes('-')) && REVERSE_SHELL_PATH.test(v)) return 'cmdi.reverse-shell';
+  if ((v.includes('/') || v.includes('-')) && REVERSE_SHELL_PATH_HOPPER.first(v, 0) >= 0) return 'cmdi.reverse-shell';
   // all four hold a ( and an n: a value of `(` and symbols needs no search
-  if (v.includes('(') && v.includes('n') && REVERSE_SHELL_CALL.test(v)) return 'cmdi.reverse-shell';
-  if (v.includes('<') && SSI.test(v)) return 'cmdi.ssi';
+  if (v.includes('(') && v.includes('n') && REVERSE_SHELL_CALL_HOPPER.first(v, 0) >= 0) return 'cmdi.reverse-shell';
+  if (v.includes('<') && SSI_HOPPER.first(v, 0) >= 0) return 'cmdi.ssi';
   if (v.includes('{') && CODE_EXEC.test(v)) return 'cmdi.code-exec';
   return null;
 }
@@ -196,14 +218,23 @@ const EXEC_NAMES = new Set(EXEC_CALLS);
  */
 const EXEC_CALL_SITE =
   /[mcunlto \t]\((?<=(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|phpinfo|phpversion)[ \t]*\()|%x[ \t]*\(/g;
+/**
+ * EXEC_CALL_SITE from ( to ( where prose has few (see Hopper), tried at one `(`: the names end in the letters the
+ * expression skips to, so the lookbehind says it all.
+ */
+const CALL_SITE_HOPPER = new Hopper(
+  EXEC_CALL_SITE,
+  /\((?<=(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|phpinfo|phpversion)[ \t]*\(|%x[ \t]*\()/y,
+  '(',
+  1,
+);
 
 /** A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`). */
 function execCall(v: string): boolean {
   // every name holds an e, an n or an a (%x its %): a value of `(` and symbols has no call
   if (!(v.includes('e') || v.includes('n') || v.includes('a') || v.includes('%'))) return false;
-  EXEC_CALL_SITE.lastIndex = 0;
-  while (EXEC_CALL_SITE.test(v)) {
-    const i = EXEC_CALL_SITE.lastIndex - 1;
+  for (let end = CALL_SITE_HOPPER.first(v, 0); end >= 0; end = CALL_SITE_HOPPER.next(v, end)) {
+    const i = end - 1;
     // the next search starts after this `(`
     let k = i;
     while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
@@ -237,6 +268,8 @@ function execCall(v: string): boolean {
 
 /** `()` then spaces and `{`: where a Shellshock definition may start (grouped: the engine skips the rest of the value). */
 const FUNCTION_DEFINITION = /(?:\(\)[ \t]*\{)/g;
+/** FUNCTION_DEFINITION tried at a { (see Hopper): code has few, and the search for `()` stops at every call. */
+const DEFINITION_HOPPER = new Hopper(FUNCTION_DEFINITION, /\{(?<=\(\)[ \t]*\{)/y, '{', 2);
 
 function shellshock(v: string): boolean {
   // no { (a one-character search), no definition: the search would read the whole value for nothing
@@ -244,10 +277,9 @@ function shellshock(v: string): boolean {
   // the first ; and } after the current {, looked for again only once passed
   let semi = -2;
   let close = -2;
-  FUNCTION_DEFINITION.lastIndex = 0;
-  while (FUNCTION_DEFINITION.test(v)) {
+  for (let end = DEFINITION_HOPPER.first(v, 0); end >= 0; end = DEFINITION_HOPPER.next(v, end)) {
     // the { (only spaces lie between it and the (): the next definition starts after it
-    const j = FUNCTION_DEFINITION.lastIndex - 1;
+    const j = end - 1;
     if (semi < j) semi = v.indexOf(';', j + 1);
     if (close < j) close = v.indexOf('}', j + 1);
     // none after this definition: none after the next ones either
@@ -256,6 +288,21 @@ function shellshock(v: string): boolean {
     if (semi < close && close < j + 40) return true;
   }
   return false;
+}
+
+/** What ends a value's first token: a space, a separator or a backtick. */
+const TOKEN_ENDS = [' ', '\t', ';', '|', '&', '\n', '\r', '`'];
+/** Past this many characters (a value of 64 K `<` is one token), the first token's end is found by memchrs. */
+const SHORT_TOKEN = 64;
+
+/** The first space, separator or backtick from `from` (the end of a long first token), or the length. */
+function tokenEnd(v: string, from: number): number {
+  let end = v.length;
+  for (const ch of TOKEN_ENDS) {
+    const j = v.indexOf(ch, from);
+    if (j >= 0 && j < end) end = j;
+  }
+  return end;
 }
 
 const SEPARATORS = T_SEMI | T_PIPE | T_DOUBLE | T_AMP | T_AMP_SPACED | T_CONTROL;
@@ -268,7 +315,9 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     let first = 0;
     while (first < n && isSpace(v.charCodeAt(first))) first++;
     let lead = first;
-    while (lead < n && !isSpace(v.charCodeAt(lead)) && !isSeparator(v.charCodeAt(lead)) && v.charCodeAt(lead) !== 96) lead++;
+    const near = Math.min(n, first + SHORT_TOKEN);
+    while (lead < near && !isSpace(v.charCodeAt(lead)) && !isSeparator(v.charCodeAt(lead)) && v.charCodeAt(lead) !== 96) lead++;
+    if (lead === near && lead < n) lead = tokenEnd(v, lead);
     // A value that starts with a newline is never prose: any command word on the next line counts.
     argumentsRequired = !(v.charCodeAt(first) === 10 || v.charCodeAt(first) === 13);
     if (separatorThenCommand(v, first)) return 'cmdi.separator-command';
@@ -284,6 +333,7 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     if (v.charCodeAt(0) === 36 && substitutionAt(v, 0)) return 'cmdi.substitution';
     // Substitution glued to a parameter, an =, a quote or a separator.
     let ticks = 0;
+    SUBSTITUTION_HOPPER.start();
     for (let i = nextSubstitution(v, 0); i >= 0; i = nextSubstitution(v, i + 1)) {
       const c = v.charCodeAt(i);
       if (c === 36 && v.charCodeAt(i + 2) === 36 && v.charCodeAt(i + 3) === 40) {
@@ -310,11 +360,12 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
   if (v.includes('/') || v.includes('<') || v.includes('{') || v.includes('(') || (v.includes('-') && find(OPTION_E, v, 0, 3) >= 0)) {
     const rule = patternRule(v);
     if (rule !== null) return rule;
-    if (v.includes('&') && find(BASH_I, v, 0, 7) >= 0 && find(REDIRECT_BOTH, v, 0, 2) >= 0) return 'cmdi.reverse-shell';
+    // >& first: tried at each & (prose has few), it spares the search for bash -i
+    if (v.includes('&') && REDIRECT_BOTH_HOPPER.first(v, 0) >= 0 && find(BASH_I, v, 0, 7) >= 0) return 'cmdi.reverse-shell';
   }
   if (shellshock(v)) return 'cmdi.shellshock';
-  const lt = v.indexOf('<');
-  const php = lt < 0 ? -1 : find(PHP_OPEN, v, lt, 2);
+  const phpEnd = v.includes('<') ? PHP_OPEN_HOPPER.first(v, 0) : -1;
+  const php = phpEnd < 0 ? -1 : phpEnd - 2;
   if (php >= 0 && (v.startsWith('php', php + 2) || v.charCodeAt(php + 2) === 61 || isSpace(v.charCodeAt(php + 2)))) {
     PHP_DANGER.lastIndex = php;
     if (PHP_DANGER.test(v)) return 'cmdi.code-exec';

@@ -5,7 +5,7 @@
  * a forward walk with `indexOf`, linear in the input.
  */
 
-import { find } from './literal.js';
+import { find, Hopper } from './literal.js';
 import type { ScanRuleId } from './rules.js';
 import { T_BACKTICK, T_BRACKET, T_CALL, T_EQUALS, T_LT } from './triggers.js';
 
@@ -59,28 +59,42 @@ function lettersBefore(v: string, end: number, max: number): string {
   return out;
 }
 
-/** `javascript:` (and friends) followed by code, tolerant of whitespace inside the scheme. */
-function scriptUrl(v: string): boolean {
+const URL_NONE = 0;
+const URL_DATA = 1;
+const URL_SCRIPT = 2;
+
+/**
+ * The URLs in `v`, read from colon to colon: URL_SCRIPT for `javascript:` (and friends) followed by code, tolerant of
+ * whitespace inside the scheme; else URL_DATA for a `data:` URL of a markup or script type; else URL_NONE.
+ */
+function urlKind(v: string): number {
+  let kind = URL_NONE;
   for (let i = v.indexOf(':'); i >= 0; i = v.indexOf(':', i + 1)) {
+    // the scheme's last letter (spaces skipped) is the t of javascript, vbscript, livescript or the a of mocha (and
+    // data): any other colon is passed without building the scheme
+    let k = i - 1;
+    while (k >= 0 && isSpace(v.charCodeAt(k))) k--;
+    const last = v.charCodeAt(k);
+    if (last !== 116 && last !== 97) continue;
+    if (kind === URL_NONE && dataUrlAt(v, i)) kind = URL_DATA;
     const scheme = lettersBefore(v, i, 10);
     if (scheme.length < 5 || !SCRIPT_SCHEMES.some((s) => scheme.endsWith(s))) continue;
     let j = i + 1;
     while (isSpace(v.charCodeAt(j))) j++;
     if (j >= v.length) continue;
     // javascript:anything is code; after a space ("javascript: the good parts") it must look like code
-    if (j === i + 1 || !isLetter(v.charCodeAt(j)) || codeAt(v, j)) return true;
+    if (j === i + 1 || !isLetter(v.charCodeAt(j)) || codeAt(v, j)) return URL_SCRIPT;
   }
-  return false;
+  return kind;
 }
 
-function dataUrl(v: string): boolean {
-  for (let i = find(DATA, v, 0, 5); i >= 0; i = find(DATA, v, i + 1, 5)) {
-    if (i > 0 && isLetter(v.charCodeAt(i - 1))) continue;
-    let j = i + 5;
-    while (isSpace(v.charCodeAt(j))) j++;
-    if (DATA_TYPES.some((t) => v.startsWith(t, j))) return true;
-  }
-  return false;
+/** A `data:` URL of a markup or script type whose colon is at `i`. */
+function dataUrlAt(v: string, i: number): boolean {
+  const d = i - 4;
+  if (d < 0 || !v.startsWith('data', d) || (d > 0 && isLetter(v.charCodeAt(d - 1)))) return false;
+  let j = i + 1;
+  while (isSpace(v.charCodeAt(j))) j++;
+  return DATA_TYPES.some((t) => v.startsWith(t, j));
 }
 
 /** Events whose handler runs whatever it holds; an unknown on*= needs a value that looks like code. */
@@ -99,12 +113,12 @@ const KNOWN_EVENTS = new Set(
 
 /** Literals the detector searches for (grouped: see literal.ts). */
 const ON = /(?:on)/g;
-const DATA = /(?:data:)/g;
 const COMMENT_OPEN = /(?:\/\*)/g;
 const COMMENT_CLOSE = /(?:\*\/)/g;
-const EXPRESSION = /(?:expression)/g;
-const MOZ_BINDING = /(?:-moz-binding)/g;
-const BEHAVIOR = /(?:behavior)/g;
+/** The three words of CSS that run or bind code, in one search (the engine skips between them). */
+const CSS_WORD = /(?:expression|-moz-binding|behavior)/g;
+/** COMMENT_OPEN tried at a `*` (see Hopper): prose has few. */
+const COMMENT_HOPPER = new Hopper(COMMENT_OPEN, /\*(?<=\/\*)/y, '*', 1);
 const SINK = new RegExp(`(?:${SINKS.join('|')})`);
 /**
  * The dot of any of SINK_PROPERTIES: the engine skips from dot to dot, reads what follows, and only then looks behind
@@ -119,6 +133,11 @@ const GLOBAL_INDEX = new RegExp(
   `[${GLOBAL_INDEXING.map((g) => g.charAt(g.length - 2)).join('')}]\\[(?<=(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[)`,
   'g',
 );
+/** GLOBAL_INDEX tried at one [ (see Hopper): the names end in the letters it skips to, so the lookbehind says it all. */
+const GLOBAL_INDEX_AT = new RegExp(`\\[(?<=(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[)`, 'y');
+
+/** GLOBAL_INDEX, from [ to [ where prose has few. */
+const GLOBAL_INDEX_HOPPER = new Hopper(GLOBAL_INDEX, GLOBAL_INDEX_AT, '[', 1);
 
 /**
  * Finds `on…=` handler attributes: an "on" that starts a word, more letters, spaces, then an =. Each "on" is paired
@@ -208,22 +227,32 @@ function dangerousAttribute(v: string, from: number, end: number): boolean {
   return false;
 }
 
+/**
+ * `expression(` after : = a quote or {, `-moz-binding`, or `behavior:`, comments taken out. Every occurrence of each
+ * word is looked at, in one pass over them all: the words end in different letters, which tell which one was found.
+ */
 function cssExpression(v: string): boolean {
-  const w = find(COMMENT_OPEN, v, 0, 2) >= 0 ? withoutComments(v) : v;
-  for (let i = find(EXPRESSION, w, 0, 10); i >= 0; i = find(EXPRESSION, w, i + 1, 10)) {
-    let j = i + 10;
+  const w = COMMENT_HOPPER.first(v, 0) >= 0 ? withoutComments(v) : v;
+  CSS_WORD.lastIndex = 0;
+  while (CSS_WORD.test(w)) {
+    const end = CSS_WORD.lastIndex;
+    const last = w.charCodeAt(end - 1);
+    if (last === 103) return true; // -moz-binding
+    // the next search starts inside this word: no occurrence is skipped
+    CSS_WORD.lastIndex = end - (last === 110 ? 9 : 7);
+    let j = end;
     while (isSpace(w.charCodeAt(j))) j++;
+    if (last === 114) {
+      // behavior
+      if (w.charCodeAt(j) === 58) return true;
+      continue;
+    }
+    // expression
     if (w.charCodeAt(j) !== 40) continue;
-    let k = i - 1;
+    let k = end - 11;
     while (k >= 0 && isSpace(w.charCodeAt(k))) k--;
     const c = w.charCodeAt(k);
     if (c === 58 || c === 61 || c === 34 || c === 39 || c === 123) return true;
-  }
-  if (find(MOZ_BINDING, w, 0, 12) >= 0) return true;
-  for (let i = find(BEHAVIOR, w, 0, 8); i >= 0; i = find(BEHAVIOR, w, i + 1, 8)) {
-    let j = i + 8;
-    while (isSpace(w.charCodeAt(j))) j++;
-    if (w.charCodeAt(j) === 58) return true;
   }
   return false;
 }
@@ -258,6 +287,10 @@ function identBefore(v: string, end: number): number {
 const SINK_SHORTEST = Math.min(...SINKS.map((n) => n.length));
 const SINK_LONGEST = Math.max(...SINKS.map((n) => n.length));
 
+/** Call sites `jsSink` looks at before it searches for the names: SITES_BEFORE_SEARCH, and one per SITE_GAP characters. */
+const SITES_BEFORE_SEARCH = 16;
+const SITE_GAP = 32;
+
 /**
  * A JavaScript sink: 2 when reached after a breakout, 1 when bare, 0 when absent. One pass over ( and `, hopping from
  * one to the next with indexOf (the text between them is not looked at).
@@ -265,11 +298,19 @@ const SINK_LONGEST = Math.max(...SINKS.map((n) => n.length));
 function jsSink(v: string, mask: number): number {
   const breakout = firstBreakout(v);
   let bare = 0;
-  const anySink = SINK.test(v);
-  let paren = anySink ? v.indexOf('(') : -1;
-  let tick = anySink ? v.indexOf('`') : -1;
+  // Whether SINK has been searched for: a search that finds no name proves no call site holds one, but it is a pass of
+  // the engine over the whole value (100 µs and more on 64 K: nine words give it no skip table). The call sites of
+  // prose and code are few, and looked at without it; only where they come dense is it run.
+  let searched = false;
+  let sites = 0;
+  let paren = v.indexOf('(');
+  let tick = v.indexOf('`');
   while (paren >= 0 || tick >= 0) {
     const i = tick >= 0 && (paren < 0 || tick < paren) ? tick : paren;
+    if (!searched && ++sites > SITES_BEFORE_SEARCH + i / SITE_GAP) {
+      searched = true;
+      if (!SINK.test(v)) break;
+    }
     // the sink name found at this call site, as [at, to)
     let at = i;
     let to = i;
@@ -329,9 +370,7 @@ function jsSink(v: string, mask: number): number {
   if (bare === 0 && (mask & T_BRACKET) !== 0) {
     // top['al'+'ert'], self[`eval`], window[1]: every [ after a global name (when two names end there, as "self["
     // inside "myself[", both are looked at)
-    GLOBAL_INDEX.lastIndex = 0;
-    while (GLOBAL_INDEX.test(v)) {
-      const end = GLOBAL_INDEX.lastIndex;
+    for (let end = GLOBAL_INDEX_HOPPER.first(v, 0); end >= 0; end = GLOBAL_INDEX_HOPPER.next(v, end)) {
       const c = v.charCodeAt(end);
       if (c !== 34 && c !== 39 && c !== 47 && c !== 96 && !(c >= 48 && c <= 57)) continue;
       for (const g of GLOBAL_INDEXING) {
@@ -345,11 +384,14 @@ function jsSink(v: string, mask: number): number {
 
 /** Where a tag may start: `<`, up to three of / % ! ?, a letter (what `tagAt` accepts). */
 const TAG_START = /<[/%!?]{0,3}[a-z]/g;
+/** TAG_START tried at one `<` (see Hopper), and the search that hops from `<` to `<` (`detectXss` starts it). */
+const TAG_START_AT = /<[/%!?]{0,3}[a-z]/y;
+const TAG_HOPPER = new Hopper(TAG_START, TAG_START_AT, '<', 0);
 
 /**
  * The next `<` from `from` that may start a tag, or -1. The next few characters are looked at here (a value dense
- * with tags would pay a call per tag otherwise); past them the engine skips to the next tag, so a value of 64 K `<`
- * that start none costs one search.
+ * with tags would pay a call per tag otherwise); past them a Hopper finds the next tag: in prose, from `<` to `<`; in a
+ * value of 64 K `<` that start none, with one search of the engine.
  */
 function nextTag(v: string, from: number): number {
   const near = Math.min(v.length, from + 16);
@@ -359,8 +401,8 @@ function nextTag(v: string, from: number): number {
     if (isLetter(d) || d === 47 || d === 37 || d === 33 || d === 63) return i;
   }
   if (near >= v.length) return -1;
-  TAG_START.lastIndex = near;
-  return TAG_START.test(v) ? v.lastIndexOf('<', TAG_START.lastIndex - 1) : -1;
+  const end = TAG_HOPPER.next(v, near);
+  return end < 0 ? -1 : v.lastIndexOf('<', end - 1);
 }
 
 /** A tag name at `i` (the `<`): the index after the name, or -1. Sets `tagName` (prefix:local kept whole). */
@@ -435,6 +477,7 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
     let tagClose = -1; // the > (or end) of the tag the browser is in
     let gt = v.indexOf('>');
     let eq = v.indexOf('=');
+    TAG_HOPPER.start();
     for (let i = nextTag(v, 0); i >= 0; i = nextTag(v, i + 1)) {
       if (eq < 0 && tagClose >= v.length) {
         // The browser's last tag runs to the end, and no = is left: only a tag's name can matter now (<s<s<s…, <a <a
@@ -467,9 +510,10 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
     }
   }
   if (v.includes(':')) {
-    if (scriptUrl(v)) return 'xss.js-url';
+    const url = urlKind(v);
+    if (url === URL_SCRIPT) return 'xss.js-url';
     if (weakest !== null) return weakest;
-    if (dataUrl(v)) return 'xss.data-url';
+    if (url === URL_DATA) return 'xss.data-url';
   }
   if (weakest !== null) return weakest;
   if ((mask & (T_CALL | T_EQUALS)) !== 0 && cssExpression(v)) return 'xss.css-expression';
