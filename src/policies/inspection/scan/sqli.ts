@@ -12,6 +12,7 @@
  * the table" and "2 OR 4 METAL BUTTONS" have SQL keywords but no breakout followed by SQL that would run.
  */
 
+import { find } from './literal.js';
 import type { ScanRuleId } from './rules.js';
 
 // Token types.
@@ -415,7 +416,7 @@ function tokenize(v: string, from: number): void {
             continue;
           }
           markComment();
-          const close = v.indexOf('*/', i + 2);
+          const close = find(COMMENT_CLOSE, v, i + 2, 2);
           i = close < 0 ? n : close + 2;
           continue;
         }
@@ -486,10 +487,25 @@ function tokenize(v: string, from: number): void {
   }
 }
 
+/**
+ * The searches the tokenizer makes in its rarer branches (comments, long strings and quoted names) are regular
+ * expressions, not `indexOf`. V8 treats `indexOf` as free of effects: once the tokenizer had been optimized after
+ * values with comments, its comment search ran for every token of later values, each a search to the end of the
+ * value (64 KB of `../` took 18 ms instead of 0.6 after 64 KB of `-- ` and of `# `: quadratic, and the order of the
+ * values an attacker sends decides it). A regular expression's test sets its lastIndex, so it runs where it is
+ * written; a one-character expression is still a memchr.
+ */
+const NEWLINE = /\n/g;
+const COMMENT_CLOSE = /(?:\*\/)/g;
+const SINGLE_QUOTE = /'/g;
+const DOUBLE_QUOTE = /"/g;
+const BACKSLASH = /\\/g;
+const BACKTICK = /`/g;
+
 /** A comment from `i` to the end of the line: the token before it is marked. Returns where the next token starts. */
 function lineComment(v: string, i: number): number {
   markComment();
-  const nl = v.indexOf('\n', i);
+  const nl = find(NEWLINE, v, i, 1);
   return nl < 0 ? v.length : nl + 1;
 }
 
@@ -515,20 +531,20 @@ function stringEnd(v: string, from: number, q: number): number {
 }
 
 /**
- * `stringEnd` from `i` on, hopping from quote to quote (indexOf); with `backslash` kept while the positions only
+ * `stringEnd` from `i` on, hopping from quote to quote; with `backslash` kept while the positions only
  * grow, each stretch of the value is searched once per reading.
  */
 function farStringEnd(v: string, from: number, q: number): number {
-  const quote = q === 39 ? "'" : '"';
+  const quote = q === 39 ? SINGLE_QUOTE : DOUBLE_QUOTE;
   let i = from;
   let close = -1;
   for (;;) {
     if (close < i) {
-      close = v.indexOf(quote, i);
+      close = find(quote, v, i, 1);
       if (close < 0) return -1;
     }
     if (backslash < i) {
-      backslash = v.indexOf('\\', i);
+      backslash = find(BACKSLASH, v, i, 1);
       if (backslash < 0) backslash = v.length;
     }
     if (backslash < close) i = backslash + 2;
@@ -544,7 +560,7 @@ function farStringEnd(v: string, from: number, q: number): number {
 function nameEnd(v: string, from: number): number {
   const stop = Math.min(from + 16, v.length);
   for (let i = from; i < stop; i++) if (v.charCodeAt(i) === 96) return i + 1;
-  const close = v.indexOf('`', stop);
+  const close = find(BACKTICK, v, stop, 1);
   return close < 0 ? v.length : close + 1;
 }
 
