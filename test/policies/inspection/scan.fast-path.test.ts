@@ -5,6 +5,7 @@ import { decodeAll } from '../../../src/policies/inspection/scan/decode.js';
 import { FOLD_BLOCKS, fold, lowerRaw, PLACEHOLDER } from '../../../src/policies/inspection/scan/fold.js';
 import { createScanner, scanPayload } from '../../../src/policies/inspection/scan/index.js';
 import { BEST_FIT, T_CALL, T_SEMI, T_SEMI_SQL, TRIGGERS, triggerMask, triggerMaskByCharacter } from '../../../src/policies/inspection/scan/triggers.js';
+import { seededRandom as random } from '../../support/random.js';
 
 /**
  * The parts of the scanner that exist for speed: the fold that replaces NFKC and lower-casing, the pair table of the
@@ -23,15 +24,6 @@ const corpusLines = (only?: string): string[] => {
     return [];
   }
 };
-
-/** A deterministic generator, so a failure names an input that can be replayed. */
-function random(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
-    return s % n;
-  };
-}
 
 const ALPHABET = [
   ...Array.from('abuUnNsSeEpPxXiIlLoOcCtT0125 \'"`;|&<>=()[]{}$%_:/\\@#-.+A*!,\n\t\0'),

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createScanner } from '../../../src/policies/inspection/scan/index.js';
 import type { ScanOptions } from '../../../src/policies/inspection/scan/types.js';
+import { seededRandom as random } from '../../support/random.js';
 
 /**
  * A scanner remembers the short strings it found clean (and the clean keys at each position): what it finds in a
  * payload must never depend on what it scanned before. Each payload of a long sequence is checked against a scanner
  * that has seen nothing else.
  */
-
-/** A deterministic generator, so a failure names an input that can be replayed. */
-function random(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
-    return s % n;
-  };
-}
 
 // Short strings, clean and not, of up to 12 characters (around the remembered length), some equal in text.
 const SHORT = [
