@@ -236,7 +236,16 @@ function answerLocally(entry: Reservation, cost: number, now: number): TokenBuck
     return { allowed: true, remaining: Math.floor(entry.tokens + entry.shared), retryAfterMs: 0 };
   }
   if (now < entry.refusedUntil && cost - usable >= entry.refusedNeed) {
-    return { allowed: false, remaining: Math.floor(usable + entry.refusedRemaining), retryAfterMs: Math.ceil(entry.refusedUntil - now) };
+    return { allowed: false, remaining: Math.floor(usable + entry.refusedRemaining), retryAfterMs: msUntil(entry.refusedUntil, now) };
   }
   return null;
+}
+
+/**
+ * Whole milliseconds from `now` to `until`. `until` was `then + retryAfterMs` in floating point, so `until - then` can
+ * come out a hair above `retryAfterMs` (100.00000000000182), which a plain ceil turns into one more millisecond than
+ * Redis said: the nanosecond of tolerance takes that back.
+ */
+function msUntil(until: number, now: number): number {
+  return Math.ceil(until - now - 1e-6);
 }
