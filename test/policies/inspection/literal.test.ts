@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Hopper } from '../../../src/policies/inspection/scan/literal.js';
+import { seededRandom } from '../../support/random.js';
 
 /**
  * A Hopper finds exactly the matches the engine's search finds, in the same order and with the same ends, whether it
@@ -52,11 +53,11 @@ const CASES: Array<{ name: string; re: RegExp; at: RegExp; chars: string; lead: 
 ];
 
 /** A random value of `pieces`, each run of filler up to `gap` characters long (long gaps make the hopper hop). */
-function value(pieces: string[], gap: number, next: () => number): string {
+function value(pieces: string[], gap: number, random: (n: number) => number): string {
   let v = '';
-  const length = 1 + Math.floor(next() * 4000);
+  const length = 1 + random(4000);
   while (v.length < length) {
-    v += next() < 0.5 ? (pieces[Math.floor(next() * pieces.length)] as string) : 'x'.repeat(Math.floor(next() * gap));
+    v += random(2) === 0 ? (pieces[random(pieces.length)] as string) : 'x'.repeat(random(gap));
   }
   return v;
 }
@@ -64,14 +65,10 @@ function value(pieces: string[], gap: number, next: () => number): string {
 describe('Hopper', () => {
   for (const c of CASES) {
     it(`finds what the engine finds: ${c.name}`, () => {
-      let seed = 7;
-      const next = (): number => {
-        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-        return seed / 4294967296;
-      };
+      const random = seededRandom(7);
       const hopper = new Hopper(c.re, c.at, c.chars, c.lead);
       for (let k = 0; k < 2000; k++) {
-        const v = value(c.pieces, [4, 100, 1000][k % 3] as number, next);
+        const v = value(c.pieces, [4, 100, 1000][k % 3] as number, random);
         expect(hopperEnds(hopper, v)).toEqual(engineEnds(c.re, v));
       }
     });
