@@ -46,13 +46,13 @@ function randomStrings(seed: number, count: number, maxUnits: number): string[] 
  * with a character from ALPHABET (triggers, stand-ins, foldable and invisible characters) every `every` words, so
  * both the sparse and the dense paths are taken.
  */
-function longTexts(seed: number, count: number, every: number, latinOnly = false): string[] {
+function longTexts(seed: number, count: number, every: number, latinOnly = false, shortest = 1024): string[] {
   const rnd = random(seed);
   const words = ['the', 'quick', 'brown', 'fox', 'O\'Reilly', 'don\'t', 'café', 'naïve', 'jumps'];
   if (!latinOnly) words.push('привет', 'мир', '世界');
   return Array.from({ length: count }, () => {
     let s = '';
-    const length = 1024 + rnd(4000);
+    const length = shortest + rnd(4000);
     while (s.length < length) {
       s += (words[rnd(words.length)] as string) + (rnd(every) === 0 ? (ALPHABET[rnd(ALPHABET.length)] as string) : ' ');
     }
@@ -175,6 +175,24 @@ describe('the trigger pass', () => {
     }
     // dense ones may spend it: a superset, never fewer bits
     for (const s of longTexts(23, 100, 2)) expect(triggerMaskByCharacter(s) & ~triggerMask(s)).toBe(0);
+  });
+
+  it('takes a character out of a long value\'s tables only once it can add nothing, and gives each value fresh tables', () => {
+    // values long enough for the live tables, with triggers sparse and dense, read twice in a shuffled order: the
+    // mask must not depend on what the tables learnt from the value before
+    const values = [...longTexts(31, 60, 40, true, 4096), ...longTexts(32, 60, 40, false, 4096), ...longTexts(33, 40, 6, false, 4096)];
+    const exact = values.map((s) => triggerMaskByCharacter(s));
+    const rnd = random(34);
+    for (let k = 0; k < values.length * 2; k++) {
+      const i = rnd(values.length);
+      expect(triggerMask(values[i] as string), `value ${i}`).toBe(exact[i]);
+    }
+    // a character that has given one of its bits early on, then another far later, in another context
+    const prose = 'the quick brown fox jumps over O\'Reilly\'s lazy café dog '.repeat(100);
+    for (const [early, late] of [['../', '.prototype'], ['/*', '/.htaccess'], ['a&b', ' & '], ['a&b', 'a && b'], ['a < 3', '<script'], ['a | b', 'a || b'], ['a; b', '; drop'], ['a ＜ 3', '＜script']]) {
+      const s = prose + early + prose + late + prose;
+      expect(triggerMask(s), `${early} … ${late}`).toBe(triggerMaskByCharacter(s));
+    }
   });
 
   it.skipIf(!existsSync(corpusDir))('reads every benign corpus line exactly (the budget is for values made of triggers)', () => {

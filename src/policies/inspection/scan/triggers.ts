@@ -565,9 +565,62 @@ function longMask(s: string): number {
   if (from < 0) return rootBits(s);
   quotes = ticks = semis = 0;
   budget = 64 + (s.length >> 3);
-  if (!LITTLE_ENDIAN) return (s.charCodeAt(from) >= 0x100 ? charLoop(s, from, 0) : pairLoop(s, from)) | rootBits(s);
+  const c = s.charCodeAt(from);
+  const script = c >= 0x100 && wideFollows(c, s.charCodeAt(from + 1), s.charCodeAt(from + 2));
+  if (!LITTLE_ENDIAN) return (script ? charLoop(s, from, 0) : pairLoop(s, from)) | rootBits(s);
   const u = loadUnits(s);
-  return ((u[from] as number) >= 0x100 ? charUnits(s, u, from, 0) : pairUnits(s, u, from)) | rootBits(s);
+  live = s.length >= LIVE_FROM;
+  if (live) openLiveTables();
+  const pair = live ? LIVE_PAIR : PAIR;
+  const classes = live ? LIVE_CLASS : CLASS;
+  return (script ? charUnits(s, u, from, 0, classes) : pairUnits(s, u, from, pair, classes)) | rootBits(s);
+}
+
+/**
+ * From this length on, a value's loops read copies of the tables (`LIVE_PAIR`, `LIVE_CLASS`) from which a character
+ * is taken out once it can add nothing to the mask (`settle`): in code, Markdown or shell text the same few
+ * characters (. - / ( = ") come back thousands of times, and each stop costs the loops tens of nanoseconds whether or
+ * not it adds a bit. The copies cost a few microseconds, which shorter values would not win back.
+ */
+const LIVE_FROM = 4096;
+/** Whether the value being read uses the live tables. */
+let live = false;
+const LIVE_PAIR = new Uint8Array(PAIR.length);
+const LIVE_CLASS = new Uint8Array(CLASS.length);
+/** ASCII characters taken out of the live tables (1) for the value being read. */
+const SETTLED = new Uint8Array(128);
+/** The ASCII characters with a class but NUL, whose mark ends the loops at the 0 after the value: it always stays. */
+const TRIGGER_ASCII: readonly number[] = Array.from({ length: 127 }, (_, i) => i + 1).filter((c) => CLASS[c] !== 0);
+
+/** Fresh live tables for a value. */
+function openLiveTables(): void {
+  LIVE_PAIR.set(PAIR);
+  LIVE_CLASS.set(CLASS);
+  SETTLED.fill(0);
+}
+
+/**
+ * Take the ASCII character `x` out of the live tables: its own marks (as the current character of a pair, and in the
+ * per-character table) and the marks it gets as the previous character, once it can add no bit to the mask.
+ */
+function settle(x: number): void {
+  SETTLED[x] = 1;
+  LIVE_CLASS[x] = 0;
+  for (let c = 0; c < 256; c++) LIVE_PAIR[(x << 8) | c] = (LIVE_PAIR[(x << 8) | c] as number) & ~P_PREV;
+  for (let p = 0; p <= K_OTHER; p++) LIVE_PAIR[(p << 8) | x] = (LIVE_PAIR[(p << 8) | x] as number) & ~P_SELF;
+}
+
+/**
+ * Settle every character whose bits are all in `mask` now: a stop at one adds nothing (for `"` and `` ` ``, whose
+ * stops also keep state, that state only decides their own bit; for `;`, the count of semicolons only decides
+ * `T_SEMI_SQL`). Called when the mask of a value with live tables has grown, a few dozen times at most.
+ */
+function settleFrom(mask: number): void {
+  for (const x of TRIGGER_ASCII) {
+    if (SETTLED[x] !== 0) continue;
+    const bits = COARSE_ASCII[x] as number;
+    if ((mask & bits) === bits) settle(x);
+  }
 }
 
 /**
@@ -578,22 +631,35 @@ function pairLoop(s: string, from: number): number {
   const n = s.length;
   let mask = 0;
   let k = 0;
+  let lastWide = -WIDE_GAP;
   for (let i = nextPair(s, from, n, previousColumn(s, from)); i < n; i = nextPair(s, i + 1, n, k)) {
     const c = s.charCodeAt(i);
     const prev = previousColumn(s, i);
     k = COLUMN[c] as number;
     const b = PAIR[(prev << 8) | k] as number;
-    // every character that needs a look counts against the budget, whether or not it adds a bit: a value made of
-    // trigger characters goes coarse after the budget instead of taking the slow path for each of them
-    if (--budget < 0) return mask | coarseFrom(s, i - 1);
     if ((b & (P_MAPPED | P_WIDE)) !== 0) {
-      // another script: finish the pair, then one character at a time
+      // a character beyond Latin-1: finish the pair, then one character at a time if another script follows, or
+      // read this one as `charLoop` would and go on in pairs (don’t, a — b, a lone emoji in Latin text)
       const a = AS_ASCII[c] as number;
       if (((PAIR[(prev << 8) | (b === P_MAPPED ? a : K_OTHER)] as number) & P_PREV) !== 0) {
         mask |= prevBits(s, i - 1, CLASS[prev] as number, mask);
       }
-      return charLoop(s, i, mask);
+      if (i - lastWide < WIDE_GAP || wideFollows(c, s.charCodeAt(i + 1), s.charCodeAt(i + 2))) return charLoop(s, i, mask);
+      lastWide = i;
+      // (a character of no class costs no budget, as in charLoop: its stop reads a fixed few characters)
+      if (b === P_MAPPED) {
+        if (--budget < 0) return mask | coarseFrom(s, i - 1);
+        mask = charBits(s, i, c, CLASS[c] as number, mask);
+        k = a;
+      } else {
+        k = K_OTHER;
+        if (isSurrogatePair(c, s.charCodeAt(i + 1))) i++; // one character: its second half is no stop of its own
+      }
+      continue;
     }
+    // every character that needs a look counts against the budget, whether or not it adds a bit: a value made of
+    // trigger characters goes coarse after the budget instead of taking the slow path for each of them
+    if (--budget < 0) return mask | coarseFrom(s, i - 1);
     // (the previous character is ASCII here: a wide one hands over above)
     if ((b & P_PREV) !== 0) {
       const t = CLASS[prev] as number;
@@ -607,9 +673,38 @@ function pairLoop(s: string, from: number): number {
   return mask;
 }
 
-/** The column of the character before `i` (a space before the start). */
+/**
+ * Whether the character after `c` (a character beyond Latin-1; `d`, then `e`) is beyond Latin-1 too, looking past the
+ * second half of a surrogate pair: text in another script, which the pair loops hand over to the per-character loops
+ * (a second table costs more there than the pairs save). A lone one in Latin text (an apostrophe ’, a dash —, an
+ * emoji) does not: the pair loops read it and go on, instead of reading the rest of the value a character at a time,
+ * stopping at every s and u. Past the end of the value `d` and `e` are NaN or 0: nothing follows.
+ */
+/**
+ * The pair loops read a character beyond Latin-1 and go on in pairs only when the last one was at least this far
+ * back: where they come dense (a zero-width space between letters, “a”), the per-character loop, which passes them
+ * without a stop, is cheaper.
+ */
+const WIDE_GAP = 8;
+
+function wideFollows(c: number, d: number, e: number): boolean {
+  return (isSurrogatePair(c, d) ? e : d) >= 0x100;
+}
+
+/** Whether `c` and `d` are the two halves of one character (an emoji, a letter beyond the first plane). */
+function isSurrogatePair(c: number, d: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff;
+}
+
+/**
+ * Every UTF-16 code unit as a row of the pair table, the previous character of a pair: what `COLUMN` says, but a
+ * stand-in as the ASCII character it stands for and any other character beyond Latin-1 as `K_OTHER`.
+ */
+const ROW = COLUMN.map((k, c) => (k === K_MAPPED ? (AS_ASCII[c] as number) : k === K_WIDE ? K_OTHER : k));
+
+/** The row of the character before `i` (a space before the start). */
 function previousColumn(s: string, i: number): number {
-  return i === 0 ? 32 : (COLUMN[s.charCodeAt(i - 1)] as number);
+  return i === 0 ? 32 : (ROW[s.charCodeAt(i - 1)] as number);
 }
 
 /**
@@ -668,60 +763,69 @@ function nextChar(s: string, from: number, n: number): number {
 const loadUnits = unitLoader();
 
 /**
- * `pairLoop` over `u`, the units of `s` (`loadUnits`), step for step: the same pairs marked, the same budget spent.
- * Its inner loop runs over the pairs the table leaves alone, nearly all of ordinary text.
+ * `pairLoop` over `u`, the units of `s` (`loadUnits`), step for step. `pair` and `classes`: the tables, or their live
+ * copies for a long value (`LIVE_FROM`). The scan itself is `nextMarkedPair`.
  */
-function pairUnits(s: string, u: Uint16Array, from: number): number {
+function pairUnits(s: string, u: Uint16Array, from: number, pair: Uint8Array, classes: Uint8Array): number {
   const n = s.length;
-  // the tables in locals: read from the module scope at every step otherwise (about a quarter slower)
-  const column = COLUMN;
-  const pair = PAIR;
   let mask = 0;
-  let p = from === 0 ? 32 : (column[u[from - 1] as number] as number);
-  for (let i = from; ; i++) {
-    let c = u[i] as number;
-    let k = column[c] as number;
-    let b = pair[(p << 8) | k] as number;
-    while (b === 0) {
-      p = k;
-      c = u[++i] as number;
-      k = column[c] as number;
-      b = pair[(p << 8) | k] as number;
-    }
-    if (i >= n) break; // the 0 after the value
-    const prev = p;
-    p = k;
-    if (--budget < 0) return mask | coarseUnits(u, n, i - 1);
+  let lastWide = -WIDE_GAP;
+  for (let i = nextMarkedPair(u, from, from === 0 ? 32 : (ROW[u[from - 1] as number] as number), pair); i < n; i = nextMarkedPair(u, i + 1, ROW[u[i] as number] as number, pair)) {
+    const c = u[i] as number;
+    const prev = i === 0 ? 32 : (ROW[u[i - 1] as number] as number);
+    const b = pair[(prev << 8) | (COLUMN[c] as number)] as number;
     if ((b & (P_MAPPED | P_WIDE)) !== 0) {
       const a = AS_ASCII[c] as number;
       if (((pair[(prev << 8) | (b === P_MAPPED ? a : K_OTHER)] as number) & P_PREV) !== 0) {
         mask |= prevBits(s, i - 1, CLASS[prev] as number, mask);
       }
-      return charUnits(s, u, i, mask);
+      if (i - lastWide < WIDE_GAP || wideFollows(c, u[i + 1] as number, u[i + 2] as number)) return charUnits(s, u, i, mask, classes);
+      lastWide = i;
+      if (b === P_MAPPED) {
+        if (--budget < 0) return mask | coarseUnits(u, n, i - 1);
+        mask = charBits(s, i, c, CLASS[c] as number, mask);
+      } else if (isSurrogatePair(c, u[i + 1] as number)) {
+        i++; // one character: its second half is no stop of its own
+      }
+      continue;
     }
+    if (--budget < 0) return mask | coarseUnits(u, n, i - 1);
+    const before = mask;
     if ((b & P_PREV) !== 0) {
       const t = CLASS[prev] as number;
       if ((mask & (ASCII_BITS[t] as number)) !== ASCII_BITS[t]) mask |= prevBits(s, i - 1, t, mask);
     }
     if ((b & P_SELF) !== 0) mask = charBits(s, i, c, CLASS[c] as number, mask);
+    if (mask !== before && live) settleFrom(mask);
   }
+  const p = ROW[u[n - 1] as number] as number;
   if (p === 39 || p === 35) mask |= prevBits(s, n - 1, CLASS[p] as number, mask);
   return mask;
 }
 
-/** `charLoop` over `u`, the units of `s` (`loadUnits`), step for step, with an inner loop over characters of no class. */
-function charUnits(s: string, u: Uint16Array, from: number, start: number): number {
+/**
+ * The first position from `i` on where the pair ending there is marked in `pair` (`p`: the row of the character
+ * before `i`); the 0 after the value is one. The loop over nearly all of ordinary text, in a function of its own:
+ * inside `pairUnits` the compiler kept its values on the stack and it ran at half the speed.
+ */
+function nextMarkedPair(u: Uint16Array, i: number, p: number, pair: Uint8Array): number {
+  const column = COLUMN; // in a local: read from the module scope at every step otherwise
+  let q = p;
+  let k = column[u[i] as number] as number;
+  while (pair[(q << 8) | k] === 0) {
+    q = k;
+    k = column[u[++i] as number] as number;
+  }
+  return i;
+}
+
+/** `charLoop` over `u`, the units of `s` (`loadUnits`), step for step (`classes`: as in `pairUnits`). */
+function charUnits(s: string, u: Uint16Array, from: number, start: number, classes: Uint8Array): number {
   const n = s.length;
-  const classes = CLASS; // in a local, as in pairUnits
   let mask = start;
-  for (let i = from; ; i++) {
-    let c = u[i] as number;
-    let t = classes[c] as number;
-    while (t === 0) {
-      c = u[++i] as number;
-      t = classes[c] as number;
-    }
-    if (i >= n) break; // the 0 after the value
+  for (let i = nextClassed(u, from, classes); i < n; i = nextClassed(u, i + 1, classes)) {
+    const c = u[i] as number;
+    const t = classes[c] as number;
     if (c < 128 && t !== C_ALWAYS && t !== C_DQUOTE && t !== C_BACKTICK) {
       const a = NEED1[c] as number;
       if (a !== 0) {
@@ -730,9 +834,17 @@ function charUnits(s: string, u: Uint16Array, from: number, start: number): numb
       }
     }
     if (--budget < 0) return mask | coarseUnits(u, n, i - 1);
+    const before = mask;
     mask = charBits(s, i, c, t, mask);
+    if (mask !== before && live) settleFrom(mask);
   }
   return mask;
+}
+
+/** The first position from `i` on of a character with a class in `classes` (the 0 after the value has one). */
+function nextClassed(u: Uint16Array, i: number, classes: Uint8Array): number {
+  while (classes[u[i] as number] === 0) i++;
+  return i;
 }
 
 /** `coarseFrom` over `u`, the `n` units of a value. */
