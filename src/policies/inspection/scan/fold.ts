@@ -368,13 +368,20 @@ export function lowerRaw(s: string): string {
   writer.reserve(n);
   const buf = writer.buf;
   if (n >= LONG_UNITS && LITTLE_ENDIAN) {
-    const u = loadUnits(s);
-    for (let i = 0; i < n; i++) buf[i] = LOWER_RAW[u[i] as number] as number;
+    translateUnits(loadUnits(s), n, LOWER_RAW, buf);
   } else {
     for (let i = 0; i < n; i++) buf[i] = LOWER_RAW[s.charCodeAt(i)] as number;
   }
   writer.len = n;
   return writer.text();
+}
+
+/**
+ * `out[i] = table[u[i]]` for the first `n` units: a function of its own with everything in parameters, so the loop
+ * keeps them in registers (inline in `lowerRaw`, reading the table from the module scope, it ran about 15% slower).
+ */
+function translateUnits(u: Uint16Array, n: number, table: Uint8Array, out: Uint8Array): void {
+  for (let i = 0; i < n; i++) out[i] = table[u[i] as number] as number;
 }
 
 /** A character beyond Latin-1 (V8 answers at once for a one-byte string). */
