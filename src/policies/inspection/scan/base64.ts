@@ -23,14 +23,30 @@ const out = new ByteWriter();
 
 /** Decode the base64 run starting at `from` (whitespace inside skipped), or null when it is not printable text. */
 export function decodeBase64Run(s: string, from: number): string | null {
+  out.len = 0;
+  out.reserve(((s.length - from) >> 2) * 3 + 3);
+  const length = readRun(s, from, out.buf);
+  if (runDigits < MIN_LENGTH || length === 0 || runPrintable < length * 0.9) return null;
+  out.len = length;
+  return out.text();
+}
+
+/*
+ * The loops below are alone in functions that return right after them: a 64 KB value has the compiler compile a loop
+ * in its middle (on-stack replacement), and code after the loop that had never run then left that compiled code at
+ * every call (measured: a deoptimization per value). What they find besides their result goes in these variables.
+ */
+/** Base64 digits and printable bytes `readRun` read. */
+let runDigits = 0;
+let runPrintable = 0;
+
+/** The run from `from` decoded into `bytes`; returns how many bytes. */
+function readRun(s: string, from: number, bytes: Uint8Array): number {
   let acc = 0;
   let bits = 0;
   let length = 0;
   let printable = 0;
   let count = 0;
-  out.len = 0;
-  out.reserve(((s.length - from) >> 2) * 3 + 3);
-  const bytes = out.buf;
   for (let i = from; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 61 /* = */) break;
@@ -47,21 +63,32 @@ export function decodeBase64Run(s: string, from: number): string | null {
       if ((byte >= 32 && byte < 127) || byte === 9 || byte === 10 || byte === 13) printable++;
     }
   }
-  if (count < MIN_LENGTH || length === 0 || printable < length * 0.9) return null;
-  out.len = length;
-  return out.text();
+  runDigits = count;
+  runPrintable = printable;
+  return length;
 }
 
 /** The value decoded when the whole value is base64 (at least 12 characters, nothing else), or null. */
 export function decodeBase64Value(s: string): string | null {
   const t = s.trim();
   if (t.length < MIN_LENGTH || t.length % 4 === 1) return null;
+  const end = paddingStart(t);
+  if (t.length - end > 2 || !allDigits(t, end)) return null;
+  return decodeBase64Run(t, 0);
+}
+
+/** Where the = padding at the end of `t` starts. */
+function paddingStart(t: string): number {
   let end = t.length;
   while (end > 0 && t.charCodeAt(end - 1) === 61) end--;
-  if (t.length - end > 2) return null;
+  return end;
+}
+
+/** Whether `t[0, end)` is all base64 digits. */
+function allDigits(t: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = t.charCodeAt(i);
-    if (c >= 128 || (VALUE[c] ?? -1) < 0) return null;
+    if (c >= 128 || (VALUE[c] ?? -1) < 0) return false;
   }
-  return decodeBase64Run(t, 0);
+  return true;
 }

@@ -218,6 +218,22 @@ function percentAt(s: string, i: number): number {
       return i + 6;
     }
   }
+  const j = percentRun(s, i);
+  if (runLength === 0) return -1;
+  emitBytes(runLength);
+  return j;
+}
+
+/** The bytes `percentRun` read. */
+let runLength = 0;
+
+/**
+ * The run of %XX escapes from `i` read into `run` (`runLength` bytes); returns where it ends. The loop alone in a
+ * function that returns right after it: a value of 64 KB of escapes is one run, the compiler compiles the loop in the
+ * middle of it (on-stack replacement), and code after the loop that had never run left that compiled code at every
+ * call (measured: a deoptimization per value).
+ */
+function percentRun(s: string, i: number): number {
   let j = i;
   let n = 0;
   while (at(s, j) === 37) {
@@ -232,8 +248,7 @@ function percentAt(s: string, i: number): number {
     run[n++] = (a << 4) | b;
     j += 3;
   }
-  if (n === 0) return -1;
-  emitBytes(n);
+  runLength = n;
   return j;
 }
 

@@ -213,7 +213,15 @@ function foldUnits(s: string, from: number, lower: boolean, w: ByteWriter): void
   const n = s.length;
   const u = loadUnits(s);
   w.reserve(n - from + AHEAD);
-  const table = lower ? ONE_LOWER : ONE;
+  w.len = foldUnitsLoop(u, from, n, lower ? ONE_LOWER : ONE, lower, w);
+}
+
+/**
+ * The loop of `foldUnits`; returns the length written. Alone in a function that returns right after it: compiled in
+ * the middle of a long value (on-stack replacement), a store after the loop that had never run left the compiled
+ * code at every call (measured: a deoptimization per long value).
+ */
+function foldUnitsLoop(u: Uint16Array, from: number, n: number, table: Uint16Array, lower: boolean, w: ByteWriter): number {
   let b = w.buf;
   let j = w.len;
   for (let i = from; i < n; ) {
@@ -229,7 +237,7 @@ function foldUnits(s: string, from: number, lower: boolean, w: ByteWriter): void
     j = w.len;
     b = w.buf;
   }
-  w.len = j;
+  return j;
 }
 
 /** The rest of `s` from `from` folded onto `w` a character at a time: the loop for text dense with characters to fold. */

@@ -770,6 +770,11 @@ function pairUnits(s: string, u: Uint16Array, from: number, pair: Uint8Array, cl
   const n = s.length;
   let mask = 0;
   let lastWide = -WIDE_GAP;
+  // Read before the loop: the compiler may compile this function in the middle of its loop (on-stack replacement)
+  // before the code after the loop ever ran, and then leave that compiled code at every call where the loop ends
+  // (measured: a deoptimization per call on long values) when that code has an operation it has no feedback for.
+  const lastRow = ROW[u[n - 1] as number] as number;
+  const closesValue = lastRow === 39 || lastRow === 35;
   for (let i = nextMarkedPair(u, from, from === 0 ? 32 : (ROW[u[from - 1] as number] as number), pair); i < n; i = nextMarkedPair(u, i + 1, ROW[u[i] as number] as number, pair)) {
     const c = u[i] as number;
     const prev = i === 0 ? 32 : (ROW[u[i - 1] as number] as number);
@@ -798,9 +803,8 @@ function pairUnits(s: string, u: Uint16Array, from: number, pair: Uint8Array, cl
     if ((b & P_SELF) !== 0) mask = charBits(s, i, c, CLASS[c] as number, mask);
     if (mask !== before && live) settleFrom(mask);
   }
-  const p = ROW[u[n - 1] as number] as number;
-  if (p === 39 || p === 35) mask |= prevBits(s, n - 1, CLASS[p] as number, mask);
-  return mask;
+  // the last character, when what follows it (nothing) may make it one: a closing ' or a # comment
+  return closesValue ? mask | prevBits(s, n - 1, CLASS[lastRow] as number, mask) : mask;
 }
 
 /**
