@@ -127,16 +127,44 @@ const K = {
   program: idOf('program'), backup: idOf('backup'), log: idOf('log'), begin: idOf('begin'), 'if': idOf('if'),
   binary: idOf('binary'),
 };
-const LONGEST_KEYWORD = Math.max(...[...KEYWORD_ID.keys()].map((w) => w.length));
 /** A word's hash, as the tokenizer computes it while it reads the word. */
 const hashStep = (h: number, c: number): number => (Math.imul(h, 31) + c) | 0;
+const KEYWORD_HASH = new Int32Array(CLASS.length);
+for (const [word, id] of KEYWORD_ID) {
+  let h = 0;
+  for (let i = 0; i < word.length; i++) h = hashStep(h, word.charCodeAt(i));
+  KEYWORD_HASH[id] = h;
+}
 /**
- * Keywords by hash, open addressing: a slot holds the keyword's id (0: empty). The tokenizer looks a word up with
- * the hash it computed while reading it, then compares the characters: no substring per word.
+ * Keywords by hash, one slot each (no probing): the slot of hash `h` is the top bits of `h * KEYWORD_MIX`, a
+ * multiplier searched for here so that no two keywords share a slot (at 8192 slots for some 230 keywords, a few
+ * dozen odd numbers at most are tried). A slot holds its keyword's hash and id (0: empty), so a word is a keyword only
+ * when its slot holds its hash: one load and a test that is nearly always false for a word of prose, its characters
+ * compared only then. (The filter this replaces, by first letter and length before an open-addressing probe, let two
+ * words of prose in three through to the probe; kept in front of this test, it made long prose 5-10% slower.)
  */
-const SLOTS = 1024;
-const SLOT_ID = new Uint16Array(SLOTS);
-const SLOT_HASH = new Int32Array(SLOTS);
+const SLOT_BITS = 13;
+const slotOf = (h: number, mix: number): number => Math.imul(h, mix) >>> (32 - SLOT_BITS);
+const KEYWORD_MIX = ((): number => {
+  const used = new Uint8Array(1 << SLOT_BITS);
+  for (let mix = 0x9e3779b1 | 0; ; mix = (mix + 2) | 0) {
+    used.fill(0);
+    let id = 1;
+    for (; id < KEYWORD_HASH.length; id++) {
+      const slot = slotOf(KEYWORD_HASH[id] as number, mix);
+      if (used[slot] === 1) break;
+      used[slot] = 1;
+    }
+    if (id === KEYWORD_HASH.length) return mix;
+  }
+})();
+const SLOT_ID = new Uint16Array(1 << SLOT_BITS);
+const SLOT_HASH = new Int32Array(1 << SLOT_BITS);
+for (let id = 1; id < KEYWORD_HASH.length; id++) {
+  const slot = slotOf(KEYWORD_HASH[id] as number, KEYWORD_MIX);
+  SLOT_ID[slot] = id;
+  SLOT_HASH[slot] = KEYWORD_HASH[id] as number;
+}
 /** Keyword characters, one after another, and where each id's starts. */
 const KEYWORD_START = new Uint16Array(CLASS.length + 1);
 const KEYWORD_CHARS: number[] = [];
@@ -144,36 +172,20 @@ for (const [word, id] of KEYWORD_ID) {
   KEYWORD_START[id] = KEYWORD_CHARS.length;
   for (let i = 0; i < word.length; i++) KEYWORD_CHARS.push(word.charCodeAt(i));
   KEYWORD_START[id + 1] = KEYWORD_CHARS.length;
-  let h = 0;
-  for (let i = 0; i < word.length; i++) h = hashStep(h, word.charCodeAt(i));
-  let slot = h & (SLOTS - 1);
-  while (SLOT_ID[slot] !== 0) slot = (slot + 1) & (SLOTS - 1);
-  SLOT_ID[slot] = id;
-  SLOT_HASH[slot] = h;
 }
 const KEYWORD_CHAR = Uint8Array.from(KEYWORD_CHARS);
-/**
- * By first character (keywords are ASCII): bit L set when a keyword of L characters starts with it (L < 32: the
- * longest has 19). Most words need no lookup, and words that start with no keyword's letter are read without a hash.
- */
-const KEYWORD_LENGTHS = new Int32Array(128);
-for (const word of KEYWORD_ID.keys()) {
-  const first = word.charCodeAt(0);
-  KEYWORD_LENGTHS[first] = (KEYWORD_LENGTHS[first] ?? 0) | (1 << word.length);
-}
+/** Whether some keyword starts with this character (keywords are ASCII). */
+const KEYWORD_FIRST = new Uint8Array(128);
+for (const word of KEYWORD_ID.keys()) KEYWORD_FIRST[word.charCodeAt(0)] = 1;
 
-/** The id of the keyword `v[i, j)` whose hash is `h`, or 0. */
-function keywordAt(v: string, i: number, j: number, h: number): number {
-  for (let slot = h & (SLOTS - 1); ; slot = (slot + 1) & (SLOTS - 1)) {
-    const id = SLOT_ID[slot] as number;
-    if (id === 0) return 0;
-    if (SLOT_HASH[slot] !== h) continue;
-    const start = KEYWORD_START[id] as number;
-    if ((KEYWORD_START[id + 1] as number) - start !== j - i) continue;
-    let k = 0;
-    while (i + k < j && v.charCodeAt(i + k) === KEYWORD_CHAR[start + k]) k++;
-    if (i + k === j) return id;
-  }
+/** The id of the keyword in `slot` (the slot of the word's hash, holding that hash) when it is `v[i, j)`, or 0. */
+function keywordIn(v: string, i: number, j: number, slot: number): number {
+  const id = SLOT_ID[slot] as number;
+  if (id === 0) return 0;
+  const start = KEYWORD_START[id] as number;
+  if ((KEYWORD_START[id + 1] as number) - start !== j - i) return 0;
+  for (let k = 0; i + k < j; k++) if (v.charCodeAt(i + k) !== KEYWORD_CHAR[start + k]) return 0;
+  return id;
 }
 
 // Token storage, reused across calls (the scanner never re-enters itself).
@@ -183,6 +195,8 @@ let tSub = new Uint16Array(cap);
 let tStart = new Int32Array(cap);
 let tEnd = new Int32Array(cap);
 let tCommentAfter = new Uint8Array(cap);
+/** Whether a comment flag was set in these arrays since they were last reset (kept with them when swapped). */
+let tCommented = false;
 let nTok = 0;
 /** The tokens an `anywhere` rule starts from (a word of its classes, an @@variable, a ;), in order. */
 let tCand = new Int32Array(64);
@@ -200,6 +214,7 @@ let sSub = new Uint16Array(sCap);
 let sStart = new Int32Array(sCap);
 let sEnd = new Int32Array(sCap);
 let sCommentAfter = new Uint8Array(sCap);
+let sCommented = false;
 let sN = 0;
 let sCand = new Int32Array(64);
 let sNCand = 0;
@@ -207,11 +222,11 @@ let sNCand = 0;
 /** Exchange the current tokens with the kept ones. */
 function swapReadings(): void {
   const c = cap, type = tType, sub = tSub, start = tStart, end = tEnd, comment = tCommentAfter;
-  const n = nTok, cand = tCand, nc = nCand;
+  const n = nTok, cand = tCand, nc = nCand, commented = tCommented;
   cap = sCap; tType = sType; tSub = sSub; tStart = sStart; tEnd = sEnd; tCommentAfter = sCommentAfter;
-  nTok = sN; tCand = sCand; nCand = sNCand;
+  nTok = sN; tCand = sCand; nCand = sNCand; tCommented = sCommented;
   sCap = c; sType = type; sSub = sub; sStart = start; sEnd = end; sCommentAfter = comment;
-  sN = n; sCand = cand; sNCand = nc;
+  sN = n; sCand = cand; sNCand = nc; sCommented = commented;
 }
 
 /** Room for `count` tokens: made before a reading for as many tokens as it has characters, so push never checks. */
@@ -249,7 +264,10 @@ function candidate(k: number): void {
 }
 
 function markComment(): void {
-  if (nTok > 0) tCommentAfter[nTok - 1] = 1;
+  if (nTok > 0) {
+    tCommentAfter[nTok - 1] = 1;
+    tCommented = true;
+  }
 }
 
 /** Where the next token of the kept reading to compare with starts (NEVER: no comparison, the own reading). */
@@ -277,6 +295,7 @@ function adopt(m: number): void {
   tStart.set(sStart.subarray(m, sN), nTok);
   tEnd.set(sEnd.subarray(m, sN), nTok);
   tCommentAfter.set(sCommentAfter.subarray(m, sN), nTok);
+  tCommented ||= sCommented;
   let c = 0;
   while (c < sNCand && (sCand[c] as number) < m) c++;
   if (c < sNCand && sCand[c] === m) candidate(nTok);
@@ -299,7 +318,7 @@ for (let c = 0; c < 65536; c++) {
   if (c === 32 || (c >= 9 && c <= 13) || c === 0xa0) KIND[c] = C_SPACE;
   else if (c >= 48 && c <= 57) KIND[c] = C_WORD;
   else if ((c >= 97 && c <= 122) || c === 95 || c === 36 || (c >= 65 && c <= 90) || c >= 0xc0) {
-    KIND[c] = C_WORD | C_LETTER | (c < 128 && KEYWORD_LENGTHS[c] !== 0 ? C_KEYWORD : 0);
+    KIND[c] = C_WORD | C_LETTER | (c < 128 && KEYWORD_FIRST[c] !== 0 ? C_KEYWORD : 0);
   } else if (!'-#/*\'"`.@<>!=&|'.includes(String.fromCharCode(c))) {
     // the characters the tokenizer's switch reads with what follows them are left out
     KIND[c] = C_SINGLE;
@@ -346,7 +365,7 @@ function tokenize(v: string, from: number): void {
       syncAt = m < sN && --syncTries > 0 ? (sStart[m] as number) : NEVER;
     }
     if ((kind & C_LETTER) !== 0) {
-      // a word (the commonest token: tested first), looked up when a keyword of its first letter and length exists
+      // a word (the commonest token: tested first), hashed as it is read when a keyword starts with its letter
       let j = i + 1;
       let id = 0;
       if ((kind & C_KEYWORD) !== 0) {
@@ -356,8 +375,8 @@ function tokenize(v: string, from: number): void {
           if (((KIND[e] as number) & C_WORD) === 0) break;
           h = hashStep(h, e);
         }
-        const length = j - i;
-        if (length <= LONGEST_KEYWORD && (((KEYWORD_LENGTHS[c] as number) >> length) & 1) !== 0) id = keywordAt(v, i, j, h);
+        const slot = slotOf(h, KEYWORD_MIX);
+        if (SLOT_HASH[slot] === h) id = keywordIn(v, i, j, slot);
       } else {
         while (j < n && ((KIND[v.charCodeAt(j)] as number) & C_WORD) !== 0) j++;
       }
@@ -1031,8 +1050,10 @@ function unquotedBreakout(v: string): ScanRuleId | null {
 }
 
 function reset(): void {
-  // the comment flags of the last tokenization in these arrays, cleared at once (push does not write them)
-  tCommentAfter.fill(0, 0, nTok);
+  // the comment flags of the last tokenization in these arrays, cleared at once if it set any (push does not write
+  // them; most values have no comment)
+  if (tCommented) tCommentAfter.fill(0, 0, nTok);
+  tCommented = false;
   nTok = 0;
   nCand = 0;
 }
