@@ -189,7 +189,8 @@ describe('the trigger pass', () => {
     }
     // a character that has given one of its bits early on, then another far later, in another context
     const prose = 'the quick brown fox jumps over O\'Reilly\'s lazy café dog '.repeat(100);
-    for (const [early, late] of [['../', '.prototype'], ['/*', '/.htaccess'], ['a&b', ' & '], ['a&b', 'a && b'], ['a < 3', '<script'], ['a | b', 'a || b'], ['a; b', '; drop'], ['a ＜ 3', '＜script']]) {
+    const pairs: [string, string][] = [['../', '.prototype'], ['/*', '/.htaccess'], ['a&b', ' & '], ['a&b', 'a && b'], ['a < 3', '<script'], ['a | b', 'a || b'], ['a; b', '; drop'], ['a ＜ 3', '＜script']];
+    for (const [early, late] of pairs) {
       const s = prose + early + prose + late + prose;
       expect(triggerMask(s), `${early} … ${late}`).toBe(triggerMaskByCharacter(s));
     }
