@@ -660,7 +660,7 @@ function pairLoop(s: string, from: number): number {
     // every character that needs a look counts against the budget, whether or not it adds a bit: a value made of
     // trigger characters goes coarse after the budget instead of taking the slow path for each of them
     if (--budget < 0) return mask | coarseFrom(s, i - 1);
-    // (the previous character is ASCII here: a wide one hands over above)
+    // (the previous character's row is ASCII or K_OTHER: a stand-in is read as what it stands for)
     if ((b & P_PREV) !== 0) {
       const t = CLASS[prev] as number;
       if ((mask & (ASCII_BITS[t] as number)) !== ASCII_BITS[t]) mask |= prevBits(s, i - 1, t, mask);
@@ -674,19 +674,19 @@ function pairLoop(s: string, from: number): number {
 }
 
 /**
- * Whether the character after `c` (a character beyond Latin-1; `d`, then `e`) is beyond Latin-1 too, looking past the
- * second half of a surrogate pair: text in another script, which the pair loops hand over to the per-character loops
- * (a second table costs more there than the pairs save). A lone one in Latin text (an apostrophe ’, a dash —, an
- * emoji) does not: the pair loops read it and go on, instead of reading the rest of the value a character at a time,
- * stopping at every s and u. Past the end of the value `d` and `e` are NaN or 0: nothing follows.
- */
-/**
  * The pair loops read a character beyond Latin-1 and go on in pairs only when the last one was at least this far
  * back: where they come dense (a zero-width space between letters, “a”), the per-character loop, which passes them
  * without a stop, is cheaper.
  */
 const WIDE_GAP = 8;
 
+/**
+ * Whether the character after `c` (a character beyond Latin-1; `d`, then `e`) is beyond Latin-1 too, looking past the
+ * second half of a surrogate pair: text in another script, which the pair loops hand over to the per-character loops
+ * (a second table costs more there than the pairs save). A lone one in Latin text (an apostrophe ’, a dash —, an
+ * emoji) does not: the pair loops read it and go on, instead of reading the rest of the value a character at a time,
+ * stopping at every s and u. Past the end of the value `d` and `e` are NaN or 0: nothing follows.
+ */
 function wideFollows(c: number, d: number, e: number): boolean {
   return (isSurrogatePair(c, d) ? e : d) >= 0x100;
 }
