@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Hopper } from '../../../src/policies/inspection/scan/literal.js';
+import { Hopper, type Neighbour } from '../../../src/policies/inspection/scan/literal.js';
 import { seededRandom } from '../../support/random.js';
 
 /**
  * A Hopper finds exactly the matches the engine's search finds, in the same order and with the same ends, whether it
  * hops (few of its characters) or hands over to the engine (many of them, or a short value). Checked against the plain
  * global search on random values made of the characters that matter, sparse and dense, for searches shaped like the
- * detectors' (a character of its own at the start, after a fixed lead, after a variable one, one of two characters).
+ * detectors' (a character of its own at the start, after a fixed lead, after a variable one, one of two characters,
+ * with a neighbour looked at before the try).
  */
 
 /** Every match end of the global `re` in `v`, searched from the end of the last one. */
@@ -24,7 +25,7 @@ function hopperEnds(h: Hopper, v: string): number[] {
   return ends;
 }
 
-const CASES: Array<{ name: string; re: RegExp; at: RegExp; chars: string; lead: number; pieces: string[] }> = [
+const CASES: Array<{ name: string; re: RegExp; at: RegExp; chars: string; lead: number; pieces: string[]; neighbour?: Neighbour }> = [
   { name: 'a tag start', re: /<[/%!?]{0,3}[a-z]/g, at: /<[/%!?]{0,3}[a-z]/y, chars: '<', lead: 0, pieces: ['<', '</', '<!', '<a', '<%%%b', ' '] },
   {
     name: 'a [ after a name',
@@ -50,6 +51,42 @@ const CASES: Array<{ name: string; re: RegExp; at: RegExp; chars: string; lead: 
     lead: 0,
     pieces: ['/', '-', '/dev/tcp/', 'mkfifo /tmp/', '-e cmd', 'certutil -urlcache', '--', 'e '],
   },
+  {
+    name: 'a / or a - with the character after it looked at first',
+    re: /\/(?:dev\/tcp\/|(?<=mkfifo \/)tmp\/)|-(?:e cmd|(?<=certutil -)urlcache)/g,
+    at: /\/(?:dev\/tcp\/|(?<=mkfifo \/)tmp\/)|-(?:e cmd|(?<=certutil -)urlcache)/y,
+    chars: '/-',
+    lead: 0,
+    neighbour: { offset: 1, chars: 'dteu' },
+    pieces: ['/', '-', '/dev/tcp/', 'mkfifo /tmp/', '-e cmd', 'certutil -urlcache', '--', 'e ', '/d', '-u', '-e'],
+  },
+  {
+    name: 'a ( with the letter before it looked at first',
+    re: /[ln \t]\((?<=(?:eval|run)[ \t]*\()|%x[ \t]*\(/g,
+    at: /\((?<=(?:eval|run)[ \t]*\(|%x[ \t]*\()/y,
+    chars: '(',
+    lead: 1,
+    neighbour: { offset: -1, chars: 'lnx \t' },
+    pieces: ['(', 'eval(', 'run (', '%x(', '%x  (', '((', ' ', 'n', 'l(', 'x('],
+  },
+  {
+    name: 'two words from their own letters, at different leads',
+    re: /(?:expression|-moz-binding)/g,
+    at: /(?:x(?<=ex)pression|z(?<=-moz)-binding)/y,
+    chars: 'xz',
+    lead: 1,
+    neighbour: { offset: 1, chars: 'p-' },
+    pieces: ['expression', '-moz-binding', 'ex', 'x', 'z', '-moz', 'xp', 'z-', 'expressio', 'e'],
+  },
+  {
+    name: 'a word and a colon after spaces, from the colon',
+    re: /(?:behavior)[ \t\n\f\r]*:/g,
+    at: /:(?<=behavior[ \t\n\f\r]*:)/y,
+    chars: ':',
+    lead: 8,
+    neighbour: { offset: -1, chars: 'r \t\n\f\r' },
+    pieces: ['behavior', ':', ' ', 'behavior :', 'r:', 'behavio', '::'],
+  },
 ];
 
 /** A random value of `pieces`, each run of filler up to `gap` characters long (long gaps make the hopper hop). */
@@ -66,7 +103,7 @@ describe('Hopper', () => {
   for (const c of CASES) {
     it(`finds what the engine finds: ${c.name}`, () => {
       const random = seededRandom(7);
-      const hopper = new Hopper(c.re, c.at, c.chars, c.lead);
+      const hopper = new Hopper(c.re, c.at, c.chars, c.lead, c.neighbour);
       for (let k = 0; k < 2000; k++) {
         const v = value(c.pieces, [4, 100, 1000][k % 3] as number, random);
         expect(hopperEnds(hopper, v)).toEqual(engineEnds(c.re, v));

@@ -128,32 +128,89 @@ function substitutionAt(v: string, i: number): boolean {
 /** A run of `$(`: each but the last opens nothing (a `$(` is no command), so the engine reads the run at once. */
 const SUBSTITUTION_RUN = /(?:\$\()+/y;
 
-/** A backtick or the $ of `$(`: where a substitution may open. */
-const SUBSTITUTION = /`|\$(?=\()/g;
-/** SUBSTITUTION from backtick or $ to the next (see Hopper): a code span's backticks are apart in prose. */
-const SUBSTITUTION_HOPPER = new Hopper(SUBSTITUTION, /`|\$(?=\()/y, '`$', 0);
+/** `$(`, found from its $ (see Hopper): only a $ with a ( after it is tried. */
+const DOLLAR_PAREN = /(?:\$\()/g;
+const DOLLAR_PAREN_HOPPER = new Hopper(DOLLAR_PAREN, /\$\(/y, '$', 0, { offset: 1, chars: '(' });
+
+/** How many characters `nextSubstitution` reads on its own, where backticks and `$(` come close together. */
+const NEAR = 16;
 
 /**
- * The next backtick or `$(` from `from`, or -1. The next few characters are looked at here (a value dense with them
- * would pay a call each otherwise); past them the search hops to the next one, so prose pays a memchr, not a loop.
+ * The walk over one value's backticks and `$(` (`startSubstitutions` resets it): where the next backtick and the next
+ * `$(` are (-2: not looked for yet, -1: none left), and how many in a row were found within NEAR characters of where
+ * their search started.
  */
-function nextSubstitution(v: string, from: number): number {
-  const near = Math.min(v.length, from + 16);
-  for (let i = from; i < near; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 96 || (c === 36 && v.charCodeAt(i + 1) === 40)) return i;
-  }
-  if (near >= v.length) return -1;
-  return farSubstitution(v, near);
+let nextTick = -2;
+let nextDollarParen = -2;
+let closeInARow = 0;
+
+function startSubstitutions(v: string): void {
+  nextTick = -2;
+  // (most values with a backtick have no $: no search for `$(` at all)
+  nextDollarParen = v.includes('$') ? -2 : -1;
+  closeInARow = 0;
+  DOLLAR_PAREN_HOPPER.start();
 }
 
 /**
- * `nextSubstitution` past the next few characters: a function of its own, since the search inlined there made the
- * loop over a value dense with backticks about a fifth slower.
+ * A backtick or `$(` that opens a substitution glued to a parameter, an =, a quote or a separator, and a command after
+ * it. The walk is a function of its own, so that its loop (64 K turns in a value of backticks) keeps its values in
+ * registers and the detector stays small.
  */
+function gluedSubstitution(v: string): boolean {
+  startSubstitutions(v);
+  // the backticks passed: every other one opens
+  let ticks = 0;
+  for (let i = nextSubstitution(v, 0); i >= 0; i = nextSubstitution(v, i + 1)) {
+    const c = v.charCodeAt(i);
+    if (c === 36 && v.charCodeAt(i + 2) === 36 && v.charCodeAt(i + 3) === 40) {
+      // $($(…: only the last $( of the run may be followed by a command; the next search starts there
+      SUBSTITUTION_RUN.lastIndex = i;
+      SUBSTITUTION_RUN.test(v);
+      i = SUBSTITUTION_RUN.lastIndex - 3;
+      continue;
+    }
+    const opener = c === 36 || ticks++ % 2 === 0;
+    if (!opener || i === 0) continue;
+    const before = v.charCodeAt(i - 1);
+    // "(`sh`)" in prose is a code span, $( after ( is not
+    const glued = isAlnum(before) || before === 61 || before === 39 || before === 34 || before === 36 || isSeparator(before) || (before === 40 && c === 36);
+    if (glued && substitutionAt(v, i)) return true;
+  }
+  return false;
+}
+
+/**
+ * The next backtick or `$(` from `from`, or -1. After two found close together (a value dense with them, which would
+ * pay a call for each), the next few characters are read here first. Elsewhere a memchr hops to the next: the
+ * code spans of Markdown close within a few characters and open again far on, and reading ahead after each closing
+ * backtick would mostly be wasted (a third of the walk over a README).
+ */
+function nextSubstitution(v: string, from: number): number {
+  if (closeInARow >= 2) {
+    const near = Math.min(v.length, from + NEAR);
+    for (let i = from; i < near; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 96 || (c === 36 && v.charCodeAt(i + 1) === 40)) return i;
+    }
+    closeInARow = 0;
+    if (from + NEAR >= v.length) return -1;
+    return farSubstitution(v, from + NEAR);
+  }
+  const i = farSubstitution(v, from);
+  closeInARow = i >= 0 && i - from < NEAR ? closeInARow + 1 : 0;
+  return i;
+}
+
+/** The first backtick or `$(` from `from`, or -1: the next of each, looked for again only once passed. */
 function farSubstitution(v: string, from: number): number {
-  const end = SUBSTITUTION_HOPPER.next(v, from);
-  return end < 0 ? -1 : end - 1;
+  if (nextTick !== -1 && nextTick < from) nextTick = v.indexOf('`', from);
+  if (nextDollarParen !== -1 && nextDollarParen < from) {
+    const end = DOLLAR_PAREN_HOPPER.next(v, from);
+    nextDollarParen = end < 0 ? -1 : end - 2;
+  }
+  if (nextTick < 0) return nextDollarParen;
+  return nextDollarParen < 0 || nextTick < nextDollarParen ? nextTick : nextDollarParen;
 }
 
 /** Literals the detector searches for (grouped: see literal.ts). */
@@ -163,8 +220,36 @@ const BASH_I = /(?:bash -i)/g;
 const REDIRECT_BOTH = /(?:>&)/g;
 const PHP_OPEN = /(?:<\?)/g;
 /** Those tried at their `&` and `<`, where prose has few (see Hopper). */
-const REDIRECT_BOTH_HOPPER = new Hopper(REDIRECT_BOTH, /&(?<=>&)/y, '&', 1);
-const PHP_OPEN_HOPPER = new Hopper(PHP_OPEN, /<\?/y, '<', 0);
+const REDIRECT_BOTH_HOPPER = new Hopper(REDIRECT_BOTH, /&(?<=>&)/y, '&', 1, { offset: -1, chars: '>' });
+const PHP_OPEN_HOPPER = new Hopper(PHP_OPEN, /<\?/y, '<', 0, { offset: 1, chars: '?' });
+
+/** The $ `ifsVariable` hops to before it searches for the word: 16, and one per 32 characters (a memchr's cost). */
+const DOLLARS_BEFORE_SEARCH = 16;
+const DOLLAR_GAP = 32;
+
+/**
+ * `$IFS` or `${IFS}` not followed by a letter. Found from each $ where they are few (code has a few template
+ * literals, prose none); where they are many, from each `ifs` from there on, so a value of many $ costs one search
+ * (an engine search for the word reads all that follows the first $: 20–30 µs on 64 K of code).
+ */
+function ifsVariable(v: string): boolean {
+  for (let d = v.indexOf('$'), hops = 0; d >= 0; d = v.indexOf('$', d + 1)) {
+    if (++hops > DOLLARS_BEFORE_SEARCH + d / DOLLAR_GAP) return ifsFrom(v, d);
+    const c = v.charCodeAt(d + 1);
+    if (c === 105 && v.startsWith('ifs', d + 1) && !isLetter(v.charCodeAt(d + 4))) return true;
+    if (c === 123 && v.startsWith('ifs}', d + 2) && !isLetter(v.charCodeAt(d + 6))) return true;
+  }
+  return false;
+}
+
+/** `ifsVariable` for the matches whose $ is at `from` or after, read from each `ifs` (all of them after `from`). */
+function ifsFrom(v: string, from: number): boolean {
+  for (let i = find(IFS, v, from, 3); i >= 0; i = find(IFS, v, i + 3, 3)) {
+    if (v.charCodeAt(i - 1) === 36 && !isLetter(v.charCodeAt(i + 3))) return true;
+    if (v.charCodeAt(i - 1) === 123 && v.charCodeAt(i - 2) === 36 && v.charCodeAt(i + 3) === 125 && !isLetter(v.charCodeAt(i + 4))) return true;
+  }
+  return false;
+}
 
 /**
  * Fixed patterns, by rule: one regular expression per rule (a literal prefix then a few endings), one native pass
@@ -175,17 +260,26 @@ const PHP_OPEN_HOPPER = new Hopper(PHP_OPEN, /<\?/y, '<', 0);
 const REVERSE_SHELL_PATH = /\/(?:dev\/(?:tcp|udp)\/|(?<=mkfifo \/)tmp\/|(?<=bitsadmin \/)transfer)|-(?:e (?:\/bin\/|cmd)|(?<=certutil -)urlcache)/g;
 const REVERSE_SHELL_CALL = /(?:en|wn|ng)\((?<=(?:fsockopen|pty\.spawn|downloadstring)\()|et\(s,pf_inet(?<=socket\(s,pf_inet)/g;
 const SSI = /<!--#(?:exec|include|echo|config|printenv)/g;
-/** Those tried at their / or -, `(` and `<`, where prose has few (see Hopper). */
-const REVERSE_SHELL_PATH_HOPPER = new Hopper(REVERSE_SHELL_PATH, new RegExp(REVERSE_SHELL_PATH.source, 'y'), '/-', 0);
+/**
+ * Those tried at their / or -, `(` and `<`, where prose has few (see Hopper), and only where the character after or
+ * before them can be part of a match: d t (/dev/, /tmp/, /transfer) e u (-e, -urlcache); n g t before the `(`.
+ */
+const REVERSE_SHELL_PATH_HOPPER = new Hopper(REVERSE_SHELL_PATH, new RegExp(REVERSE_SHELL_PATH.source, 'y'), '/-', 0, { offset: 1, chars: 'dteu' });
 const REVERSE_SHELL_CALL_HOPPER = new Hopper(
   REVERSE_SHELL_CALL,
   /\((?:(?<=(?:fsockopen|pty\.spawn|downloadstring)\()|s,pf_inet(?<=socket\(s,pf_inet))/y,
   '(',
   2,
+  { offset: -1, chars: 'ngt' },
 );
-const SSI_HOPPER = new Hopper(SSI, /<!--#(?:exec|include|echo|config|printenv)/y, '<', 0);
+const SSI_HOPPER = new Hopper(SSI, /<!--#(?:exec|include|echo|config|printenv)/y, '<', 0, { offset: 1, chars: '!' });
 /** Its literals grouped, so the engine skips between them (see literal.ts). */
-const CODE_EXEC = /(?:\{\$\{|\{\$_get\[|\{\$_post\[|\{\$_request\[|\$\{@|@\{\[)/;
+const CODE_EXEC = /(?:\{\$\{|\{\$_get\[|\{\$_post\[|\{\$_request\[|\$\{@|@\{\[)/g;
+/**
+ * CODE_EXEC tried at its $ or @ (see Hopper), with a { or _ after it: code has many { and few of those. Only whether
+ * there is a match counts (where two overlap, {${@, either will do).
+ */
+const CODE_EXEC_HOPPER = new Hopper(CODE_EXEC, /\$(?:(?<=\{\$)(?:\{|_get\[|_post\[|_request\[)|\{@)|@\{\[/y, '$@', 0, { offset: 1, chars: '{_' });
 
 /**
  * Each expression reads the whole value when it finds nothing: one it cannot match (a character all its matches need
@@ -196,7 +290,7 @@ function patternRule(v: string): ScanRuleId | null {
   // all four hold a ( and an n: a value of `(` and symbols needs no search
   if (v.includes('(') && v.includes('n') && REVERSE_SHELL_CALL_HOPPER.first(v, 0) >= 0) return 'cmdi.reverse-shell';
   if (v.includes('<') && SSI_HOPPER.first(v, 0) >= 0) return 'cmdi.ssi';
-  if (v.includes('{') && CODE_EXEC.test(v)) return 'cmdi.code-exec';
+  if (v.includes('{') && CODE_EXEC_HOPPER.first(v, 0) >= 0) return 'cmdi.code-exec';
   return null;
 }
 
@@ -227,6 +321,8 @@ const CALL_SITE_HOPPER = new Hopper(
   /\((?<=(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|phpinfo|phpversion)[ \t]*\(|%x[ \t]*\()/y,
   '(',
   1,
+  // the last letter of a name (x: %x), or a space
+  { offset: -1, chars: 'mcunltox \t' },
 );
 
 /** A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`). */
@@ -269,7 +365,7 @@ function execCall(v: string): boolean {
 /** `()` then spaces and `{`: where a Shellshock definition may start (grouped: the engine skips the rest of the value). */
 const FUNCTION_DEFINITION = /(?:\(\)[ \t]*\{)/g;
 /** FUNCTION_DEFINITION tried at a { (see Hopper): code has few, and the search for `()` stops at every call. */
-const DEFINITION_HOPPER = new Hopper(FUNCTION_DEFINITION, /\{(?<=\(\)[ \t]*\{)/y, '{', 2);
+const DEFINITION_HOPPER = new Hopper(FUNCTION_DEFINITION, /\{(?<=\(\)[ \t]*\{)/y, '{', 2, { offset: -1, chars: ') \t' });
 
 function shellshock(v: string): boolean {
   // no { (a one-character search), no definition: the search would read the whole value for nothing
@@ -331,31 +427,8 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
   }
   if ((mask & (T_DOLLAR | T_BACKTICK)) !== 0) {
     if (v.charCodeAt(0) === 36 && substitutionAt(v, 0)) return 'cmdi.substitution';
-    // Substitution glued to a parameter, an =, a quote or a separator.
-    let ticks = 0;
-    SUBSTITUTION_HOPPER.start();
-    for (let i = nextSubstitution(v, 0); i >= 0; i = nextSubstitution(v, i + 1)) {
-      const c = v.charCodeAt(i);
-      if (c === 36 && v.charCodeAt(i + 2) === 36 && v.charCodeAt(i + 3) === 40) {
-        // $($(…: only the last $( of the run may be followed by a command; the next search starts there
-        SUBSTITUTION_RUN.lastIndex = i;
-        SUBSTITUTION_RUN.test(v);
-        i = SUBSTITUTION_RUN.lastIndex - 3;
-        continue;
-      }
-      const opener = c === 36 || ticks++ % 2 === 0;
-      if (!opener || i === 0) continue;
-      const before = v.charCodeAt(i - 1);
-      // glued to a parameter, an =, a quote or a separator; "(`sh`)" in prose is a code span, $( after ( is not
-      const glued = isAlnum(before) || before === 61 || before === 39 || before === 34 || before === 36 || isSeparator(before) || (before === 40 && c === 36);
-      if (glued && substitutionAt(v, i)) return 'cmdi.substitution';
-    }
-    // $IFS, ${IFS}: found from the word, so a value of many $ costs one search, from the first $ (none before counts)
-    const dollar = v.indexOf('$');
-    for (let i = dollar < 0 ? -1 : find(IFS, v, dollar, 3); i >= 0; i = find(IFS, v, i + 3, 3)) {
-      if (v.charCodeAt(i - 1) === 36 && !isLetter(v.charCodeAt(i + 3))) return 'cmdi.ifs';
-      if (v.charCodeAt(i - 1) === 123 && v.charCodeAt(i - 2) === 36 && v.charCodeAt(i + 3) === 125 && !isLetter(v.charCodeAt(i + 4))) return 'cmdi.ifs';
-    }
+    if (gluedSubstitution(v)) return 'cmdi.substitution';
+    if (ifsVariable(v)) return 'cmdi.ifs';
   }
   if (v.includes('/') || v.includes('<') || v.includes('{') || v.includes('(') || (v.includes('-') && find(OPTION_E, v, 0, 3) >= 0)) {
     const rule = patternRule(v);

@@ -13,8 +13,29 @@ export function find(re: RegExp, v: string, from: number, length: number): numbe
   return re.test(v) ? re.lastIndex - length : -1;
 }
 
-/** A try costs about what the engine's scan of this many characters costs. */
-const HOP_GAP = 128;
+/**
+ * A try (a memchr to the next character and the sticky expression there: 25–40 ns) costs about what the engine's scan
+ * of this many characters costs (1–2 ns each).
+ */
+const HOP_GAP = 32;
+/** Below this many characters from the search's start, the engine searches at once (most chat messages). */
+const HOP_MIN = 128;
+/**
+ * The tries a search may make before its characters have paid for them: where they come a few in a row at the start
+ * of a long value (a heading, an indented line), the engine would otherwise read all that follows.
+ */
+const HOP_START_CREDIT = 16;
+/** What a look at an occurrence's neighbour (a memchr and a table load, no expression) costs, in tries. */
+const LOOK_COST = 0.5;
+
+/**
+ * A character at a fixed distance (`offset`) from each of a search's own characters: in every match, one of `chars`
+ * (ASCII).
+ */
+export interface Neighbour {
+  offset: number;
+  chars: string;
+}
 
 /**
  * A search for `re` (global) that hops from one occurrence of its characters (`chars`, one or two) to the next where
@@ -25,9 +46,13 @@ const HOP_GAP = 128;
  * Every match of `re` holds one of `chars` of its own, at least `lead` characters after its start, and the matches'
  * own characters come in the order of the matches. `at` (sticky), tried at an occurrence, matches exactly when a match
  * of `re` holds it as its own, and ends where that match ends. Where the characters are dense, the tries would cost
- * more than the engine's scan: a try spends a credit, earned at one per HOP_GAP characters hopped over, and with none
- * the engine searches from there. So a search makes at most one try per HOP_GAP characters of the value, and a value
- * shorter than that (a chat message) goes to the engine at once, as without the hops.
+ * more than the engine's scan: a try spends a credit, earned at one per HOP_GAP characters hopped over (a search
+ * starts with HOP_START_CREDIT), and with none the engine searches from there. So a search makes at most one try per
+ * HOP_GAP characters of the value, and a few more, and a value shorter than HOP_MIN (a chat message) goes to the
+ * engine at once, as without the hops.
+ *
+ * With a `neighbour`, an occurrence whose neighbour is none of its characters is passed without a try (most `.` of
+ * prose have a space after them, most `(` of code no sink name before them): a look costs LOOK_COST of a try's credit.
  */
 export class Hopper {
   private credit = 0;
@@ -36,19 +61,28 @@ export class Hopper {
   private nextB = -2;
   private readonly a: string;
   private readonly b: string;
+  /** 1 for each ASCII character the neighbour may be, when there is a neighbour to look at. */
+  private readonly neighbours: Uint8Array | null = null;
+  private readonly neighbourOffset: number = 0;
   constructor(
     private readonly re: RegExp,
     private readonly at: RegExp,
     chars: string,
     private readonly lead: number,
+    neighbour?: Neighbour,
   ) {
     this.a = chars.charAt(0);
     this.b = chars.charAt(1);
+    if (neighbour !== undefined) {
+      this.neighbours = new Uint8Array(128);
+      for (let k = 0; k < neighbour.chars.length; k++) this.neighbours[neighbour.chars.charCodeAt(k) & 127] = 1;
+      this.neighbourOffset = neighbour.offset;
+    }
   }
 
   /** A new value's search starts. */
   start(): void {
-    this.credit = 0;
+    this.credit = HOP_START_CREDIT;
     this.nextA = this.nextB = -2;
   }
 
@@ -61,16 +95,21 @@ export class Hopper {
   /** The end of the next match in `v` from `from`, or -1 (`start` was called for `v`, and `from` never goes back). */
   next(v: string, from: number): number {
     // too short to hop (most chat messages): the engine, as without the hops
-    if (v.length - from < HOP_GAP) return this.search(v, from);
+    if (v.length - from < HOP_MIN) return this.search(v, from);
     for (let pos = from; ; ) {
       const c = this.occurrence(v, pos + this.lead);
       // every match holds one: none left, no match
       if (c < 0) return -1;
       this.credit += (c - pos) / HOP_GAP;
       if (this.credit < 1) return this.search(v, pos);
-      this.credit--;
-      this.at.lastIndex = c;
-      if (this.at.test(v)) return this.at.lastIndex;
+      // (outside the value, or beyond ASCII, the neighbour is no character of the table: undefined)
+      if (this.neighbours !== null && this.neighbours[v.charCodeAt(c + this.neighbourOffset)] !== 1) {
+        this.credit -= LOOK_COST;
+      } else {
+        this.credit--;
+        this.at.lastIndex = c;
+        if (this.at.test(v)) return this.at.lastIndex;
+      }
       // no match holds this one as its own: the next match holds a later one
       pos = c + 1 - this.lead;
     }

@@ -48,16 +48,28 @@ function codeAt(v: string, p: number): boolean {
   return d === 40 || d === 96 || d === 61 || d === 46 || d === 91 || d === 58 || d === 59 || (d === 44 && c !== 32);
 }
 
-/** The letters just before `end`, spaces between them skipped (java\tscript), at most `max` of them. */
-function lettersBefore(v: string, end: number, max: number): string {
-  let out = '';
-  for (let i = end - 1; i >= 0 && out.length < max; i--) {
-    const c = v.charCodeAt(i);
-    if (isLetter(c)) out = v.charAt(i) + out;
-    else if (!isSpace(c)) break;
-  }
-  return out;
+/** Whether the letters just before `end` (spaces between them skipped) end with the name of a script scheme. */
+function scriptSchemeBefore(v: string, end: number): boolean {
+  for (const scheme of SCRIPT_SCHEMES) if (lettersEndWith(v, end, scheme)) return true;
+  return false;
 }
+
+/** Whether the letters just before `end`, spaces between them skipped (java\tscript), end with `word`. */
+function lettersEndWith(v: string, end: number, word: string): boolean {
+  let i = end - 1;
+  for (let k = word.length - 1; k >= 0; k--) {
+    while (i >= 0 && isSpace(v.charCodeAt(i))) i--;
+    if (i < 0 || v.charCodeAt(i) !== word.charCodeAt(k)) return false;
+    i--;
+  }
+  return true;
+}
+
+/**
+ * The colons of the value being read that end a `behavior:` (spaces before them skipped), as `urlKind` passes them:
+ * CSS reads them too (`cssExpression`), and the walk over the colons is made once. Emptied for each value.
+ */
+const behaviorColons: number[] = [];
 
 const URL_NONE = 0;
 const URL_DATA = 1;
@@ -71,14 +83,21 @@ function urlKind(v: string): number {
   let kind = URL_NONE;
   for (let i = v.indexOf(':'); i >= 0; i = v.indexOf(':', i + 1)) {
     // the scheme's last letter (spaces skipped) is the t of javascript, vbscript, livescript or the a of mocha (and
-    // data): any other colon is passed without building the scheme
+    // data): any other colon is passed without reading the scheme
     let k = i - 1;
     while (k >= 0 && isSpace(v.charCodeAt(k))) k--;
     const last = v.charCodeAt(k);
-    if (last !== 116 && last !== 97) continue;
-    if (kind === URL_NONE && dataUrlAt(v, i)) kind = URL_DATA;
-    const scheme = lettersBefore(v, i, 10);
-    if (scheme.length < 5 || !SCRIPT_SCHEMES.some((s) => scheme.endsWith(s))) continue;
+    if (last !== 116 && last !== 97) {
+      // (CSS's behavior: is read from the same colons)
+      if (last === 114 && v.charCodeAt(k - 1) === 111 && k >= 7 && v.startsWith('behavior', k - 7)) behaviorColons.push(i);
+      continue;
+    }
+    // (data: has its a right before the colon)
+    if (kind === URL_NONE && last === 97 && dataUrlAt(v, i)) kind = URL_DATA;
+    // the letter before (spaces skipped) is the p of …script or the h of mocha, or the scheme is none of them
+    let p = k - 1;
+    while (p >= 0 && isSpace(v.charCodeAt(p))) p--;
+    if (v.charCodeAt(p) !== (last === 116 ? 112 : 104) || !scriptSchemeBefore(v, i)) continue;
     let j = i + 1;
     while (isSpace(v.charCodeAt(j))) j++;
     if (j >= v.length) continue;
@@ -115,19 +134,38 @@ const KNOWN_EVENTS = new Set(
 const ON = /(?:on)/g;
 const COMMENT_OPEN = /(?:\/\*)/g;
 const COMMENT_CLOSE = /(?:\*\/)/g;
-/** The three words of CSS that run or bind code, in one search (the engine skips between them). */
-const CSS_WORD = /(?:expression|-moz-binding|behavior)/g;
-/** COMMENT_OPEN tried at a `*` (see Hopper): prose has few. */
-const COMMENT_HOPPER = new Hopper(COMMENT_OPEN, /\*(?<=\/\*)/y, '*', 1);
+/** COMMENT_OPEN and COMMENT_CLOSE tried at a `*` (see Hopper): prose has few. */
+const COMMENT_HOPPER = new Hopper(COMMENT_OPEN, /\*(?<=\/\*)/y, '*', 1, { offset: -1, chars: '/' });
+const COMMENT_CLOSE_HOPPER = new Hopper(COMMENT_CLOSE, /\*\//y, '*', 0, { offset: 1, chars: '/' });
+/**
+ * The words of CSS that run code: `expression` and `-moz-binding` in one search, tried at their x and z (see
+ * Hopper), which prose and code have few of. The engine's search for the words read every character: the CSS pass
+ * cost 120–130 µs on 64 K of prose or code.
+ */
+const CSS_CALL_WORD = /(?:expression|-moz-binding)/g;
+const CSS_CALL_HOPPER = new Hopper(CSS_CALL_WORD, /(?:x(?<=ex)pression|z(?<=-moz)-binding)/y, 'xz', 1, { offset: 1, chars: 'p-' });
+/**
+ * `behavior` then a colon (spaces between them), tried at each colon (see Hopper): in the text without comments only
+ * (`cssExpression`); in the value itself `urlKind` finds them.
+ */
+const BEHAVIOR = /(?:behavior)[ \t\n\f\r]*:/g;
+const BEHAVIOR_HOPPER = new Hopper(BEHAVIOR, /:(?<=behavior[ \t\n\f\r]*:)/y, ':', 8, { offset: -1, chars: 'r \t\n\f\r' });
 const SINK = new RegExp(`(?:${SINKS.join('|')})`);
+/** What follows the dot in each of SINK_PROPERTIES. */
+const PROPERTY_NAMES = [...new Set(SINK_PROPERTIES.map((p) => p.slice(p.indexOf('.') + 1)))];
 /**
  * The dot of any of SINK_PROPERTIES: the engine skips from dot to dot, reads what follows, and only then looks behind
- * for the whole name.
+ * for the whole name (global for the engine's search, sticky for a try at one dot).
  */
-const SINK_PROPERTY = new RegExp(
-  `\\.(?:${[...new Set(SINK_PROPERTIES.map((p) => p.slice(p.indexOf('.') + 1)))].join('|')})(?<=${SINK_PROPERTIES.map((p) => p.replace('.', '\\.')).join('|')})`,
-  'g',
-);
+const SINK_PROPERTY_SOURCE = `\\.(?:${PROPERTY_NAMES.join('|')})(?<=${SINK_PROPERTIES.map((p) => p.replace('.', '\\.')).join('|')})`;
+/**
+ * SINK_PROPERTY from dot to dot (see Hopper): most dots of prose and code have no letter after them that starts a
+ * property name, and are passed without a try.
+ */
+const SINK_PROPERTY_HOPPER = new Hopper(new RegExp(SINK_PROPERTY_SOURCE, 'g'), new RegExp(SINK_PROPERTY_SOURCE, 'y'), '.', 0, {
+  offset: 1,
+  chars: PROPERTY_NAMES.map((name) => name.charAt(0)).join(''),
+});
 /** A [ after a global name: the engine skips to a [ after the last letter of one and looks behind it for the names. */
 const GLOBAL_INDEX = new RegExp(
   `[${GLOBAL_INDEXING.map((g) => g.charAt(g.length - 2)).join('')}]\\[(?<=(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[)`,
@@ -137,7 +175,15 @@ const GLOBAL_INDEX = new RegExp(
 const GLOBAL_INDEX_AT = new RegExp(`\\[(?<=(?:${GLOBAL_INDEXING.map((g) => g.slice(0, -1)).join('|')})\\[)`, 'y');
 
 /** GLOBAL_INDEX, from [ to [ where prose has few. */
-const GLOBAL_INDEX_HOPPER = new Hopper(GLOBAL_INDEX, GLOBAL_INDEX_AT, '[', 1);
+const GLOBAL_INDEX_HOPPER = new Hopper(GLOBAL_INDEX, GLOBAL_INDEX_AT, '[', 1, {
+  offset: -1,
+  chars: GLOBAL_INDEXING.map((g) => g.charAt(g.length - 2)).join(''),
+});
+
+/** The = `HandlerFinder.first` hops to before it searches for "on": 16, and one per 32 characters (a memchr's cost). */
+const EQUALS_BEFORE_ON = 16;
+const EQUALS_GAP = 32;
+const EQUALS_FROM_LENGTH = 128;
 
 /**
  * Finds `on…=` handler attributes: an "on" that starts a word, more letters, spaces, then an =. Each "on" is paired
@@ -171,6 +217,32 @@ class HandlerFinder {
     }
     return this.nextEq;
   }
+  /**
+   * `find(0, length)`, read from = to = (each with the word before it) while they are few: code has an "on" every few
+   * words (function, const, options), each a search of the engine. Past EQUALS_BEFORE_ON of them and one per
+   * EQUALS_GAP characters, from "on" to "on" again; a short value (a chat message) only that way, which measured a
+   * little faster there.
+   */
+  first(): number {
+    const v = this.v;
+    if (v.length < EQUALS_FROM_LENGTH) return this.find(0, v.length);
+    for (let e = v.indexOf('='), passed = -1, hops = 0; e >= 0; passed = e, e = v.indexOf('=', e + 1)) {
+      // (the name before this = starts after the one passed last)
+      if (++hops > EQUALS_BEFORE_ON + e / EQUALS_GAP) return this.find(passed + 1, v.length);
+      let i = e;
+      while (i > 0 && isSpace(v.charCodeAt(i - 1))) i--;
+      const wordEnd = i;
+      while (i > 0 && isLetter(v.charCodeAt(i - 1))) i--;
+      if (wordEnd - i < 5 || v.charCodeAt(i) !== 111 || v.charCodeAt(i + 1) !== 110) continue;
+      const before = i > 0 ? v.charCodeAt(i - 1) : 32;
+      if (!(isIdentChar(before) || before === 45 || before === 46 || before === 58)) {
+        this.known = KNOWN_EVENTS.has(v.slice(i + 2, wordEnd));
+        return e;
+      }
+    }
+    return -1;
+  }
+
   /** The `=` of a handler attribute whose name starts in [from, end), or -1. */
   find(from: number, end: number): number {
     const v = this.v;
@@ -192,17 +264,73 @@ class HandlerFinder {
   }
 }
 
-/** `v` without /* … *\/ comments (exp/**\/ression): indexOf only, linear even when a comment never closes. */
+/**
+ * The /* … *\/ comments of the value being read, as [start, end) pairs in order (end past the *\/, or the length for
+ * one never closed), found by forward searches only: linear even when a comment never closes.
+ */
+const comments: number[] = [];
+
+/** Fill `comments` for `v`, whose first opening is at `first`. */
+function findComments(v: string, first: number): void {
+  if (comments.length !== 0) comments.length = 0;
+  COMMENT_CLOSE_HOPPER.start();
+  for (let i = first; i >= 0; ) {
+    const close = COMMENT_CLOSE_HOPPER.next(v, i + 2);
+    comments.push(i, close < 0 ? v.length : close);
+    if (close < 0) return;
+    const open = COMMENT_HOPPER.next(v, close);
+    i = open < 0 ? -1 : open - 2;
+  }
+}
+
+/** `v` without the comments in `comments` (exp/**\/ression). */
 function withoutComments(v: string): string {
   let out = '';
   let from = 0;
-  for (let i = find(COMMENT_OPEN, v, 0, 2); i >= 0; i = find(COMMENT_OPEN, v, from, 2)) {
-    out += v.slice(from, i);
-    const close = find(COMMENT_CLOSE, v, i + 2, 2);
-    if (close < 0) return out;
-    from = close + 2;
+  for (let k = 0; k < comments.length; k += 2) {
+    out += v.slice(from, comments[k]);
+    from = comments[k + 1] as number;
   }
   return out + v.slice(from);
+}
+
+const isCssWordChar = (c: number): boolean => isLetter(c) || c === 45;
+
+/**
+ * Whether taking the comments out could make CSS code that the value's own text does not hold: a word that a comment
+ * splits (exp/**\/ression), or a word and what must come before or after it on the two sides of one (expression
+ * /**\/ (, { /**\/ expression(, behavior /**\/ :). Also when the text between two comments is blank or empty: the
+ * joins then chain, and are left to the reading without comments.
+ */
+function commentsJoinCode(v: string): boolean {
+  for (let k = 0; k < comments.length; k += 2) {
+    const start = comments[k] as number;
+    const end = comments[k + 1] as number;
+    // after a comment that runs to the end, nothing is joined
+    if (end >= v.length) return false;
+    const pieceStart = k === 0 ? 0 : (comments[k - 1] as number);
+    const nextStart = k + 2 < comments.length ? (comments[k + 2] as number) : v.length;
+    if (isCssWordChar(v.charCodeAt(start - 1)) && isCssWordChar(v.charCodeAt(end))) return true;
+    let before = start - 1;
+    while (before >= pieceStart && isSpace(v.charCodeAt(before))) before--;
+    let after = end;
+    while (after < nextStart && isSpace(v.charCodeAt(after))) after++;
+    // blank before (but at the start of the value) or after (but at its end): chained joins
+    if ((before < pieceStart && k > 0) || (after >= nextStart && nextStart < v.length)) return true;
+    if (before < pieceStart || after >= nextStart) continue;
+    const c = v.charCodeAt(after);
+    const b = v.charCodeAt(before);
+    if (c === 40 && v.startsWith('expression', before - 9)) return true;
+    if (c === 58 && v.startsWith('behavior', before - 7)) return true;
+    if ((b === 58 || b === 61 || b === 34 || b === 39 || b === 123) && v.startsWith('expression', after)) return true;
+  }
+  return false;
+}
+
+/** Whether `i` is inside one of `comments`, looked at from `k` on (the index of a pair): the pair's index it reached. */
+function commentAt(i: number, k: number): number {
+  while (k < comments.length && (comments[k + 1] as number) <= i) k += 2;
+  return k;
 }
 
 /** A dangerous attribute name (`style=`, `srcdoc=`, …) between `from` and `end`. */
@@ -228,30 +356,44 @@ function dangerousAttribute(v: string, from: number, end: number): boolean {
 }
 
 /**
- * `expression(` after : = a quote or {, `-moz-binding`, or `behavior:`, comments taken out. Every occurrence of each
- * word is looked at, in one pass over them all: the words end in different letters, which tell which one was found.
+ * `expression(` after : = a quote or {, `-moz-binding`, or `behavior:`, comments taken out. Every occurrence of
+ * `expression` is looked at (the words end in different letters, which tell which one was found); any `behavior:` is
+ * enough (`urlKind` has found them). Comments are taken out of the text only where that could join code
+ * (`commentsJoinCode`); elsewhere the words are read in the value itself, those inside a comment passed over.
  */
 function cssExpression(v: string): boolean {
-  const w = COMMENT_HOPPER.first(v, 0) >= 0 ? withoutComments(v) : v;
-  CSS_WORD.lastIndex = 0;
-  while (CSS_WORD.test(w)) {
-    const end = CSS_WORD.lastIndex;
-    const last = w.charCodeAt(end - 1);
-    if (last === 103) return true; // -moz-binding
-    // the next search starts inside this word: no occurrence is skipped
-    CSS_WORD.lastIndex = end - (last === 110 ? 9 : 7);
+  const open = COMMENT_HOPPER.first(v, 0);
+  if (open < 0) return cssCall(v, false) || behaviorColons.length > 0;
+  findComments(v, open - 2);
+  if (commentsJoinCode(v)) {
+    const w = withoutComments(v);
+    return cssCall(w, false) || (w.includes(':') && BEHAVIOR_HOPPER.first(w, 0) >= 0);
+  }
+  if (cssCall(v, true)) return true;
+  for (let c = 0, k = 0; c < behaviorColons.length; c++) {
+    const colon = behaviorColons[c] as number;
+    k = commentAt(colon, k);
+    if (k >= comments.length || (comments[k] as number) > colon) return true;
+  }
+  return false;
+}
+
+/** `expression(` after : = a quote or {, or `-moz-binding`, in `w` (outside `comments` when `outsideComments`). */
+function cssCall(w: string, outsideComments: boolean): boolean {
+  CSS_CALL_HOPPER.start();
+  for (let end = CSS_CALL_HOPPER.next(w, 0), k = 0; end >= 0; end = CSS_CALL_HOPPER.next(w, end - 9)) {
+    if (outsideComments) {
+      k = commentAt(end - 1, k);
+      if (k < comments.length && (comments[k] as number) < end) continue;
+    }
+    // -moz-binding (the next search starts inside expression: no occurrence is skipped)
+    if (w.charCodeAt(end - 1) === 103) return true;
     let j = end;
     while (isSpace(w.charCodeAt(j))) j++;
-    if (last === 114) {
-      // behavior
-      if (w.charCodeAt(j) === 58) return true;
-      continue;
-    }
-    // expression
     if (w.charCodeAt(j) !== 40) continue;
-    let k = end - 11;
-    while (k >= 0 && isSpace(w.charCodeAt(k))) k--;
-    const c = w.charCodeAt(k);
+    let before = end - 11;
+    while (before >= 0 && isSpace(w.charCodeAt(before))) before--;
+    const c = w.charCodeAt(before);
     if (c === 58 || c === 61 || c === 34 || c === 39 || c === 123) return true;
   }
   return false;
@@ -278,8 +420,18 @@ function sinkAt(v: string, from: number, to: number): boolean {
   return false;
 }
 
+/** 1 for the first and for the last letters of the sink names: a call site with none there names no sink. */
+const SINK_FIRST = new Uint8Array(128);
+const SINK_LAST = new Uint8Array(128);
+for (const name of SINKS) {
+  SINK_FIRST[name.charCodeAt(0)] = 1;
+  SINK_LAST[name.charCodeAt(name.length - 1)] = 1;
+}
+
 /** Where the identifier that ends just before `end` (letters, digits, _ $) starts, when it could be a sink name; else `end`. */
 function identBefore(v: string, end: number): number {
+  // (most call sites of code: the walk back would find a name, and no sink)
+  if (SINK_LAST[v.charCodeAt(end - 1)] !== 1) return end;
   let i = end;
   while (i > 0 && end - i <= SINK_LONGEST && isIdentChar(v.charCodeAt(i - 1))) i--;
   return end - i >= SINK_SHORTEST && end - i <= SINK_LONGEST ? i : end;
@@ -342,12 +494,14 @@ function jsSink(v: string, mask: number): number {
         // a reference handed on: [1].find(alert), a=alert,a(1)
         let m = i + 1;
         while (isSpace(v.charCodeAt(m))) m++;
-        let e = m;
-        while (e - m <= SINK_LONGEST && isIdentChar(v.charCodeAt(e))) e++;
-        const after = v.charCodeAt(e);
-        if ((after === 41 || after === 44) && sinkAt(v, m, e)) {
-          at = m;
-          to = e;
+        if (SINK_FIRST[v.charCodeAt(m)] === 1) {
+          let e = m;
+          while (e - m <= SINK_LONGEST && isIdentChar(v.charCodeAt(e))) e++;
+          const after = v.charCodeAt(e);
+          if ((after === 41 || after === 44) && sinkAt(v, m, e)) {
+            at = m;
+            to = e;
+          }
         }
       }
     }
@@ -359,8 +513,7 @@ function jsSink(v: string, mask: number): number {
   if (breakout < v.length && v.includes('.')) {
     // a search for the dot of any of them after the breakout (a name may start before it: the loop below decides),
     // before the first occurrence of each is looked for
-    SINK_PROPERTY.lastIndex = breakout + 1;
-    if (SINK_PROPERTY.test(v)) {
+    if (SINK_PROPERTY_HOPPER.first(v, breakout + 1) >= 0) {
       for (const name of SINK_PROPERTIES) {
         const i = v.indexOf(name);
         if (i > breakout && !isIdentChar(v.charCodeAt(i + name.length))) return 2;
@@ -509,6 +662,8 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
       else if (r !== null) return r;
     }
   }
+  // (setting an array's length is a call into the runtime: not for every value)
+  if (behaviorColons.length !== 0) behaviorColons.length = 0;
   if (v.includes(':')) {
     const url = urlKind(v);
     if (url === URL_SCRIPT) return 'xss.js-url';
@@ -520,7 +675,7 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
   if ((mask & T_EQUALS) !== 0) {
     // An attribute left through a quote: " onmouseover="alert(1)
     const handlers = new HandlerFinder(v);
-    const handler = handlers.find(0, v.length);
+    const handler = handlers.first();
     if (handler >= 0) {
       let quote = v.length;
       for (const q of QUOTES) {
