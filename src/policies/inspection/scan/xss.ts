@@ -66,8 +66,9 @@ function lettersEndWith(v: string, end: number, word: string): boolean {
 }
 
 /**
- * The colons of the value being read that end a `behavior:` (spaces before them skipped), as `urlKind` passes them:
- * CSS reads them too (`cssExpression`), and the walk over the colons is made once. Emptied for each value.
+ * The colons of the value being read that end a `behavior:` (spaces before them skipped): `urlKind` notes them as it
+ * passes every colon, `cssExpression` reads them, so the walk over the colons is made once. Reused from value to
+ * value (emptied by `detectXss`, which hands it to both).
  */
 const behaviorColons: number[] = [];
 
@@ -79,7 +80,7 @@ const URL_SCRIPT = 2;
  * The URLs in `v`, read from colon to colon: URL_SCRIPT for `javascript:` (and friends) followed by code, tolerant of
  * whitespace inside the scheme; else URL_DATA for a `data:` URL of a markup or script type; else URL_NONE.
  */
-function urlKind(v: string): number {
+function urlKind(v: string, colons: number[]): number {
   let kind = URL_NONE;
   for (let i = v.indexOf(':'); i >= 0; i = v.indexOf(':', i + 1)) {
     // the scheme's last letter (spaces skipped) is the t of javascript, vbscript, livescript or the a of mocha (and
@@ -89,7 +90,7 @@ function urlKind(v: string): number {
     const last = v.charCodeAt(k);
     if (last !== 116 && last !== 97) {
       // (CSS's behavior: is read from the same colons)
-      if (last === 114 && v.charCodeAt(k - 1) === 111 && k >= 7 && v.startsWith('behavior', k - 7)) behaviorColons.push(i);
+      if (last === 114 && v.charCodeAt(k - 1) === 111 && k >= 7 && v.startsWith('behavior', k - 7)) colons.push(i);
       continue;
     }
     // (data: has its a right before the colon)
@@ -358,20 +359,20 @@ function dangerousAttribute(v: string, from: number, end: number): boolean {
 /**
  * `expression(` after : = a quote or {, `-moz-binding`, or `behavior:`, comments taken out. Every occurrence of
  * `expression` is looked at (the words end in different letters, which tell which one was found); any `behavior:` is
- * enough (`urlKind` has found them). Comments are taken out of the text only where that could join code
+ * enough (`colons`: those `urlKind` noted in `v`). Comments are taken out of the text only where that could join code
  * (`commentsJoinCode`); elsewhere the words are read in the value itself, those inside a comment passed over.
  */
-function cssExpression(v: string): boolean {
+function cssExpression(v: string, colons: readonly number[]): boolean {
   const open = COMMENT_HOPPER.first(v, 0);
-  if (open < 0) return cssCall(v, false) || behaviorColons.length > 0;
+  if (open < 0) return cssCall(v, false) || colons.length > 0;
   findComments(v, open - 2);
   if (commentsJoinCode(v)) {
     const w = withoutComments(v);
     return cssCall(w, false) || (w.includes(':') && BEHAVIOR_HOPPER.first(w, 0) >= 0);
   }
   if (cssCall(v, true)) return true;
-  for (let c = 0, k = 0; c < behaviorColons.length; c++) {
-    const colon = behaviorColons[c] as number;
+  for (let c = 0, k = 0; c < colons.length; c++) {
+    const colon = colons[c] as number;
     k = commentAt(colon, k);
     if (k >= comments.length || (comments[k] as number) > colon) return true;
   }
@@ -665,13 +666,14 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
   // (setting an array's length is a call into the runtime: not for every value)
   if (behaviorColons.length !== 0) behaviorColons.length = 0;
   if (v.includes(':')) {
-    const url = urlKind(v);
+    const url = urlKind(v, behaviorColons);
     if (url === URL_SCRIPT) return 'xss.js-url';
     if (weakest !== null) return weakest;
     if (url === URL_DATA) return 'xss.data-url';
   }
   if (weakest !== null) return weakest;
-  if ((mask & (T_CALL | T_EQUALS)) !== 0 && cssExpression(v)) return 'xss.css-expression';
+  // (a value without a colon has no behavior: either, and left `behaviorColons` empty)
+  if ((mask & (T_CALL | T_EQUALS)) !== 0 && cssExpression(v, behaviorColons)) return 'xss.css-expression';
   if ((mask & T_EQUALS) !== 0) {
     // An attribute left through a quote: " onmouseover="alert(1)
     const handlers = new HandlerFinder(v);
