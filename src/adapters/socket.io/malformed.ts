@@ -72,6 +72,14 @@ const GARBAGE_REQUESTS = new Set(['INVALID_ORIGIN', 'TRANSPORT_HANDSHAKE_ERROR']
 /** Socket.IO's default `connectTimeout`: a client that joins no namespace within it is closed (`forced close`). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 45_000;
 
+/**
+ * How much earlier than `connectTimeout` a forced close may still be Socket.IO's connect timeout: its timer starts in
+ * the Client, a moment before `openedAt` is noted in the same event, and timers fire on the event loop's clock, in
+ * whole milliseconds, which can run up to a millisecond behind `performance.now()`. A close for an undecodable packet
+ * comes when the packet arrives, not on this boundary.
+ */
+const CONNECT_TIMEOUT_SLACK_MS = 20; // (at most a tenth of a very short connectTimeout)
+
 /** Engine connections already reported: the close that follows says nothing new. */
 const reported = new WeakSet();
 /**
@@ -199,7 +207,8 @@ export function reportUnreadableConnections(io: Server, guard: Guard): () => voi
     // No socket was ever admitted here, so Socket.IO closed it for a packet it could not decode or take before any
     // namespace handshake, or for its connect timeout. A discarded transport is the server shutting down.
     const opened = openedAt.get(this);
-    if (this.transport.discarded === true || opened === undefined || performance.now() - opened >= connectTimeout) return;
+    if (this.transport.discarded === true || opened === undefined) return;
+    if (performance.now() - opened >= connectTimeout - Math.min(CONNECT_TIMEOUT_SLACK_MS, connectTimeout / 10)) return;
     refuseConnection(guard, this, 'malformed_message', 'socket.io', 'forced close');
   }
 
