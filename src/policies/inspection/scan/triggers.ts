@@ -516,6 +516,15 @@ let semis = 0;
  * in full, so nothing is missed; the pass stays a table lookup per character.
  */
 let budget = 0;
+/**
+ * In a long value read with the live tables, the budget is earned as the loops go, one stop per 8 characters read
+ * (`i >> earning` added to it; 31 elsewhere: nothing earned, all of it given at the start). A value made of trigger
+ * characters whose context never completes a bit (`&#&#…`, `/*(/*(…`, `<s<s…`: characters the live tables cannot
+ * settle) then goes coarse after a few hundred characters instead of paying ~8,000 stops of 15–25 ns first, while
+ * text whose stops stay sparser than one per 8 characters all along (prose, code, Markdown once the tables have
+ * settled their common characters) is read exactly as before.
+ */
+let earning = 31;
 
 
 /** Every bit a class can produce from an ASCII character. */
@@ -570,7 +579,13 @@ function longMask(s: string): number {
   if (!LITTLE_ENDIAN) return (script ? charLoop(s, from, 0) : pairLoop(s, from)) | rootBits(s);
   const u = loadUnits(s);
   live = s.length >= LIVE_FROM;
-  if (live) openLiveTables();
+  earning = 31;
+  if (live) {
+    openLiveTables();
+    // earned as the loops go: see `earning`
+    budget = 64;
+    earning = 3;
+  }
   const pair = live ? LIVE_PAIR : PAIR;
   const classes = live ? LIVE_CLASS : CLASS;
   return (script ? charUnits(s, u, from, 0, classes) : pairUnits(s, u, from, pair, classes)) | rootBits(s);
@@ -787,14 +802,14 @@ function pairUnits(s: string, u: Uint16Array, from: number, pair: Uint8Array, cl
       if (i - lastWide < WIDE_GAP || wideFollows(c, u[i + 1] as number, u[i + 2] as number)) return charUnits(s, u, i, mask, classes);
       lastWide = i;
       if (b === P_MAPPED) {
-        if (--budget < 0) return mask | coarseUnits(u, n, i - 1);
+        if (--budget + (i >> earning) < 0) return mask | coarseUnits(u, n, i - 1);
         mask = charBits(s, i, c, CLASS[c] as number, mask);
       } else if (isSurrogatePair(c, u[i + 1] as number)) {
         i++; // one character: its second half is no stop of its own
       }
       continue;
     }
-    if (--budget < 0) return mask | coarseUnits(u, n, i - 1);
+    if (--budget + (i >> earning) < 0) return mask | coarseUnits(u, n, i - 1);
     const before = mask;
     if ((b & P_PREV) !== 0) {
       const t = CLASS[prev] as number;
@@ -837,7 +852,7 @@ function charUnits(s: string, u: Uint16Array, from: number, start: number, class
         if (d !== a && d !== NEED2[c]) continue;
       }
     }
-    if (--budget < 0) return mask | coarseUnits(u, n, i - 1);
+    if (--budget + (i >> earning) < 0) return mask | coarseUnits(u, n, i - 1);
     const before = mask;
     mask = charBits(s, i, c, t, mask);
     if (mask !== before && live) settleFrom(mask);
