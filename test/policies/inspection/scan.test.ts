@@ -315,6 +315,18 @@ describe('decoding', () => {
     expect(flagged('％３Ｃscript％３Ｅ')).toBe(true);
   });
 
+  it('reads the base64 after ;base64, (spaces allowed around it) as a browser decodes a data: URL', () => {
+    const b64 = (s: string): string => Buffer.from(s).toString('base64');
+    const kinds = (v: string): string[] => scanPayload(v).map((f) => f.kind);
+    expect(kinds(`note;base64,${b64("' OR 1=1 --")}`)).toContain('sqli');
+    expect(kinds(`note ;\tbase64 ,${b64("' OR 1=1 --")}`)).toContain('sqli');
+    // the first marker that is one, after words that are not
+    expect(kinds(`base64 and base64x;base64x, then;base64,${b64('<script>alert(1)</script>')}`)).toContain('xss');
+    // no marker: the same base64 is only a word
+    expect(kinds(`note;base64x,${b64("' OR 1=1 --")}`)).toEqual([]);
+    expect(kinds(`note base64,${b64("' OR 1=1 --")}`)).toEqual([]);
+  });
+
   it('maps the non-ASCII characters the fast path treats as triggers as NFKC does', () => {
     const bestFit = new Set([0x2215, 0x2216, 0x2044, 0x29f5, 0x2039, 0x203a, 0x02c2, 0x02c3, 0x2018, 0x2019, 0x201b, 0x2032, 0x02bc, 0x02b9, 0x201c, 0x201d, 0x2033]);
     for (const [code, ascii] of Object.entries(NON_ASCII_MAP)) {
