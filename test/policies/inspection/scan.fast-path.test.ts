@@ -112,7 +112,7 @@ describe('the fold (NFKC to ASCII, best-fit, invisible characters, placeholder)'
     expect(fold('𝐬𝐞𝐥𝐞𝐜𝐭 ﬁle', true)).toBe('select file');
     expect(fold('sc\u200bri\u00adpt\u202e', true)).toBe('script');
     expect(fold('it’s “quoted” ∕ ∖', false)).toBe('it\'s "quoted" / \\');
-    expect(fold('Привет, 世界', true)).toBe('ÀÀÀÀÀÀ, ÀÀ');
+    expect(fold('Привет, 世界', true)).toBe('àààààà, àà');
   });
 
   it('always returns a one-byte string, and the value itself when nothing changes', () => {
@@ -141,7 +141,7 @@ describe('the fold (NFKC to ASCII, best-fit, invisible characters, placeholder)'
 
   it('lowerRaw: toLowerCase for one-byte text, ASCII lower case and placeholders beyond', () => {
     expect(lowerRaw('UNION Select Äpfel')).toBe('union select äpfel');
-    expect(lowerRaw('UNION Селект ＳＥＬＥＣＴ')).toBe('union ÀÀÀÀÀÀ ÀÀÀÀÀÀ');
+    expect(lowerRaw('UNION Селект ＳＥＬＥＣＴ')).toBe('union àààààà àààààà');
   });
 });
 

@@ -6,7 +6,8 @@
  * - characters that render as nothing (zero-width, bidirectional controls, C0/C1 controls other than whitespace) are
  *   dropped, so they cannot split a keyword;
  * - ASCII letters are lower-cased (`lower`);
- * - every other character beyond Latin-1 becomes one placeholder, `À` (U+00C0).
+ * - every other character beyond Latin-1 becomes one placeholder, `à` (U+00E0: a small letter, which the native
+ *   `toLowerCase` leaves as it is, so lower-casing text in another script stays the runtime's one-byte pass).
  *
  * The result is always a one-byte string. The detectors only ever compare ASCII, and treat every character beyond
  * Latin-1 alike (a letter of a word, never a space, quote or operator), so the placeholder changes no finding; in
@@ -20,7 +21,7 @@ import { BEST_FIT } from './triggers.js';
 import { LITTLE_ENDIAN, unitLoader } from './units.js';
 
 /** Every other character beyond Latin-1. */
-export const PLACEHOLDER = 0xc0;
+export const PLACEHOLDER = 0xe0;
 
 const KEEP = 0;
 const DROP = 1;
