@@ -14,7 +14,7 @@ import type { ScanRuleId } from './rules.js';
 import { T_AMP, T_AMP_SPACED, T_BACKTICK, T_CALL, T_CONTROL, T_DOLLAR, T_DOUBLE, T_PIPE, T_SEMI } from './triggers.js';
 
 /** Commands that are not English words: named after a separator, they are enough. */
-const COMMANDS = new Set(
+export const COMMANDS: ReadonlySet<string> = new Set(
   (
     'id whoami uname hostname ifconfig ipconfig netstat nslookup ping traceroute tracert nc ncat netcat telnet curl ' +
     'wget bash sh zsh ksh csh tcsh dash powershell pwsh cmd python python2 python3 perl php ruby node lua ' +
@@ -25,7 +25,7 @@ const COMMANDS = new Set(
   ).split(' '),
 );
 /** Commands that are also words ("; cat is fine"): they need a command-like argument or nothing after them. */
-const WORD_COMMANDS = new Set(
+export const WORD_COMMANDS: ReadonlySet<string> = new Set(
   (
     'cat echo type find more less set start call host kill which where who last head tail touch sleep date time ' +
     'sort exit exec eval source export alias history locate route shutdown reboot halt tree vol copy move cp mv ' +
@@ -33,6 +33,82 @@ const WORD_COMMANDS = new Set(
   ).split(' '),
 );
 
+/** What a word of the tables below is: a command, a word command, an extension (bits: `cmd` and `sh` are two). */
+const COMMAND = 1;
+const WORD_COMMAND = 2;
+const EXTENSION = 4;
+
+/**
+ * The words of COMMANDS, WORD_COMMANDS and EXTENSIONS, looked up by a hash of a value's characters where they are:
+ * the name after each glued `$(` or backtick is looked up, and a slice for each (an allocation, then a hash of the new
+ * string, then two set lookups) made most of the cost of a value dense with them. Every word is a name: two to ten
+ * letters and digits, a letter first. Open addressing, at most half full.
+ */
+class WordTable {
+  private readonly words: string[] = [];
+  private readonly kinds: number[] = [];
+  /** In each slot, the word's index + 1 (0: empty), and the word's hash. */
+  private readonly slots: Int32Array;
+  private readonly hashes: Int32Array;
+  private readonly mask: number;
+  /** The longest word's length: a longer stretch is none, and is not hashed. */
+  private readonly longest: number = 0;
+  private readonly shortest: number = Infinity;
+
+  constructor(entries: Iterable<[string, number]>) {
+    const kinds = new Map<string, number>();
+    for (const [word, kind] of entries) kinds.set(word, (kinds.get(word) ?? 0) | kind);
+    let size = 16;
+    while (size < kinds.size * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.hashes = new Int32Array(size);
+    this.mask = size - 1;
+    for (const [word, kind] of kinds) {
+      const h = WordTable.hash(word, 0, word.length);
+      let slot = h & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.words.push(word);
+      this.kinds.push(kind);
+      this.slots[slot] = this.words.length;
+      this.hashes[slot] = h;
+      this.longest = Math.max(this.longest, word.length);
+      this.shortest = Math.min(this.shortest, word.length);
+    }
+  }
+
+  /** FNV-1a over the characters `from` to `to` of `v`. */
+  static hash(v: string, from: number, to: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let k = from; k < to; k++) h = Math.imul(h ^ v.charCodeAt(k), 0x01000193);
+    return h;
+  }
+
+  /** The kind bits of the word that is `v`'s characters `from` to `to` (`to` ≤ its length), or 0. */
+  kindOf(v: string, from: number, to: number): number {
+    if (to - from > this.longest || to - from < this.shortest) return 0;
+    const h = WordTable.hash(v, from, to);
+    for (let slot = h & this.mask; this.slots[slot] !== 0; slot = (slot + 1) & this.mask) {
+      if (this.hashes[slot] !== h) continue;
+      const index = (this.slots[slot] as number) - 1;
+      const word = this.words[index] as string;
+      if (word.length === to - from && v.startsWith(word, from)) return this.kinds[index] as number;
+    }
+    return 0;
+  }
+}
+
+const EXTENSIONS = ['exe', 'com', 'bat', 'cmd', 'sh'];
+const WORDS = new WordTable([
+  ...[...COMMANDS].map((w): [string, number] => [w, COMMAND]),
+  ...[...WORD_COMMANDS].map((w): [string, number] => [w, WORD_COMMAND]),
+  ...EXTENSIONS.map((w): [string, number] => [w, EXTENSION]),
+]);
+
+/**
+ * The character at `i` (≥ 0), or -1 past the end: the end of a token is often the value's, and a read past it (NaN)
+ * deoptimizes the function that makes it.
+ */
+const at = (v: string, i: number): number => (i < v.length ? v.charCodeAt(i) : -1);
 const isSpace = (c: number): boolean => c === 32 || c === 9;
 const isLetter = (c: number): boolean => c >= 97 && c <= 122;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
@@ -45,59 +121,70 @@ const isTokenChar = (c: number): boolean =>
 /** After a command name: nothing, an option, a path, a number, a quote, a URL, a redirection or another separator. */
 function argumentLike(v: string, i: number): boolean {
   let j = i;
-  while (isSpace(v.charCodeAt(j))) j++;
+  while (isSpace(at(v, j))) j++;
   if (j >= v.length) return true;
   const c = v.charCodeAt(j);
   if (isSeparator(c) || c === 45 || c === 47 || c === 92 || c === 126 || c === 46 || c === 36 || c === 37) return true;
   if (c === 39 || c === 34 || c === 96 || c === 62 || c === 60 || c === 42 || c === 40 || c === 41 || isDigit(c)) return true;
   // a drive (c:\) or a URL (http://)
-  if (isLetter(c) && v.charCodeAt(j + 1) === 58) return true;
+  if (isLetter(c) && at(v, j + 1) === 58) return true;
   let k = j;
-  while (isLetter(v.charCodeAt(k))) k++;
+  while (isLetter(at(v, k))) k++;
   return v.startsWith('://', k);
 }
-
-const EXTENSIONS: ReadonlySet<string> = new Set(['exe', 'com', 'bat', 'cmd', 'sh']);
-/** Command names are short words: a longer token or one that starts with no letter is none (no substring for it). */
-const LONGEST_NAME = 16;
-const nameLike = (v: string, from: number, to: number): boolean => to - from >= 2 && to - from <= LONGEST_NAME && isLetter(v.charCodeAt(from));
 
 /** Can a command start with `c` (what commandAt skips or reads first)? A cheap look before the call. */
 const startsToken = (c: number): boolean => isTokenChar(c) || isSpace(c) || c === 40 || c === 123;
 
+/**
+ * Where the last `commandAt` stopped reading: the end of the token it read. Before it, from where it started, lies no
+ * backtick and no `$(` (spaces, `(` and `{`, then token characters: a `$` among them is followed by no `(` but the
+ * last), so a walk over them may go on from the token's last character.
+ */
+let commandEnd = 0;
+
 /** Is there a command at `i` (spaces, `(` and `{` skipped)? */
 function commandAt(v: string, i: number): boolean {
   let j = i;
-  while (isSpace(v.charCodeAt(j)) || v.charCodeAt(j) === 40 || v.charCodeAt(j) === 123) j++;
-  if (v.charCodeAt(j) === 36 && (isLetter(v.charCodeAt(j + 1)) || v.charCodeAt(j + 1) === 123)) return true; // ;$CMD
+  let c = at(v, j);
+  while (isSpace(c) || c === 40 || c === 123) c = at(v, ++j);
+  if (c === 36) {
+    const d = at(v, j + 1);
+    if (isLetter(d) || d === 123) return true; // ;$CMD
+  }
   const start = j;
-  // the token, and where its first and last path separators are
+  // the token, where its first and last path separators are, its last dot and its last character
   let firstSep = -1;
   let lastSep = -1;
-  for (; j < v.length; j++) {
-    const c = v.charCodeAt(j);
-    if (!isTokenChar(c)) break;
+  let dot = -1;
+  let last = -1;
+  for (; isTokenChar(c); c = at(v, ++j)) {
     if (c === 47 || c === 92) {
       if (firstSep < 0) firstSep = j;
       lastSep = j;
+    } else if (c === 46) {
+      dot = j;
     }
+    last = c;
   }
+  commandEnd = j;
   if (j === start) return false;
-  if (v.charCodeAt(j) === 61 && (v.charCodeAt(j + 1) === 36 || v.charCodeAt(j + 1) === 96)) return true; // CMD=$'…'
-  const nameStart = lastSep >= 0 ? lastSep + 1 : start;
-  // name.exe, name.sh: the extension is not part of the name
-  let nameEnd = j;
-  let dot = j - 1;
-  while (dot > nameStart && dot >= j - 4 && v.charCodeAt(dot) !== 46) dot--;
-  if (dot > nameStart && v.charCodeAt(dot) === 46 && EXTENSIONS.has(v.slice(dot + 1, j))) nameEnd = dot;
-  if (nameLike(v, nameStart, nameEnd)) {
-    const name = v.slice(nameStart, nameEnd);
-    if (COMMANDS.has(name)) return true;
-    if (WORD_COMMANDS.has(name)) return nameStart > start || !argumentsRequired || argumentLike(v, j);
+  if (c === 61) {
+    const d = at(v, j + 1);
+    if (d === 36 || d === 96) return true; // CMD=$'…'
+  }
+  // (a name, and an extension, end in a letter or a digit: most tokens that are no command are read no further)
+  if (isLetter(last) || isDigit(last)) {
+    const nameStart = lastSep >= 0 ? lastSep + 1 : start;
+    // name.exe, name.sh: the extension (a dot among the last four characters) is not part of the name
+    const nameEnd = dot > nameStart && dot >= j - 4 && (WORDS.kindOf(v, dot + 1, j) & EXTENSION) !== 0 ? dot : j;
+    const kind = WORDS.kindOf(v, nameStart, nameEnd);
+    if ((kind & COMMAND) !== 0) return true;
+    if ((kind & WORD_COMMAND) !== 0) return nameStart > start || !argumentsRequired || argumentLike(v, j);
   }
   // id/n, whoami\n: the first path segment may be the command
   if (lastSep >= 0 && v.charCodeAt(start) !== 47 && v.charCodeAt(start) !== 46) {
-    return nameLike(v, start, firstSep) && COMMANDS.has(v.slice(start, firstSep));
+    return (WORDS.kindOf(v, start, firstSep) & COMMAND) !== 0;
   }
   return false;
 }
@@ -110,8 +197,8 @@ const SEPARATOR_RUN = /[;|&\n\r \t]*/y;
 /** After the separator(s) at `i`: a command? */
 function separatorThenCommand(v: string, i: number): boolean {
   let j = i;
-  while (isSpace(v.charCodeAt(j))) j++;
-  if (!isSeparator(v.charCodeAt(j))) return false;
+  while (isSpace(at(v, j))) j++;
+  if (!isSeparator(at(v, j))) return false;
   SEPARATOR_RUN.lastIndex = j;
   SEPARATOR_RUN.test(v);
   return commandAt(v, SEPARATOR_RUN.lastIndex);
@@ -120,86 +207,134 @@ function separatorThenCommand(v: string, i: number): boolean {
 /** `$(` or a backtick at `i` followed by a command. */
 function substitutionAt(v: string, i: number): boolean {
   const c = v.charCodeAt(i);
-  if (c === 36 && v.charCodeAt(i + 1) === 40) return commandAt(v, i + 2) || v.charCodeAt(i + 2) === 96;
-  if (c === 96) return startsToken(v.charCodeAt(i + 1)) && commandAt(v, i + 1);
+  if (c === 36 && at(v, i + 1) === 40) return commandAt(v, i + 2) || at(v, i + 2) === 96;
+  if (c === 96) return startsToken(at(v, i + 1)) && commandAt(v, i + 1);
   return false;
 }
 
-/** A run of `$(`: each but the last opens nothing (a `$(` is no command), so the engine reads the run at once. */
+/**
+ * What glues an opening to what comes before it, by ASCII character (a table: the walk looks at the character before
+ * each backtick and `$(`): a parameter's letter or digit, an =, a quote, a $ or a separator. After a `(`, only a `$(`
+ * is glued: "(`sh`)" in prose is a code span, $( after ( is not.
+ */
+const GLUED_ANY = 1;
+const GLUED_DOLLAR = 2;
+const GLUED = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (isAlnum(c) || c === 61 || c === 39 || c === 34 || c === 36 || isSeparator(c)) GLUED[c] = GLUED_ANY | GLUED_DOLLAR;
+}
+GLUED[40] = GLUED_DOLLAR;
+
+/** A run of `$(`: each but the last opens nothing (a `$(` is no command), so the engine reads a long run at once. */
 const SUBSTITUTION_RUN = /(?:\$\()+/y;
+
+/** Where the walk goes on after `openingAt` found no command. */
+let resumeAt = 0;
+
+/**
+ * Does the `$(` or the opening backtick (`c`) at `i`, after `before` (-1 at the start), open a substitution glued to
+ * what comes before it, with a command after it? If not, `resumeAt` says where the next backtick or `$(` may start.
+ */
+function openingAt(v: string, i: number, before: number, c: number): boolean {
+  const glue = before >= 0 && before < 128 ? (GLUED[before] as number) : 0;
+  if (c === 36) {
+    const next = at(v, i + 2);
+    if (next === 36 && at(v, i + 3) === 40) {
+      // $($(…: only the last $( of a run may be followed by a command
+      if (at(v, i + 4) === 36 && at(v, i + 5) === 40) {
+        SUBSTITUTION_RUN.lastIndex = i;
+        SUBSTITUTION_RUN.test(v);
+        resumeAt = SUBSTITUTION_RUN.lastIndex - 2;
+      } else {
+        resumeAt = i + 2;
+      }
+      return false;
+    }
+    resumeAt = i + 2;
+    if ((glue & GLUED_DOLLAR) === 0) return false;
+    if (next === 96 || commandAt(v, i + 2)) return true;
+  } else {
+    resumeAt = i + 1;
+    if ((glue & GLUED_ANY) === 0 || !startsToken(at(v, i + 1))) return false;
+    if (commandAt(v, i + 1)) return true;
+  }
+  // the command's token holds none (see commandEnd)
+  if (commandEnd - 1 > resumeAt) resumeAt = commandEnd - 1;
+  return false;
+}
 
 /** `$(`, found from its $ (see Hopper): only a $ with a ( after it is tried. */
 const DOLLAR_PAREN = /(?:\$\()/g;
 const DOLLAR_PAREN_HOPPER = new Hopper(DOLLAR_PAREN, /\$\(/y, '$', 0, { offset: 1, chars: '(' });
 
-/** How many characters `nextSubstitution` reads on its own, where backticks and `$(` come close together. */
+/** How far `gluedSubstitution` reads on its own after a backtick or `$(`, where they come close together. */
 const NEAR = 16;
 
 /**
- * The walk over one value's backticks and `$(` (`startSubstitutions` resets it): where the next backtick and the next
- * `$(` are (-2: not looked for yet, -1: none left), and how many in a row were found within NEAR characters of where
- * their search started.
+ * Where the next backtick and the next `$(` are in the value being walked (-2: not looked for yet, -1: none left),
+ * for `farSubstitution`.
  */
 let nextTick = -2;
 let nextDollarParen = -2;
-let closeInARow = 0;
-
-function startSubstitutions(v: string): void {
-  nextTick = -2;
-  // (most values with a backtick have no $: no search for `$(` at all)
-  nextDollarParen = v.includes('$') ? -2 : -1;
-  closeInARow = 0;
-  DOLLAR_PAREN_HOPPER.start();
-}
 
 /**
  * A backtick or `$(` that opens a substitution glued to a parameter, an =, a quote or a separator, and a command after
- * it. The walk is a function of its own, so that its loop (64 K turns in a value of backticks) keeps its values in
- * registers and the detector stays small.
+ * it: every other backtick opens, and each `$(` but one followed by another.
+ *
+ * Two regimes. Where they are far apart (the code spans of Markdown close within a few characters and open again far
+ * on), a memchr hops to the next. After two found within NEAR characters of their search's start, the characters are
+ * read here, in one loop with its state in locals, until NEAR pass with none: a value dense with them (64 K of
+ * backticks, of `a$(`) paid a search call and loads of the walk's state for each. After a command check, the walk
+ * goes on where the check's token ended (see commandEnd), so a dense value is read about once, not twice.
  */
 function gluedSubstitution(v: string): boolean {
-  startSubstitutions(v);
-  // the backticks passed: every other one opens
+  const n = v.length;
+  nextTick = -2;
+  // (most values with a backtick have no $: no search for `$(` at all)
+  nextDollarParen = v.includes('$') ? -2 : -1;
+  DOLLAR_PAREN_HOPPER.start();
+  // the backticks passed; how many found in a row within NEAR of their search's start
   let ticks = 0;
-  for (let i = nextSubstitution(v, 0); i >= 0; i = nextSubstitution(v, i + 1)) {
-    const c = v.charCodeAt(i);
-    if (c === 36 && v.charCodeAt(i + 2) === 36 && v.charCodeAt(i + 3) === 40) {
-      // $($(…: only the last $( of the run may be followed by a command; the next search starts there
-      SUBSTITUTION_RUN.lastIndex = i;
-      SUBSTITUTION_RUN.test(v);
-      i = SUBSTITUTION_RUN.lastIndex - 3;
+  let closeInARow = 0;
+  let from = 0;
+  while (from < n) {
+    if (closeInARow >= 2) {
+      // read on while the next comes within NEAR characters of the last
+      let before = from > 0 ? v.charCodeAt(from - 1) : -1;
+      let k = from;
+      let end = Math.min(n, from + NEAR);
+      while (k < end) {
+        const c = v.charCodeAt(k);
+        if (c === 96 || (c === 36 && at(v, k + 1) === 40)) {
+          if (c === 36 || (ticks++ & 1) === 0) {
+            if (openingAt(v, k, before, c)) return true;
+            before = resumeAt === k + 1 ? c : v.charCodeAt(resumeAt - 1);
+            k = resumeAt;
+          } else {
+            before = c;
+            k++;
+          }
+          end = k + NEAR < n ? k + NEAR : n;
+        } else {
+          before = c;
+          k++;
+        }
+      }
+      closeInARow = 0;
+      from = k;
       continue;
     }
-    const opener = c === 36 || ticks++ % 2 === 0;
-    if (!opener || i === 0) continue;
-    const before = v.charCodeAt(i - 1);
-    // "(`sh`)" in prose is a code span, $( after ( is not
-    const glued = isAlnum(before) || before === 61 || before === 39 || before === 34 || before === 36 || isSeparator(before) || (before === 40 && c === 36);
-    if (glued && substitutionAt(v, i)) return true;
+    const i = farSubstitution(v, from);
+    if (i < 0) return false;
+    closeInARow = i - from < NEAR ? closeInARow + 1 : 0;
+    from = i + 1;
+    const c = v.charCodeAt(i);
+    if (c === 36 || (ticks++ & 1) === 0) {
+      if (openingAt(v, i, i > 0 ? v.charCodeAt(i - 1) : -1, c)) return true;
+      from = resumeAt;
+    }
   }
   return false;
-}
-
-/**
- * The next backtick or `$(` from `from`, or -1. After two found close together (a value dense with them, which would
- * pay a call for each), the next few characters are read here first. Elsewhere a memchr hops to the next: the
- * code spans of Markdown close within a few characters and open again far on, and reading ahead after each closing
- * backtick would mostly be wasted (a third of the walk over a README).
- */
-function nextSubstitution(v: string, from: number): number {
-  if (closeInARow >= 2) {
-    const near = Math.min(v.length, from + NEAR);
-    for (let i = from; i < near; i++) {
-      const c = v.charCodeAt(i);
-      if (c === 96 || (c === 36 && v.charCodeAt(i + 1) === 40)) return i;
-    }
-    closeInARow = 0;
-    if (from + NEAR >= v.length) return -1;
-    return farSubstitution(v, from + NEAR);
-  }
-  const i = farSubstitution(v, from);
-  closeInARow = i >= 0 && i - from < NEAR ? closeInARow + 1 : 0;
-  return i;
 }
 
 /** The first backtick or `$(` from `from`, or -1: the next of each, looked for again only once passed. */
@@ -235,9 +370,9 @@ const DOLLAR_GAP = 32;
 function ifsVariable(v: string): boolean {
   for (let d = v.indexOf('$'), hops = 0; d >= 0; d = v.indexOf('$', d + 1)) {
     if (++hops > DOLLARS_BEFORE_SEARCH + d / DOLLAR_GAP) return ifsFrom(v, d);
-    const c = v.charCodeAt(d + 1);
-    if (c === 105 && v.startsWith('ifs', d + 1) && !isLetter(v.charCodeAt(d + 4))) return true;
-    if (c === 123 && v.startsWith('ifs}', d + 2) && !isLetter(v.charCodeAt(d + 6))) return true;
+    const c = at(v, d + 1);
+    if (c === 105 && v.startsWith('ifs', d + 1) && !isLetter(at(v, d + 4))) return true;
+    if (c === 123 && v.startsWith('ifs}', d + 2) && !isLetter(at(v, d + 6))) return true;
   }
   return false;
 }
@@ -245,8 +380,8 @@ function ifsVariable(v: string): boolean {
 /** `ifsVariable` for the matches whose $ is at `from` or after, read from each `ifs` (all of them after `from`). */
 function ifsFrom(v: string, from: number): boolean {
   for (let i = find(IFS, v, from, 3); i >= 0; i = find(IFS, v, i + 3, 3)) {
-    if (v.charCodeAt(i - 1) === 36 && !isLetter(v.charCodeAt(i + 3))) return true;
-    if (v.charCodeAt(i - 1) === 123 && v.charCodeAt(i - 2) === 36 && v.charCodeAt(i + 3) === 125 && !isLetter(v.charCodeAt(i + 4))) return true;
+    if (v.charCodeAt(i - 1) === 36 && !isLetter(at(v, i + 3))) return true;
+    if (v.charCodeAt(i - 1) === 123 && v.charCodeAt(i - 2) === 36 && at(v, i + 3) === 125 && !isLetter(at(v, i + 4))) return true;
   }
   return false;
 }
@@ -355,9 +490,9 @@ function execCall(v: string): boolean {
     if (nameStart > 0 && (isAlnum(v.charCodeAt(nameStart - 1)) || v.charCodeAt(nameStart - 1) === 95)) continue;
     if (name === 'phpinfo' || name === 'phpversion') return true;
     let j = i + 1;
-    while (isSpace(v.charCodeAt(j))) j++;
-    const c = v.charCodeAt(j);
-    if (c === 39 || c === 34 || c === 96 || (c === 36 && v.charCodeAt(j + 1) === 95)) return true;
+    while (isSpace(at(v, j))) j++;
+    const c = at(v, j);
+    if (c === 39 || c === 34 || c === 96 || (c === 36 && at(v, j + 1) === 95)) return true;
   }
   return false;
 }
@@ -415,7 +550,7 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     while (lead < near && !isSpace(v.charCodeAt(lead)) && !isSeparator(v.charCodeAt(lead)) && v.charCodeAt(lead) !== 96) lead++;
     if (lead === near && lead < n) lead = tokenEnd(v, lead);
     // A value that starts with a newline is never prose: any command word on the next line counts.
-    argumentsRequired = !(v.charCodeAt(first) === 10 || v.charCodeAt(first) === 13);
+    argumentsRequired = !(at(v, first) === 10 || at(v, first) === 13);
     if (separatorThenCommand(v, first)) return 'cmdi.separator-command';
     argumentsRequired = true;
     // (from the same place, the stricter reading finds nothing the first did not)
@@ -426,7 +561,7 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     if (double >= 0 && separatorThenCommand(v, double + 1)) return 'cmdi.separator-command';
   }
   if ((mask & (T_DOLLAR | T_BACKTICK)) !== 0) {
-    if (v.charCodeAt(0) === 36 && substitutionAt(v, 0)) return 'cmdi.substitution';
+    if (at(v, 0) === 36 && substitutionAt(v, 0)) return 'cmdi.substitution';
     if (gluedSubstitution(v)) return 'cmdi.substitution';
     if (ifsVariable(v)) return 'cmdi.ifs';
   }
@@ -439,7 +574,7 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
   if (shellshock(v)) return 'cmdi.shellshock';
   const phpEnd = v.includes('<') ? PHP_OPEN_HOPPER.first(v, 0) : -1;
   const php = phpEnd < 0 ? -1 : phpEnd - 2;
-  if (php >= 0 && (v.startsWith('php', php + 2) || v.charCodeAt(php + 2) === 61 || isSpace(v.charCodeAt(php + 2)))) {
+  if (php >= 0 && (v.startsWith('php', php + 2) || at(v, php + 2) === 61 || isSpace(at(v, php + 2)))) {
     PHP_DANGER.lastIndex = php;
     if (PHP_DANGER.test(v)) return 'cmdi.code-exec';
   }

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, detectCmdi, WORD_COMMANDS } from '../../../src/policies/inspection/scan/cmdi.js';
+import { T_BACKTICK, T_DOLLAR } from '../../../src/policies/inspection/scan/triggers.js';
+
+/**
+ * The substitution rule of the command detector walks a value's backticks and `$(` in two regimes (hops where they
+ * are far apart, a loop of its own where they are dense), goes on after the token each command check read, and looks
+ * names up in a table. Here it is held to the plain reading of the rule (every backtick and `$(` in turn, names sliced
+ * and looked up in the sets) on seeded random values made of the pieces that matter, short and long, dense and
+ * sparse.
+ */
+
+const isSpace = (c: number): boolean => c === 32 || c === 9;
+const isLetter = (c: number): boolean => c >= 97 && c <= 122;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isAlnum = (c: number): boolean => isLetter(c) || isDigit(c) || (c >= 65 && c <= 90);
+const isSeparator = (c: number): boolean => c === 59 || c === 124 || c === 38 || c === 10 || c === 13;
+const isTokenChar = (c: number): boolean =>
+  isAlnum(c) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 36 || c === 126;
+const EXTENSIONS = new Set(['exe', 'com', 'bat', 'cmd', 'sh']);
+const nameLike = (v: string, from: number, to: number): boolean => to - from >= 2 && to - from <= 16 && isLetter(v.charCodeAt(from));
+
+function argumentLike(v: string, i: number): boolean {
+  let j = i;
+  while (isSpace(v.charCodeAt(j))) j++;
+  if (j >= v.length) return true;
+  const c = v.charCodeAt(j);
+  if (isSeparator(c) || [45, 47, 92, 126, 46, 36, 37, 39, 34, 96, 62, 60, 42, 40, 41].includes(c) || isDigit(c)) return true;
+  if (isLetter(c) && v.charCodeAt(j + 1) === 58) return true;
+  let k = j;
+  while (isLetter(v.charCodeAt(k))) k++;
+  return v.startsWith('://', k);
+}
+
+function commandAt(v: string, i: number): boolean {
+  let j = i;
+  while (isSpace(v.charCodeAt(j)) || v.charCodeAt(j) === 40 || v.charCodeAt(j) === 123) j++;
+  if (v.charCodeAt(j) === 36 && (isLetter(v.charCodeAt(j + 1)) || v.charCodeAt(j + 1) === 123)) return true;
+  const start = j;
+  let firstSep = -1;
+  let lastSep = -1;
+  for (; j < v.length && isTokenChar(v.charCodeAt(j)); j++) {
+    if (v[j] === '/' || v[j] === '\\') {
+      if (firstSep < 0) firstSep = j;
+      lastSep = j;
+    }
+  }
+  if (j === start) return false;
+  if (v[j] === '=' && (v[j + 1] === '$' || v[j + 1] === '`')) return true;
+  const nameStart = lastSep >= 0 ? lastSep + 1 : start;
+  let nameEnd = j;
+  let dot = j - 1;
+  while (dot > nameStart && dot >= j - 4 && v[dot] !== '.') dot--;
+  if (dot > nameStart && v[dot] === '.' && EXTENSIONS.has(v.slice(dot + 1, j))) nameEnd = dot;
+  if (nameLike(v, nameStart, nameEnd)) {
+    const name = v.slice(nameStart, nameEnd);
+    if (COMMANDS.has(name)) return true;
+    if (WORD_COMMANDS.has(name)) return nameStart > start || argumentLike(v, j);
+  }
+  if (lastSep >= 0 && v[start] !== '/' && v[start] !== '.') return nameLike(v, start, firstSep) && COMMANDS.has(v.slice(start, firstSep));
+  return false;
+}
+
+function substitutionAt(v: string, i: number): boolean {
+  if (v.startsWith('$(', i)) return commandAt(v, i + 2) || v[i + 2] === '`';
+  const c = v.charCodeAt(i + 1);
+  return v[i] === '`' && (isTokenChar(c) || isSpace(c) || c === 40 || c === 123) && commandAt(v, i + 1);
+}
+
+/** The plain reading: every backtick and `$(` in turn (every other backtick opens; a `$(` before a `$(` does not). */
+function plainSubstitution(v: string): boolean {
+  if (v[0] === '$' && substitutionAt(v, 0)) return true;
+  let ticks = 0;
+  for (let i = 0; i < v.length; i++) {
+    const tick = v[i] === '`';
+    if (!tick && !v.startsWith('$(', i)) continue;
+    if (tick ? ticks++ % 2 !== 0 : v.startsWith('$(', i + 2)) continue;
+    if (i === 0) continue;
+    const b = v.charCodeAt(i - 1);
+    const glued = isAlnum(b) || b === 61 || b === 39 || b === 34 || b === 36 || isSeparator(b) || (b === 40 && !tick);
+    if (glued && substitutionAt(v, i)) return true;
+  }
+  return false;
+}
+
+/** What the detector says of the substitution rule (checked first when the mask holds no separator). */
+const detected = (v: string): boolean => detectCmdi(v, T_DOLLAR | T_BACKTICK) === 'cmdi.substitution';
+
+/** Mulberry32: the same values on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = [
+  '$(', '$(', '`', '`', 'a', 'b', 'x', 'ls', 'id', 'cat', 'ca', 'echo', 'sh', 'bin/', '/', '\\', '.', '.exe', '.sh', ' ', ' ',
+  '=', "'", '"', '(', ')', '{', '$', ';', '|', '-', '1', ':', 'http://', 'c:', '$a', '$($(', 'é', '\n',
+];
+
+function value(next: () => number, pieces: number): string {
+  let v = '';
+  for (let k = 0; k < pieces; k++) v += PIECES[Math.floor(next() * PIECES.length)] as string;
+  return v;
+}
+
+describe('detectCmdi substitution rule against its plain reading', () => {
+  it('agrees on short random values', () => {
+    const next = random(1);
+    for (let k = 0; k < 20000; k++) {
+      const v = value(next, 1 + Math.floor(next() * 12));
+      expect(detected(v), JSON.stringify(v)).toBe(plainSubstitution(v));
+    }
+  });
+
+  it('agrees on long values, dense and sparse', () => {
+    const next = random(2);
+    for (let k = 0; k < 300; k++) {
+      // a unit repeated (dense), with pieces between repeats now and then, and a long gap of prose at times
+      const unit = value(next, 1 + Math.floor(next() * 4));
+      let v = '';
+      while (v.length < 2000) {
+        v += next() < 0.9 ? unit : next() < 0.5 ? value(next, 3) : 'some words of prose in between '.repeat(3);
+      }
+      expect(detected(v), JSON.stringify(v.slice(0, 60))).toBe(plainSubstitution(v));
+    }
+  });
+
+  it('finds the one substitution at the end of a dense fill', () => {
+    for (const fill of ['a$(', 'a`b', '`', '$(', '$(a)', '($(', "ab'$(", 'a.ab\'$(', '"$(cat x', '$( ( (', '$($(a']) {
+      const dense = fill.repeat(Math.ceil(65536 / fill.length)).slice(0, 65536);
+      for (const end of ['', ' x=$(id)', ' x`whoami`', ' a;`', ' $(ls']) {
+        const v = dense + end;
+        expect(detected(v), `${fill} … ${end}`).toBe(plainSubstitution(v));
+      }
+    }
+  });
+});
