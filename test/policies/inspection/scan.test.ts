@@ -189,6 +189,33 @@ describe('findings', () => {
   });
 });
 
+describe('verdicts', () => {
+  it('do not depend on the values scanned before (the detectors keep state between calls only to reuse memory)', () => {
+    const values = [
+      ...Object.values(CORPUS_SAMPLE).flat(),
+      '\ncat notes', // a leading newline: word commands need no argument for this value only
+      'x=`echo hello`',
+      '\necho $(echo hi) done',
+      "it's `fine` -- really; ok",
+      '%253Cscript%253E',
+      'O\'Reilly said "select the best option"',
+      '<a href="x">link</a> & more',
+    ];
+    const alone = values.map((v) => JSON.stringify(scanPayload({ text: v })));
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      for (let k = 0; k < values.length; k++) {
+        const i = next(values.length);
+        expect(JSON.stringify(scanPayload({ text: values[i] })), `${JSON.stringify(values[i])} (round ${round})`).toBe(alone[i]);
+      }
+    }
+  });
+});
+
 describe('prototype pollution keys', () => {
   it('reports __proto__, and constructor/prototype holding an object, at any depth', () => {
     const value = JSON.parse('{"a":{"b":[{"__proto__":{"isAdmin":true}},{"constructor":{"prototype":{"x":1}}}]}}') as unknown;

@@ -551,8 +551,10 @@ export function detectCmdi(v: string, mask: number): ScanRuleId | null {
     if (lead === near && lead < n) lead = tokenEnd(v, lead);
     // A value that starts with a newline is never prose: any command word on the next line counts.
     argumentsRequired = !(at(v, first) === 10 || at(v, first) === 13);
-    if (separatorThenCommand(v, first)) return 'cmdi.separator-command';
+    const leading = separatorThenCommand(v, first);
+    // (reset before returning: left false, the next value's substitutions would be read the loose way)
     argumentsRequired = true;
+    if (leading) return 'cmdi.separator-command';
     // (from the same place, the stricter reading finds nothing the first did not)
     if (lead !== first && separatorThenCommand(v, lead)) return 'cmdi.separator-command';
     const single = v.indexOf("'");
