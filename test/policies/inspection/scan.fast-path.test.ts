@@ -252,6 +252,13 @@ describe('the decoder', () => {
     expect(decodeAll('%00')).toBe('\0');
   });
 
+  it('reads a named reference wherever it ends (the end of the value, any character after it), never one letter', () => {
+    for (const [s, decoded] of [['&lt', '<'], ['a&lt', 'a<'], ['&gt;x', '>x'], ['&lt&gt&amp', '<>&'], ['x&colon;y', 'x:y'], ['&LT1', '<1'], ['&lt&', '<&']]) {
+      expect(decodeAll(s as string), s).toBe(decoded);
+    }
+    for (const s of ['&l&t', 'x&a&b&c', '&s&s&s&s', 'AT&T&T', '&z', '&']) expect(decodeAll(s), s).toBe(s);
+  });
+
   it('keeps detection through every layer at once', () => {
     const scan = createScanner();
     expect(scan({ q: '%26%2360%3Bscript%26%2362%3Balert(1)%26%2360%3B/script%26%2362%3B' }).map((f) => f.kind)).toContain('xss');

@@ -64,14 +64,20 @@ const DIGIT_OR_X = 2;
 const HEX_OR_BRACE = 4;
 /** A–H: a UTF-7 run's first unit is ASCII only if its second base64 digit (after A) is below 8. */
 const B64_LOW = 8;
+/** An ASCII letter: every entity name has two at least (&lt), so &s& (64 K of them in `s&s&…`) is none. */
+const LETTER = 16;
 const THIRD = new Uint8Array(256);
 for (let d = 0; d < 256; d++) {
   const l = d | 0x20;
   const hex = hexValue(d) >= 0;
   THIRD[d] =
-    (hex ? HEX | HEX_OR_BRACE : 0) | ((d >= 48 && d <= 57) || l === 120 ? DIGIT_OR_X : 0) | (d === 123 ? HEX_OR_BRACE : 0) | (d >= 65 && d <= 72 ? B64_LOW : 0);
+    (hex ? HEX | HEX_OR_BRACE : 0) |
+    ((d >= 48 && d <= 57) || l === 120 ? DIGIT_OR_X : 0) |
+    (d === 123 ? HEX_OR_BRACE : 0) |
+    (d >= 65 && d <= 72 ? B64_LOW : 0) |
+    (isAsciiLetter(d) ? LETTER : 0);
   PAIR[(37 << 8) | d] = ESCAPE_CHAR | (hex || l === 117 ? HEX : 0); // %41 %u0041: a hex digit next either way
-  PAIR[(38 << 8) | d] = ESCAPE_CHAR | (d === 35 ? DIGIT_OR_X : 0) | (isAsciiLetter(d) ? ANY : 0); // &#60; &#x3c; &lt;
+  PAIR[(38 << 8) | d] = ESCAPE_CHAR | (d === 35 ? DIGIT_OR_X : 0) | (isAsciiLetter(d) ? LETTER : 0); // &#60; &#x3c; &lt;
   PAIR[(92 << 8) | d] =
     ESCAPE_CHAR |
     (l === 120 ? HEX : 0) | // \x3c
