@@ -160,9 +160,12 @@ function wrapper(v: string): boolean {
   return false;
 }
 
-/** Hex literals and %-less hex that some lists use for dots and slashes: 0x2e0x2e0x2f, ..0x5c, ..2f. */
+/**
+ * Hex literals and %-less hex that some lists use for dots and slashes: 0x2e0x2e0x2f, ..0x5c, ..2f. The literals are
+ * grouped (see literal.ts): bare, the engine compared at every 0 of the value, 0.5 ms on 64 KB of `0x`.
+ */
 function hexLiterals(v: string): string {
-  return v.replace(/0x2e/g, '.').replace(/0x2f/g, '/').replace(/0x5c/g, '\\').replace(/\.\.(2f|5c)/g, (_m, h: string) => (h === '2f' ? '../' : '..\\')).replace(/([a-z0-9])2f/g, '$1/');
+  return v.replace(/(?:0x2e)/g, '.').replace(/(?:0x2f)/g, '/').replace(/(?:0x5c)/g, '\\').replace(/\.\.(2f|5c)/g, (_m, h: string) => (h === '2f' ? '../' : '..\\')).replace(/([a-z0-9])2f/g, '$1/');
 }
 
 /** The whole value is an absolute path (no spaces) into a system location, or names a sensitive file. */
