@@ -259,6 +259,13 @@ describe('the decoder', () => {
     for (const s of ['&l&t', 'x&a&b&c', '&s&s&s&s', 'AT&T&T', '&z', '&']) expect(decodeAll(s), s).toBe(s);
   });
 
+  it('reads a CSS or octal escape from two digits on, and \\0 alone', () => {
+    for (const [s, decoded] of [['\\3c', '<'], ['\\3cx', '<x'], ['\\74', 't'], ['\\00003c ', '<'], ['a\\0', 'a\0'], ['\\0z', '\0z'], ['\\n\\t', '\n\t']]) {
+      expect(decodeAll(s as string), s).toBe(decoded);
+    }
+    for (const s of ['\\a\\b\\c', 'a\\', 'x\\ay', '\\f\\', '\\3cf']) expect(decodeAll(s), s).toBe(s);
+  });
+
   it('keeps detection through every layer at once', () => {
     const scan = createScanner();
     expect(scan({ q: '%26%2360%3Bscript%26%2362%3Balert(1)%26%2360%3B/script%26%2362%3B' }).map((f) => f.kind)).toContain('xss');

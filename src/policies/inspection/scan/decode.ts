@@ -82,7 +82,8 @@ for (let d = 0; d < 256; d++) {
     ESCAPE_CHAR |
     (l === 120 ? HEX : 0) | // \x3c
     (l === 117 ? HEX_OR_BRACE : 0) | // \u003c \u{3c}
-    (hex || d === 110 || d === 114 || d === 116 ? ANY : 0); // \3c \74 \0 \n
+    (d === 48 || d === 110 || d === 114 || d === 116 ? ANY : 0) | // \0 \n \r \t
+    (hex && d !== 48 ? HEX : 0); // \3c \74: a hex escape has two digits at least (\a\a… is none)
   PAIR[(43 << 8) | d] = ESCAPE_CHAR | (d === 65 ? B64_LOW : 0); // +ADw-
 }
 
