@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createScanner, scanPayload, SCAN_KINDS, SCAN_RULES } from '../../../src/policies/inspection/scan/index.js';
 import type { ScanFinding, ScanKind } from '../../../src/policies/inspection/scan/index.js';
+import { detectPath } from '../../../src/policies/inspection/scan/path.js';
 import { NON_ASCII_MAP, T_DQUOTE, T_SEMI, T_SEMI_SQL, triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
 
 /** The kinds found in a chat message whose text is `text` (limits aside). */
@@ -329,6 +330,30 @@ describe('options', () => {
   it('exports the kinds and a rule catalogue whose ids name their kind', () => {
     expect(SCAN_KINDS).toEqual(['xss', 'sqli', 'cmdi', 'path', 'proto']);
     for (const [id, info] of Object.entries(SCAN_RULES)) expect(id.startsWith(`${info.kind}.`)).toBe(true);
+  });
+});
+
+describe('long values in two-byte form', () => {
+  // Their raw reading is not made when it is no reading of its own: the path detector reads the value itself.
+  const prose = 'It’s a long note — with curly quotes, and a path or two in it. '.repeat(100);
+  const pathRules = (text: string): string[] => scanPayload({ text }).filter((f) => f.kind === 'path').map((f) => f.rule);
+
+  it('still find a climb onto a system file, whatever its case', () => {
+    for (const target of ['../../etc/passwd', '../../ETC/Passwd', '..\\..\\Windows\\win.ini']) {
+      expect(pathRules(`${prose} see ${target} for details`), target).toEqual(['path.traversal-sensitive']);
+      expect(pathRules(`see ${target} for details`), target).toEqual(['path.traversal-sensitive']);
+    }
+  });
+
+  it('have the path detector read the raw form as it came, capitals as small letters', () => {
+    // (a decoded form that lost the climb: the raw form alone must find it)
+    expect(detectPath('see ../../ETC/Passwd', 'see', false)).toBe('path.traversal-sensitive');
+    expect(detectPath('see ../../.Secrets', 'see', false)).toBe('path.traversal-sensitive');
+    expect(detectPath('see ../../Docs/readme', 'see', false)).toBeNull();
+  });
+
+  it('read a climb onto an ordinary name in capitals as prose', () => {
+    expect(pathRules(`${prose} see ../Docs/README for details`)).toEqual([]);
   });
 });
 

@@ -62,7 +62,21 @@ const nextOf = (w: string, ch: string, from: number, n: number): number => {
   return i < 0 ? n : i;
 };
 
-/** Reads `w` segment by segment (no allocation but the result). */
+/** Whether `w` holds `target` (lower-case ASCII) at `at`, ASCII capitals read as small letters. */
+function holdsLower(w: string, target: string, at: number): boolean {
+  if (at + target.length > w.length) return false;
+  for (let k = 0; k < target.length; k++) {
+    const c = w.charCodeAt(at + k);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== target.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads `w` segment by segment (no allocation but the result). `w` is lower-case, or the value as it came (the raw
+ * reading of a long value is not made when only this reads it): the names it compares are read with ASCII capitals
+ * as small letters, and everything else it looks at (dots, separators, ;) is the same in both.
+ */
 function climbs(w: string): Climb {
   const n = w.length;
   let run = 0;
@@ -124,10 +138,10 @@ function climbs(w: string): Climb {
     } else if (!stay) {
       if (run > 0 && !sensitive) {
         // ../.env, ../.htpasswd: a hidden file one level up is a secret, not a document
-        sensitive = dots === 1 && j < i && w.charCodeAt(j) >= 97 && w.charCodeAt(j) <= 122;
+        sensitive = dots === 1 && j < i && (w.charCodeAt(j) | 0x20) >= 97 && (w.charCodeAt(j) | 0x20) <= 122;
         for (const target of SENSITIVE_AFTER_CLIMB) {
           if (sensitive) break;
-          sensitive = w.startsWith(target, start);
+          sensitive = holdsLower(w, target, start);
         }
       }
       run = 0;
@@ -196,8 +210,8 @@ function systemPath(v: string): boolean {
 }
 
 /**
- * The path rule that lower-case `raw` and its decoded form `v` trigger, or null. `nul`: a NUL byte was seen, raw or
- * decoded.
+ * The path rule that `raw` (the value lower-cased, or as it came: see `climbs`) and its decoded form `v` trigger, or
+ * null. `nul`: a NUL byte was seen, raw or decoded.
  */
 export function detectPath(raw: string, v: string, nul: boolean): ScanRuleId | null {
   const plain = climbs(raw);

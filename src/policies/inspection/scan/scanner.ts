@@ -7,7 +7,7 @@
 
 import { decodeBase64Run, decodeBase64Value } from './base64.js';
 import { canonical, decodeAll, LONG } from './decode.js';
-import { fold, lowerRaw, NON_ASCII } from './fold.js';
+import { equalsLowerRaw, fold, lowerRaw, NON_ASCII, WIDE } from './fold.js';
 import { find } from './literal.js';
 import { detectCmdi } from './cmdi.js';
 import { detectPath } from './path.js';
@@ -215,8 +215,12 @@ const sqliReading = (s: string, m: number): ScanRuleId | null => detectSqli(s, (
 function inspect(text: string, mask: number, kinds: number): boolean {
   verdict.xss = verdict.sqli = verdict.cmdi = verdict.path = verdict.proto = null;
   // Every reading is a one-byte string (fold.ts): the detectors compare ASCII only.
-  const raw = lowerRaw(text);
-  let decoded = raw;
+  const long = text.length > LONG;
+  // The raw reading (lower case, nothing decoded) of a long value in two-byte form is made only when it is one of the
+  // readings: a long value that decodes to something else is read decoded only, and the path detector reads its
+  // raw form from the value itself (path.ts). Making it costs a table pass over a copy of 64 K units.
+  let raw: string | null = long && WIDE.test(text) ? null : lowerRaw(text);
+  let decoded: string | null = raw;
   let full = text;
   let nul = (mask & T_CONTROL) !== 0 && text.includes('\0');
   const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && NON_ASCII.test(text));
@@ -226,16 +230,18 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     const base = high ? fold(text, false) : text;
     full = decodeAll(base, text.length);
     if (full !== base && !nul) nul = full.includes('\0');
-    decoded = full === text ? raw : canonical(full);
+    decoded = full === text ? (raw ??= lowerRaw(text)) : canonical(full);
   }
-  const same = decoded === raw;
-  const long = text.length > LONG;
+  decoded ??= raw ??= lowerRaw(text);
+  // (equal to the raw reading: then that is the one reading, and the decoded string serves as it)
+  const same = raw !== null ? decoded === raw : equalsLowerRaw(decoded, text);
+  raw ??= same ? decoded : null;
   const dmask = same ? mask : triggerMask(decoded);
   // The readings each detector looks at: the raw text (lower case), its decoded form, and other readings. A long
   // value that decodes to something else is read decoded only (its raw form still goes to the path detector), so
   // the work stays a few passes.
   readingCount = 0;
-  if (same || !long) addReading(raw, mask);
+  if (same || !long) addReading(raw as string, mask);
   if (!same) addReading(decoded, dmask);
   const firstOther = readingCount;
   if ((mask & (T_PERCENT | T_EQUALS)) !== 0 || text.includes('+') || BASE64.test(decoded)) alternateReadings(text, mask, decoded, full, long);
@@ -276,7 +282,7 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     }
   }
   if ((kinds & K_PATH) !== 0 && (((mask | dmask) & PATH_TRIGGERS) !== 0 || count > firstOther)) {
-    let r = detectPath(raw, decoded, nul);
+    let r = detectPath(raw ?? text, decoded, nul);
     for (let i = firstOther; r === null && i < count; i++) r = detectPath(readings[i] as string, readings[i] as string, false);
     if (r !== null) {
       verdict.path = r;
