@@ -732,7 +732,9 @@ function previousColumn(s: string, i: number): number {
 function nextPair(s: string, from: number, n: number, column: number): number {
   let p = column;
   for (let i = from; i < n; i++) {
-    const k = COLUMN[s.charCodeAt(i)] as number;
+    const c = s.charCodeAt(i);
+    // an ASCII character is its own column: no load for it (most of chat text), one less on the loop's path
+    const k = c < 128 ? c : (COLUMN[c] as number);
     if (PAIR[(p << 8) | k] !== 0) return i;
     p = k;
   }
