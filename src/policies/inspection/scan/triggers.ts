@@ -832,10 +832,13 @@ function pairUnits(s: string, u: Uint16Array, from: number, pair: Uint8Array, cl
 function nextMarkedPair(u: Uint16Array, i: number, p: number, pair: Uint8Array): number {
   const column = COLUMN; // in a local: read from the module scope at every step otherwise
   let q = p;
-  let k = column[u[i] as number] as number;
+  let c = u[i] as number;
+  let k = c < 128 ? c : (column[c] as number);
   while (pair[(q << 8) | k] === 0) {
     q = k;
-    k = column[u[++i] as number] as number;
+    c = u[++i] as number;
+    // (an ASCII character is its own column, as in nextPair)
+    k = c < 128 ? c : (column[c] as number);
   }
   return i;
 }
