@@ -177,6 +177,16 @@ function keywordIn(v: string, i: number, j: number, slot: number): number {
   return id;
 }
 
+/** `keywordIn` over `u`, the units of the value. */
+function keywordInUnits(u: Uint16Array, i: number, j: number, slot: number): number {
+  const id = SLOT_ID[slot] as number;
+  if (id === 0) return 0;
+  const start = KEYWORD_START[id] as number;
+  if ((KEYWORD_START[id + 1] as number) - start !== j - i) return 0;
+  for (let k = 0; i + k < j; k++) if (u[i + k] !== KEYWORD_CHAR[start + k]) return 0;
+  return id;
+}
+
 // Token storage, reused across calls (the scanner never re-enters itself). Every array written per token costs the
 // tokenizer's compiled code a check and a store at each token, so a token's type and sub-type share one.
 let cap = 256;
@@ -548,7 +558,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
           h = hashStep(h, e);
         }
         const slot = slotOf(h, mix);
-        if (slotHash[slot] === h) id = keywordIn(v, i, j, slot) | 0;
+        if (slotHash[slot] === h) id = keywordInUnits(u, i, j, slot) | 0;
       } else {
         while (((kinds[u[j] as number] as number) & Ch.WORD) !== 0) j++;
       }
@@ -588,14 +598,14 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
       case 45:
         if (d === 45 && (i + 2 >= n || (u[i + 2] as number) <= 32)) {
           nTok = k;
-          i = lineComment(v, i) | 0;
+          i = lineCommentUnits(v, u, i) | 0;
           continue;
         }
         break;
       case 35:
         if (i + 1 >= n || d <= 32 || d === 35 || d === 45) {
           nTok = k;
-          i = lineComment(v, i) | 0;
+          i = lineCommentUnits(v, u, i) | 0;
           continue;
         }
         t = Tok.OTHER;
@@ -610,8 +620,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
           }
           nTok = k;
           markComment();
-          const close = find(COMMENT_CLOSE, v, i + 2, 2) | 0;
-          i = close < 0 ? n : close + 2;
+          i = commentEndUnits(v, u, i + 2) | 0;
           continue;
         }
         break;
@@ -703,6 +712,29 @@ function lineComment(v: string, i: number): number {
   return nl < 0 ? v.length : nl + 1;
 }
 
+/**
+ * A comment's end is searched for after a few characters read one at a time: a search costs what reading a few dozen
+ * does, and 64 KB of `#\n` or `/**\/` is a comment every few characters.
+ */
+const COMMENT_SCAN = 32;
+
+/** `lineComment` over `u`, the units of `v`. */
+function lineCommentUnits(v: string, u: Uint16Array, i: number): number {
+  markComment();
+  const stop = Math.min(i + COMMENT_SCAN, v.length);
+  for (let j = i; j < stop; j++) if (u[j] === 10) return j + 1;
+  const nl = find(NEWLINE, v, stop, 1);
+  return nl < 0 ? v.length : nl + 1;
+}
+
+/** Where the next token starts after a comment whose text starts at `from` (/* … *\/), read from `u`, the units of `v`. */
+function commentEndUnits(v: string, u: Uint16Array, from: number): number {
+  const stop = Math.min(from + COMMENT_SCAN, v.length);
+  for (let j = from; j < stop; j++) if (u[j] === 42 && u[j + 1] === 47) return j + 2;
+  const close = find(COMMENT_CLOSE, v, stop, 2);
+  return close < 0 ? v.length : close + 2;
+}
+
 /** The next backslash at or after the position being read (the value's length: none); -1 before a new reading. */
 let backslash = -1;
 
@@ -761,7 +793,55 @@ function stringEndUnits(v: string, u: Uint16Array, from: number, q: number): num
     else if (u[i + 1] === q && i + 1 < n) i += 2;
     else return i + 1;
   }
-  return i < n ? farStringEnd(v, i, q) : -1;
+  return i < n ? farStringEndUnits(v, u, i, q) : -1;
+}
+
+/** Characters read one at a time after a backslash or a doubled quote before `farStringEndUnits` searches again. */
+const DENSE_GAP = 32;
+
+/**
+ * `farStringEnd` over `u`, the units of `v`. A search finds the next quote or backslash, but a search costs what
+ * reading a few dozen characters costs: where they come close together (64 KB of `'\` or of `""`, a search for each
+ * took 2 ms) the characters after one are read one at a time, and a search is made only past DENSE_GAP characters
+ * without one.
+ */
+function farStringEndUnits(v: string, u: Uint16Array, from: number, q: number): number {
+  const n = v.length;
+  const quote = q === 39 ? SINGLE_QUOTE : DOUBLE_QUOTE;
+  let i = from;
+  let close = -1;
+  for (;;) {
+    if (close < i) {
+      close = find(quote, v, i, 1);
+      if (close < 0) return -1;
+    }
+    if (backslash < i) {
+      backslash = find(BACKSLASH, v, i, 1);
+      if (backslash < 0) backslash = n;
+    }
+    if (backslash > close) {
+      if (close + 1 >= n || u[close + 1] !== q) return close + 1;
+      i = close + 2;
+    } else {
+      i = backslash + 2;
+    }
+    // a backslash or a doubled quote: read on one character at a time while more come
+    for (let quiet = i + DENSE_GAP; i < quiet && i < n; ) {
+      const c = u[i] as number;
+      if (c === 92) {
+        i += 2;
+        quiet = i + DENSE_GAP;
+      } else if (c !== q) {
+        i++;
+      } else if (u[i + 1] === q && i + 1 < n) {
+        i += 2;
+        quiet = i + DENSE_GAP;
+      } else {
+        return i + 1;
+      }
+    }
+    if (i >= n) return -1;
+  }
 }
 
 /** `nameEnd` over `u`, the units of `v`. */
@@ -815,90 +895,171 @@ const isPlainWord = (k: number): boolean => k < nTok && tTok[k] === Tok.WORD;
 const charAt = (v: string, k: number): string => v[tStart[k] ?? 0] ?? '';
 const commentAfter = (k: number): boolean => k >= 0 && k < nTok && tCommentAfter[k] === 1;
 
-/** Index after the bracket group opening at `k` (the end of the tokens when it never closes). */
-function skipGroup(k: number): number {
+// Runs of tokens, read with the token array in a local: a run can be the whole value (64 KB of `(` or of `a.`).
+
+/** The first token from `k` that is not `token` (a bracket or a dot, as tTok holds them: they have no sub-type). */
+function pastRun(k: number, token: number): number {
   const tok = tTok, n = nTok;
-  let depth = 0;
-  for (let j = k; j < n; j++) {
-    const t = tok[j] as number; // brackets have no sub-type: the whole value is the type
-    if (t === Tok.LPAREN) depth++;
-    else if (t === Tok.RPAREN && --depth === 0) return j + 1;
-  }
-  return n;
+  let j = k;
+  while (j < n && tok[j] === token) j++;
+  return j;
 }
 
-// What the last operand was.
+/** Past `.name` and `..` from `k` (a dotted name's rest). */
+function pastDots(k: number): number {
+  const tok = tTok, n = nTok;
+  let j = k;
+  while (j + 1 < n && tok[j] === Tok.DOT) {
+    const next = tok[j + 1] as number;
+    if (next === Tok.DOT) j++;
+    else if ((next & 15) === Tok.WORD) j += 2;
+    else break;
+  }
+  return j;
+}
+
+/**
+ * Index after the bracket group opening at `k` (the end of the tokens when it never closes). The rules ask at every
+ * `(` of a run of them, each a scan to the end of the value when they never close (64 KB of `char(1` or `;if(` took
+ * 0.25-0.4 s): once a reading's scans come to as many tokens as it has, its groups are read into `groupEnd` in one pass
+ * and looked up there.
+ */
+function skipGroup(k: number): number {
+  const tok = tTok, n = nTok;
+  const open = tok[k] === Tok.LPAREN; // every caller starts at a `(`; any other start is scanned to the end
+  if (groupsRead && open) return groupEnd[k] as number;
+  const stop = open ? Math.min(n, k + Math.max(GROUP_SCAN, n - groupScanned)) : n;
+  let depth = 0;
+  let j = k;
+  for (; j < stop; j++) {
+    const t = tok[j] as number; // brackets have no sub-type: the whole value is the type
+    if (t === Tok.LPAREN) depth++;
+    else if (t === Tok.RPAREN && --depth === 0) break;
+  }
+  groupScanned += j - k;
+  if (j < stop) return j + 1;
+  if (j === n) return n;
+  readGroups();
+  return groupEnd[k] as number;
+}
+
+/** What a scan may read once the budget is spent, and how many tokens this reading's scans have read. */
+const GROUP_SCAN = 32;
+let groupScanned = 0;
+/** For each `(` token of the current reading, the index after its group, once `groupsRead` (reset drops it). */
+let groupEnd = new Int32Array(256);
+let groupsRead = false;
+
+/** The open brackets while `readGroups` reads (reused). */
+let groupStack = new Int32Array(256);
+
+/** Fill `groupEnd` in one pass: a `)` closes the innermost open bracket, and those left open never close. */
+function readGroups(): void {
+  const tok = tTok, n = nTok;
+  if (groupEnd.length < n) {
+    groupEnd = new Int32Array(cap);
+    groupStack = new Int32Array(cap);
+  }
+  const ends = groupEnd, stack = groupStack;
+  let depth = 0;
+  for (let j = 0; j < n; j++) {
+    const t = tok[j] as number;
+    if (t === Tok.LPAREN) stack[depth++] = j;
+    else if (t === Tok.RPAREN && depth > 0) ends[stack[--depth] as number] = j + 1;
+  }
+  while (depth > 0) ends[stack[--depth] as number] = n;
+  groupsRead = true;
+}
+
+// What an operand is (`operand` returns it with its end: see there).
 const A_LITERAL = 1;
 const A_WORD = 2;
 const A_CALL = 3;
 const A_GROUP = 4;
-let operandKind = 0;
-let operandWord = '';
-let operandSql = false; // a call of a function only SQL has, or a subquery
+const A_KIND = 7;
+const A_SQL = 8; // a call of a function only SQL has, or a subquery
+const A_END_SHIFT = 4;
+/** Where the last A_WORD operand's text is (a name, dotted or not). */
+let wordFrom = 0;
+let wordTo = 0;
 
-/** Index after an operand starting at `k` (unary operators allowed), or -1. Sets operandKind/Word/Sql. */
+// Tokens as tTok holds them, for the rules' hottest tests.
+const T_NOT = Tok.OP | (Op.NOT << 4);
+const T_ARITH = Tok.OP | (Op.ARITH << 4);
+const T_BIT = Tok.OP | (Op.BIT << 4);
+
+/**
+ * An operand starting at `k` (unary operators allowed): -1 when none, else the index after it `<< A_END_SHIFT`, with
+ * its kind (A_KIND bits) and A_SQL. The rules read a chain of these over every token of `a=a=a=…`: they return
+ * their findings packed rather than through module variables, and name an A_WORD operand's text by its position.
+ */
 function operand(v: string, k: number): number {
+  const tok = tTok, n = nTok, start = tStart;
   let j = k;
-  while (j < nTok && (isOp(j, Op.NOT) || (isOp(j, Op.ARITH) && (charAt(v, j) === '-' || charAt(v, j) === '+')) || (isOp(j, Op.BIT) && charAt(v, j) === '~') || cls(j, K_NOT) || kw(j, K.binary))) j++;
-  if (j >= nTok) return -1;
-  const t = typeAt(j);
-  operandSql = false;
-  if (t === Tok.NUM || t === Tok.STR || t === Tok.VAR) {
-    operandKind = A_LITERAL;
-    return j + 1;
+  for (; j < n; j++) {
+    const t = tok[j] as number;
+    if (t === T_NOT) continue;
+    if (t === T_ARITH || t === T_BIT) {
+      const c = v.charCodeAt(start[j] as number);
+      if (t === T_ARITH ? c === 45 || c === 43 : c === 126) continue; // - + ~
+      break;
+    }
+    if ((t & 15) === Tok.WORD && (t >> 4 === K.binary || ((CLASS[t >> 4] as number) & K_NOT) !== 0)) continue;
+    break;
   }
+  if (j >= n) return -1;
+  const t = (tok[j] as number) & 15;
+  if (t === Tok.NUM || t === Tok.STR || t === Tok.VAR) return ((j + 1) << A_END_SHIFT) | A_LITERAL;
   if (t === Tok.LPAREN) {
-    operandKind = A_GROUP;
     let inner = j + 1;
-    while (isType(inner, Tok.LPAREN)) inner++;
-    operandSql = kw(inner, K.select);
-    return skipGroup(j);
+    while (inner < n && tok[inner] === Tok.LPAREN) inner++;
+    return (skipGroup(j) << A_END_SHIFT) | A_GROUP | (kw(inner, K.select) ? A_SQL : 0);
   }
   if (t === Tok.WORD) {
-    if (isCall(j)) {
-      operandKind = A_CALL;
-      operandSql = cls(j, K_FUNC);
-      return skipGroup(j + 1);
-    }
-    if (cls(j, K_LITERAL)) {
-      operandKind = A_LITERAL;
-      return j + 1;
-    }
-    if (subAt(j) !== 0 && !cls(j, K_FUNC | K_SYSTEM)) return -1; // a keyword is no operand
-    operandKind = A_WORD;
-    let end = j + 1;
-    while (isType(end, Tok.DOT) && (isType(end + 1, Tok.WORD) || isType(end + 1, Tok.DOT))) end += isType(end + 1, Tok.DOT) ? 1 : 2;
-    operandWord = v.slice(tStart[j] ?? 0, tEnd[end - 1] ?? 0);
-    return end;
+    const id = (tok[j] as number) >> 4;
+    const classes = CLASS[id] as number;
+    if (j + 1 < n && tok[j + 1] === Tok.LPAREN) return (skipGroup(j + 1) << A_END_SHIFT) | A_CALL | ((classes & K_FUNC) !== 0 ? A_SQL : 0);
+    if ((classes & K_LITERAL) !== 0) return ((j + 1) << A_END_SHIFT) | A_LITERAL;
+    if (id !== 0 && (classes & (K_FUNC | K_SYSTEM)) === 0) return -1; // a keyword is no operand
+    const end = pastDots(j + 1);
+    wordFrom = tStart[j] as number;
+    wordTo = tEnd[end - 1] as number;
+    return (end << A_END_SHIFT) | A_WORD;
   }
   if (t === Tok.OTHER && charAt(v, j) === '\\' && v[(tStart[j] ?? 0) + 1] === 'n') {
     // MySQL's \N (NULL)
-    operandKind = A_LITERAL;
-    return j + 2 <= nTok && isPlainWord(j + 1) ? j + 2 : j + 1;
+    return ((j + 2 <= n && isPlainWord(j + 1) ? j + 2 : j + 1) << A_END_SHIFT) | A_LITERAL;
   }
   return -1;
 }
 
-/** A binary operator at `k` (symbol or word: = LIKE DIV IS NOT …): the index after it, or -1. Sets opIsCmp. */
-let opIsCmp = false;
+/** Whether `v[a, a + length)` and `v[b, b + length)` are the same text. */
+function sameText(v: string, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (v.charCodeAt(a + i) !== v.charCodeAt(b + i)) return false;
+  return true;
+}
+
+/**
+ * A binary operator at `k` (symbol or word: = LIKE DIV IS NOT …): -1 when none, else the index after it `<< 1`,
+ * with 1 when it compares.
+ */
 function binaryOp(k: number): number {
   if (k >= nTok) return -1;
-  if (typeAt(k) === Tok.OP) {
-    const o = subAt(k);
-    if (o === Op.NONSQL || o === Op.NOT || o === Op.LOGIC) return -1;
-    opIsCmp = o === Op.CMP;
-    return k + 1;
+  const token = tTok[k] as number;
+  const type = token & 15;
+  const sub = token >> 4;
+  if (type === Tok.OP) {
+    if (sub === Op.NONSQL || sub === Op.NOT || sub === Op.LOGIC) return -1;
+    return ((k + 1) << 1) | (sub === Op.CMP ? 1 : 0);
   }
-  if (typeAt(k) !== Tok.WORD) return -1;
-  const id = subAt(k);
-  opIsCmp = true;
-  if (id === K.like || id === K.rlike || id === K.regexp || id === K.glob || id === K.in) return k + 1;
-  if (id === K.sounds) return kw(k + 1, K.like) ? k + 2 : -1;
-  if (id === K.is) return cls(k + 1, K_NOT) ? k + 2 : k + 1;
-  if (id === K.between) return k + 1;
-  if (id === K.not && (kw(k + 1, K.like) || kw(k + 1, K.rlike) || kw(k + 1, K.regexp) || kw(k + 1, K.in) || kw(k + 1, K.between))) return k + 2;
-  opIsCmp = false;
-  if (id === K.div || id === K.mod) return k + 1;
+  if (type !== Tok.WORD || sub === 0) return -1;
+  const id = sub;
+  if (id === K.like || id === K.rlike || id === K.regexp || id === K.glob || id === K.in) return ((k + 1) << 1) | 1;
+  if (id === K.sounds) return kw(k + 1, K.like) ? ((k + 2) << 1) | 1 : -1;
+  if (id === K.is) return ((cls(k + 1, K_NOT) ? k + 2 : k + 1) << 1) | 1;
+  if (id === K.between) return ((k + 1) << 1) | 1;
+  if (id === K.not && (kw(k + 1, K.like) || kw(k + 1, K.rlike) || kw(k + 1, K.regexp) || kw(k + 1, K.in) || kw(k + 1, K.between))) return ((k + 2) << 1) | 1;
+  if (id === K.div || id === K.mod) return (k + 1) << 1;
   return -1;
 }
 
@@ -909,40 +1070,89 @@ let chainSql = false;
 let chainWords = false;
 let chainKind = 0;
 
-/** `operand (op operand)*` from `k`: the index after it, or -1. `leading`: `k` is at an operator already. */
+/**
+ * `operand (op operand)*` from `k`: the index after it, or -1. `leading`: `k` is at an operator already.
+ *
+ * The rules read a chain over every token of `a=a=a=…` or `x/x/x…`: the commonest links (a symbol operator, then a
+ * literal or a lone plain name) are read here from the token arrays held in locals, the rest by binaryOp and operand.
+ */
 function chain(v: string, k: number, leading: boolean): number {
-  chainOps = 0;
-  chainCmp = 0;
-  chainSql = false;
-  chainWords = false;
+  const tok = tTok, n = nTok, start = tStart, end = tEnd;
+  let ops = 0;
+  let cmps = 0;
+  let sql = false;
+  let words = false;
   let e = k;
   let prevKind = A_LITERAL;
-  let prevWord = '';
+  let prevFrom = 0;
+  let prevTo = 0;
   if (!leading) {
-    e = operand(v, k);
-    if (e < 0) return -1;
-    prevKind = operandKind;
-    prevWord = operandWord;
-    chainSql = operandSql;
-    chainWords = operandKind === A_WORD;
-  }
-  for (;;) {
-    const o = binaryOp(e);
-    if (o < 0) break;
-    const cmp = opIsCmp;
-    const end = operand(v, o);
-    if (end < 0) break;
-    chainOps++;
-    chainSql ||= operandSql;
-    chainWords ||= operandKind === A_WORD;
-    if (cmp) {
-      const strong = prevKind !== A_WORD || operandKind !== A_WORD || prevWord === operandWord;
-      chainCmp = Math.max(chainCmp, strong ? 2 : 1);
+    const r = operand(v, k);
+    if (r < 0) {
+      chainOps = 0;
+      chainCmp = 0;
+      chainSql = false;
+      chainWords = false;
+      return -1;
     }
-    prevKind = operandKind;
-    prevWord = operandWord;
-    e = end;
+    e = r >> A_END_SHIFT;
+    prevKind = r & A_KIND;
+    sql = (r & A_SQL) !== 0;
+    words = prevKind === A_WORD;
+    prevFrom = wordFrom;
+    prevTo = wordTo;
   }
+  while (e < n) {
+    const t = tok[e] as number;
+    let o: number;
+    let cmp: boolean;
+    if ((t & 15) === Tok.OP) {
+      const sub = t >> 4;
+      if (sub === Op.NONSQL || sub === Op.NOT || sub === Op.LOGIC) break;
+      o = e + 1;
+      cmp = sub === Op.CMP;
+    } else {
+      const b = binaryOp(e);
+      if (b < 0) break;
+      o = b >> 1;
+      cmp = (b & 1) !== 0;
+    }
+    const u = o < n ? (tok[o] as number) : 0;
+    const after = o + 1 < n ? (tok[o + 1] as number) : 0;
+    let kind: number;
+    let from = 0;
+    let to = 0;
+    if ((u & 15) === Tok.NUM || (u & 15) === Tok.STR || (u & 15) === Tok.VAR) {
+      kind = A_LITERAL;
+      e = o + 1;
+    } else if (u === Tok.WORD && after !== Tok.LPAREN && after !== Tok.DOT) {
+      kind = A_WORD;
+      from = start[o] as number;
+      to = end[o] as number;
+      e = o + 1;
+    } else {
+      const r = operand(v, o);
+      if (r < 0) break;
+      kind = r & A_KIND;
+      sql ||= (r & A_SQL) !== 0;
+      from = wordFrom;
+      to = wordTo;
+      e = r >> A_END_SHIFT;
+    }
+    ops++;
+    if (kind === A_WORD) words = true;
+    if (cmp && cmps !== 2) {
+      const strong = prevKind !== A_WORD || kind !== A_WORD || (prevTo - prevFrom === to - from && sameText(v, prevFrom, from, to - from));
+      cmps = strong ? 2 : 1;
+    }
+    prevKind = kind;
+    prevFrom = from;
+    prevTo = to;
+  }
+  chainOps = ops;
+  chainCmp = cmps;
+  chainSql = sql;
+  chainWords = words;
   chainKind = prevKind;
   return e;
 }
@@ -956,8 +1166,9 @@ const ends = (k: number): boolean => k >= nTok || commentAfter(k - 1) || isType(
  * started with the operator, so no prose precedes it).
  */
 function condition(v: string, k: number, loose: boolean): boolean {
+  const tok = tTok, n = nTok;
   let c = k;
-  while (isType(c, Tok.LPAREN) && !kw(c + 1, K.select) && skipGroup(c) === nTok) c++; // (1=1 left open
+  while (c < n && tok[c] === Tok.LPAREN && !kw(c + 1, K.select) && skipGroup(c) === n) c++; // (1=1 left open
   if (kw(c, K.exists) || (isType(c, Tok.LPAREN) && kw(c + 1, K.select))) return true;
   const e = chain(v, c, false);
   if (e < 0) return false;
@@ -985,12 +1196,11 @@ const INFO_CALLS = new Set([
   'getpgusername', 'sys_context', 'last_insert_id',
 ]);
 const wordAt = (v: string, k: number): string => (k < nTok && typeAt(k) === Tok.WORD ? v.slice(tStart[k] ?? 0, tEnd[k] ?? 0) : '');
-const isInfo = (v: string, k: number): boolean => (isCall(k) ? INFO_CALLS.has(wordAt(v, k)) : INFO_WORDS.has(wordAt(v, k)));
+const isInfo = (v: string, k: number): boolean => isType(k, Tok.WORD) && (isCall(k) ? INFO_CALLS.has(wordAt(v, k)) : INFO_WORDS.has(wordAt(v, k)));
 
 /** After a table name: where a FROM clause can end. */
 function tableTail(k: number): boolean {
-  let j = k;
-  while (isType(j, Tok.DOT) && (isType(j + 1, Tok.WORD) || isType(j + 1, Tok.DOT))) j += isType(j + 1, Tok.DOT) ? 1 : 2;
+  const j = pastDots(k);
   return (
     j >= nTok || commentAfter(j - 1) || isType(j, Tok.SEMI) || isType(j, Tok.RPAREN) || isType(j, Tok.COMMA) || kw(j, K.where) ||
     kw(j, K.limit) || kw(j, K.order) || kw(j, K.group) || kw(j, K.union) || kw(j, K.having) || kw(j, K.into) ||
@@ -999,11 +1209,23 @@ function tableTail(k: number): boolean {
 }
 
 /**
+ * The keywords `statement` has a case for (keep the two together): the others are tested with one load, where the
+ * switch compares with every case (64 KB of `;a` asks at each `;`).
+ */
+const STATEMENT_WORD = new Uint8Array(CLASS.length);
+for (const id of [
+  K.select, K.drop, K.create, K.alter, K.truncate, K.delete, K.insert, K.update, K.exec, K.execute, K.declare,
+  K.shutdown, K.waitfor, K.set, K.load, K.copy, K.backup, K.grant, K.revoke, K.call, K.begin, K.if, K.use,
+]) STATEMENT_WORD[id] = 1;
+/** Token `k` is a word a statement may start with. */
+const startsStatement = (k: number): boolean => k < nTok && typeAt(k) === Tok.WORD && STATEMENT_WORD[subAt(k)] === 1;
+
+/**
  * A statement at `k` with a shape prose does not have. `strict`: at the very start of the value (no semicolon or
  * breakout before it), where "select the best option" and "drop table talk" must pass.
  */
 function statement(v: string, k: number, strict: boolean): boolean {
-  if (k >= nTok || typeAt(k) !== Tok.WORD) return false;
+  if (!startsStatement(k)) return false;
   const id = subAt(k);
   const next = k + 1;
   switch (id) {
@@ -1077,14 +1299,34 @@ function statement(v: string, k: number, strict: boolean): boolean {
   }
 }
 
-const TIME_FUNCTIONS = new Set<number>([K.sleep, K.pg_sleep, K.benchmark, K.randomblob]);
-const ERROR_FUNCTIONS = new Set<number>([
-  K.extractvalue, K.updatexml, K.name_const, K.geometrycollection, K.multipoint, K.polygon, K.linestring,
-  K.multilinestring, K.multipolygon, K.xmltype,
-]);
-const CHAR_FUNCTIONS = new Set<number>([K.char, K.chr, K.nchar]);
-const EXTRACT_OUTER = new Set(['ascii', 'ord', 'hex', 'bin', 'conv', 'length', 'unhex']);
-const EXTRACT_INNER = new Set(['substring', 'substr', 'mid', 'left', 'right', 'hex', 'version', 'user', 'database']);
+/**
+ * What `anywhere` looks for in a call, by keyword id: one load per candidate, where sets of names cost a slice and a
+ * hash of it at every call of 64 KB of `char(1`. Every word here is a keyword (checked as the table is made): a word
+ * that is none has id 0 and is in none of these lists.
+ */
+const F_TIME = 1; // a time delay
+const F_ERROR = 2; // a function error-based injections call
+const F_CHAR = 4; // char(n) built from numbers
+const F_EXTRACT_OUTER = 8; // ascii(substring(…)): one character at a time
+const F_EXTRACT_INNER = 16;
+const F_INFO_CALL = 32; // version(), database()
+const CALL_FLAGS = new Uint8Array(CLASS.length);
+for (const [flag, words] of [
+  [F_TIME, 'sleep pg_sleep benchmark randomblob'],
+  [F_ERROR, 'extractvalue updatexml name_const geometrycollection multipoint polygon linestring multilinestring multipolygon xmltype'],
+  [F_CHAR, 'char chr nchar'],
+  [F_EXTRACT_OUTER, 'ascii ord hex bin conv length unhex'],
+  [F_EXTRACT_INNER, 'substring substr mid left right hex version user database'],
+  [F_INFO_CALL, [...INFO_CALLS].join(' ')],
+] as const) {
+  for (const word of words.split(' ')) {
+    const id = KEYWORD_ID.get(word);
+    if (id === undefined) throw new Error(`sqli: ${word} is no keyword`);
+    CALL_FLAGS[id] = (CALL_FLAGS[id] as number) | flag;
+  }
+}
+/** Whether token `k` is a word with `flag` (any `k`). */
+const hasFlag = (k: number, flag: number): boolean => k < nTok && typeAt(k) === Tok.WORD && ((CALL_FLAGS[subAt(k)] ?? 0) & flag) !== 0;
 
 /** Rules that need no breakout: SQL that no one writes in a chat message by accident. */
 function anywhere(v: string): ScanRuleId | null {
@@ -1094,11 +1336,12 @@ function anywhere(v: string): ScanRuleId | null {
     const t = typeAt(k);
     if (t === Tok.WORD) {
       const id = subAt(k);
+      const flags = CALL_FLAGS[id] as number;
       if (id === K.union) {
         let j = k + 1;
         while (kw(j, K.all) || kw(j, K.distinct) || isType(j, Tok.LPAREN)) j++;
         if (kw(j, K.select)) return 'sqli.union-select';
-      } else if (TIME_FUNCTIONS.has(id) && isCall(k) && !isType(k - 1, Tok.DOT)) {
+      } else if ((flags & F_TIME) !== 0 && isCall(k) && !isType(k - 1, Tok.DOT)) {
         return 'sqli.time-delay';
       } else if (id === K.waitfor && (kw(k + 1, K.delay) || kw(k + 1, K.time)) && isType(k + 2, Tok.STR)) {
         return 'sqli.time-delay';
@@ -1114,28 +1357,27 @@ function anywhere(v: string): ScanRuleId | null {
         return 'sqli.system-object';
       } else if (id === K.mysql && isType(k + 1, Tok.DOT) && kw(k + 2, K.user)) {
         return 'sqli.system-object';
-      } else if (ERROR_FUNCTIONS.has(id) && isCall(k)) {
+      } else if ((flags & F_ERROR) !== 0 && isCall(k)) {
         return 'sqli.error-function';
-      } else if (CHAR_FUNCTIONS.has(id) && isCall(k) && isType(k + 2, Tok.NUM)) {
+      } else if ((flags & F_CHAR) !== 0 && isCall(k) && isType(k + 2, Tok.NUM)) {
         const after = skipGroup(k + 1);
-        if ((isOp(after, Op.ARITH) || isOp(after, Op.LOGIC)) && CHAR_FUNCTIONS.has(subAt(after + 1)) && isCall(after + 1)) {
+        if ((isOp(after, Op.ARITH) || isOp(after, Op.LOGIC)) && hasFlag(after + 1, F_CHAR) && isCall(after + 1)) {
           return 'sqli.error-function';
         }
       } else if ((id === K.concat || id === K.concat_ws) && isCall(k) && isType(k + 2, Tok.NUM) && v.startsWith('0x', tStart[k + 2] ?? 0)) {
         return 'sqli.error-function';
       }
       if (id !== 0 && isCall(k)) {
-        const name = wordAt(v, k);
         // ascii(substring(…)), ord(mid(…)): reading a value one character at a time
-        if (EXTRACT_OUTER.has(name) && isCall(k + 2) && EXTRACT_INNER.has(wordAt(v, k + 2))) return 'sqli.error-function';
+        if ((flags & F_EXTRACT_OUTER) !== 0 && isCall(k + 2) && hasFlag(k + 2, F_EXTRACT_INNER)) return 'sqli.error-function';
         // version(), database() inside an expression
-        if (INFO_CALLS.has(name) && isType(k + 2, Tok.RPAREN) && k > 0 && (isType(k - 1, Tok.LPAREN) || isType(k - 1, Tok.COMMA) || isType(k - 1, Tok.OP) || kw(k - 1, K.select) || isLogic(k - 1))) {
+        if ((flags & F_INFO_CALL) !== 0 && isType(k + 2, Tok.RPAREN) && k > 0 && (isType(k - 1, Tok.LPAREN) || isType(k - 1, Tok.COMMA) || isType(k - 1, Tok.OP) || kw(k - 1, K.select) || isLogic(k - 1))) {
           return 'sqli.system-object';
         }
       }
     } else if (t === Tok.VAR && v.startsWith('@@', tStart[k] ?? 0)) {
       return 'sqli.system-object';
-    } else if (t === Tok.SEMI && statement(v, k + 1, false)) {
+    } else if (t === Tok.SEMI && startsStatement(k + 1) && statement(v, k + 1, false)) {
       return 'sqli.stacked-query';
     }
   }
@@ -1148,8 +1390,7 @@ const NUMERIC = 3; // after a leading number or name
 
 /** Rules where the value leaves its context, at token `k`. `quote`: the context's quote character when QUOTED. */
 function atBreakout(v: string, k: number, context: number, quote: string, glued: boolean): ScanRuleId | null {
-  let j = k;
-  while (isType(j, Tok.RPAREN)) j++;
+  const j = pastRun(k, Tok.RPAREN);
   if (context === QUOTED) {
     // admin'--   admin')#   '; --
     if (commentAfter(j - 1) && (glued || j > k)) return 'sqli.comment-truncation';
@@ -1168,7 +1409,7 @@ function atBreakout(v: string, k: number, context: number, quote: string, glued:
     cmp = chainCmp;
     sql = chainSql;
     words = chainWords;
-    while (isType(e, Tok.RPAREN)) e++;
+    e = pastRun(e, Tok.RPAREN);
   }
   if (isLogic(e)) {
     if (condition(v, e + 1, context !== NUMERIC) || (cls(e + 1, K_NOT) && condition(v, e + 2, context !== NUMERIC))) {
@@ -1197,8 +1438,7 @@ function atBreakout(v: string, k: number, context: number, quote: string, glued:
   if (kw(e, K.as) && isType(e + 1, Tok.WORD) && kw(e + 2, K.where) && condition(v, e + 3, true)) return 'sqli.clause-injection';
   if (statement(v, e, false)) return 'sqli.clause-injection';
   if (context === QUOTED) {
-    let p = e;
-    while (isType(p, Tok.LPAREN)) p++;
+    const p = pastRun(e, Tok.LPAREN);
     if (p > e && statement(v, p, false)) return 'sqli.clause-injection';
   }
   return null;
@@ -1212,17 +1452,21 @@ function sqlOnlyThenComment(v: string): boolean {
   if (rest.length > 12 || /\s\S/.test(rest.trim())) return false;
   let sawSql = false;
   let sawOperand = false;
-  for (let k = 0; k < nTok; k++) {
-    const t = typeAt(k);
+  // every token of a value read here (64 KB of `-`): the arrays in locals
+  const tok = tTok, comments = tCommentAfter, n = nTok;
+  for (let k = 0; k < n; k++) {
+    const token = tok[k] as number;
+    const t = token & 15;
     if (t === Tok.OTHER) return false;
     if (t === Tok.NUM || t === Tok.STR || t === Tok.VAR || t === Tok.LPAREN || t === Tok.WORD) sawOperand = true;
     if (t === Tok.WORD) {
-      if (isPlainWord(k) && !isCall(k) && (isPlainWord(k + 1) || (k > 0 && isPlainWord(k - 1)))) return false;
-      if (isPlainWord(k) && !isCall(k) && nTok === 1) return false;
+      // a plain name that is not called: not next to another, nor alone
+      const next = k + 1 < n ? (tok[k + 1] as number) : 0;
+      if (token === Tok.WORD && next !== Tok.LPAREN && (next === Tok.WORD || (k > 0 && tok[k - 1] === Tok.WORD) || n === 1)) return false;
     } else {
       sawSql = true;
     }
-    if (commentAfter(k) && k < nTok - 1) return false;
+    if (comments[k] === 1 && k < n - 1) return false;
   }
   return sawSql && sawOperand;
 }
@@ -1237,8 +1481,7 @@ function unquotedBreakout(v: string): ScanRuleId | null {
   if (kw(0, K.where) || kw(0, K.having) || kw(0, K.order) || kw(0, K.group) || kw(0, K.limit) || kw(0, K.procedure) || kw(0, K.as) || kw(0, K.into)) {
     return atBreakout(v, 0, START, '', true);
   }
-  let p = 0;
-  while (isType(p, Tok.LPAREN)) p++;
+  const p = pastRun(0, Tok.LPAREN);
   if (statement(v, p, p === 0)) return p === 0 ? 'sqli.statement' : 'sqli.clause-injection';
   const e = chain(v, 0, false);
   if (e > 0) {
@@ -1260,6 +1503,8 @@ function reset(): void {
   tCommented = false;
   nTok = 0;
   nCand = 0;
+  groupsRead = false;
+  groupScanned = 0;
 }
 
 /**
@@ -1277,7 +1522,7 @@ export function detectSqli(v: string, quotes: number): ScanRuleId | null {
   for (let q = 39; q !== 0; q = q === 39 ? 34 : 0) {
     if ((quotes & (q === 39 ? 1 : 2)) === 0) continue;
     backslash = -1;
-    const p = stringEnd(v, 0, q);
+    const p = v.length >= LONG ? stringEndUnits(v, units, 0, q) : stringEnd(v, 0, q);
     if (p < 0) continue;
     if (!kept) swapReadings();
     kept = true;
