@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, detectCmdi, WORD_COMMANDS } from '../../../src/policies/inspection/scan/cmdi.js';
-import { T_BACKTICK, T_DOLLAR } from '../../../src/policies/inspection/scan/triggers.js';
+import { COMMANDS, detectCmdi, EXEC_CALLS, INFO_CALLS, WORD_COMMANDS } from '../../../src/policies/inspection/scan/cmdi.js';
+import { T_BACKTICK, T_CALL, T_DOLLAR } from '../../../src/policies/inspection/scan/triggers.js';
 
 /**
  * The substitution rule of the command detector walks a value's backticks and `$(` in two regimes (hops where they
@@ -137,6 +137,128 @@ describe('detectCmdi substitution rule against its plain reading', () => {
         const v = dense + end;
         expect(detected(v), `${fill} … ${end}`).toBe(plainSubstitution(v));
       }
+    }
+  });
+});
+
+/**
+ * The call rule (system('id'), phpinfo()) hops from `(` to `(` where they are far apart, reads dense stretches through
+ * an automaton of the names, and passes long stretches with no string opener but for a search for phpinfo. Here it is
+ * held to the plain reading: at every `(`, the run of name characters before it (spaces skipped, at most 32), sliced,
+ * then the parts after each of its dots, looked up in the set of names.
+ */
+const CALL_NAMES = new Set([...EXEC_CALLS, ...INFO_CALLS]);
+
+function plainCall(v: string): boolean {
+  for (let i = v.indexOf('('); i >= 0; i = v.indexOf('(', i + 1)) {
+    let k = i;
+    while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
+    let start = k;
+    while (start > 0 && k - start < 32) {
+      const c = v.charCodeAt(start - 1);
+      if (!(isAlnum(c) || c === 95 || c === 46 || c === 37 || c === 40 || c === 41)) break;
+      start--;
+    }
+    let name = v.slice(start, k);
+    while (name !== '' && !CALL_NAMES.has(name)) name = name.includes('.') ? name.slice(name.indexOf('.') + 1) : '';
+    if (name === '') continue;
+    const before = v.charCodeAt(k - name.length - 1);
+    if (isAlnum(before) || before === 95) continue;
+    if (INFO_CALLS.includes(name)) return true;
+    let j = i + 1;
+    while (isSpace(v.charCodeAt(j))) j++;
+    if (['\'', '"', '`'].includes(v.charAt(j)) || v.startsWith('$_', j)) return true;
+  }
+  return false;
+}
+
+/** What the detector says of a value with no other rule's characters ({ < / - & or a reverse shell's call). */
+const called = (v: string): boolean => detectCmdi(v, T_CALL) === 'cmdi.code-exec';
+
+const CALL_PIECES = [
+  ...EXEC_CALLS, ...INFO_CALLS, 'php', 'info', 'version', 'sys', 'exe', 'subprocess.', 'check_', 'runtime.', 'getruntime().',
+  '(', '(', '(', '(', ')', '.', '.', ' ', ' ', '\t', "'", '"', '`', '$_', '$', '_', '%', 'a', 'x', 'l', 'n', 'o', '1', 'A',
+  'é', '=', ',', ';',
+];
+
+describe('detectCmdi call rule against its plain reading', () => {
+  it('agrees on short random values', () => {
+    const next = random(3);
+    for (let k = 0; k < 30000; k++) {
+      let v = '';
+      for (let p = 1 + Math.floor(next() * 10); p > 0; p--) v += CALL_PIECES[Math.floor(next() * CALL_PIECES.length)] as string;
+      expect(called(v), JSON.stringify(v)).toBe(plainCall(v));
+    }
+  });
+
+  it('agrees on long values, dense and sparse, with and without string openers', () => {
+    const next = random(4);
+    const pick = (pieces: number, openers: boolean): string => {
+      let v = '';
+      while (pieces-- > 0) {
+        const piece = CALL_PIECES[Math.floor(next() * CALL_PIECES.length)] as string;
+        if (openers || !/['"`$]/.test(piece)) v += piece;
+      }
+      return v;
+    };
+    for (let k = 0; k < 400; k++) {
+      // a unit repeated (dense `(` where it holds one), with pieces between repeats now and then, long gaps of prose
+      // at times, and string openers only in some stretches
+      const openers = next() < 0.5;
+      const unit = pick(1 + Math.floor(next() * 4), openers) + (next() < 0.7 ? '(' : '');
+      let v = '';
+      while (v.length < 3000) {
+        const r = next();
+        v += r < 0.9 ? unit : r < 0.96 ? pick(3, next() < 0.3) : 'some words of prose in between '.repeat(3);
+      }
+      expect(called(v), JSON.stringify(v.slice(0, 60))).toBe(plainCall(v));
+    }
+  });
+
+  it('finds the one call at the end of a dense fill', () => {
+    for (const fill of ['eval(', 'a(', '(a', 'x(x(', 'on(', '(eval(\'', '.call(\'', '%x(', 'n( ', '(phpinfo(', "('", 'exec ( ']) {
+      const dense = fill.repeat(Math.ceil(65536 / fill.length)).slice(0, 65536);
+      for (const end of ['', " system('id')", ' phpinfo()', ' phpinfo', " x.os.system ('id')", " (eval('x')", " subprocess.call('x')", ' %x(`id`)']) {
+        const v = dense + end;
+        expect(called(v), `${fill} … ${end}`).toBe(plainCall(v));
+      }
+    }
+  });
+
+  it('finds a call right after each of the first hundred look-alikes', () => {
+    // (past a number of them, the walk reads on in another way: the call may come right where it changes)
+    for (const unit of ["(eval('", ".call('", '(exec (`', "x%x('"]) {
+      for (let count = 1; count <= 100; count++) {
+        for (const end of [" system('id')", "system('id')", ' phpinfo()']) {
+          const v = unit.repeat(count) + end;
+          expect(called(v), `${unit} × ${count} … ${end}`).toBe(plainCall(v));
+        }
+      }
+    }
+  });
+});
+
+/** The reverse shells' paths and options as written before their expression was reordered for speed. */
+const PLAIN_REVERSE_SHELL_PATH = /\/(?:dev\/(?:tcp|udp)\/|(?<=mkfifo \/)tmp\/|(?<=bitsadmin \/)transfer)|-(?:e (?:\/bin\/|cmd)|(?<=certutil -)urlcache)/;
+
+describe('detectCmdi reverse-shell paths against their plain expression', () => {
+  it('agrees on random values of pieces of theirs', () => {
+    const next = random(5);
+    const phrases = ['/dev/tcp/', '/dev/udp/', 'mkfifo /tmp/', 'bitsadmin /transfer', '-e /bin/', '-e cmd', 'certutil -urlcache', ' x/-'];
+    // a random part of a phrase: whole at times, else cut at both ends
+    const piece = (): string => {
+      const phrase = phrases[Math.floor(next() * phrases.length)] as string;
+      if (next() < 0.3) return phrase;
+      const from = Math.floor(next() * phrase.length);
+      return phrase.slice(from, from + 1 + Math.floor(next() * (phrase.length - from)));
+    };
+    for (let k = 0; k < 30000; k++) {
+      let v = '';
+      for (let p = 1 + Math.floor(next() * 6); p > 0; p--) v += piece();
+      if (next() < 0.02) v = v.repeat(200);
+      // (a / that starts no match: without a / or -e, the expression is not run)
+      v += ' /x';
+      expect(detectCmdi(v, 0) === 'cmdi.reverse-shell', JSON.stringify(v.slice(0, 80))).toBe(PLAIN_REVERSE_SHELL_PATH.test(v));
     }
   });
 });

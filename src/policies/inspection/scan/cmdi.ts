@@ -390,9 +390,12 @@ function ifsFrom(v: string, from: number): boolean {
  * Fixed patterns, by rule: one regular expression per rule (a literal prefix then a few endings), one native pass
  * each whatever the number of near misses in the value. The reverse shells' alternatives start where the engine can
  * skip to (the / or - of a path or an option, the last two letters of a function name and its `(`), the words before
- * that looked behind for: tried at every position, the words made the engine read prose letter by letter.
+ * that looked behind for: tried at every position, the words made the engine read prose letter by letter. After the
+ * / or -, the rest of the literal is read first and the words looked behind for last (at every / of 64 K of them, the
+ * look behind cost 4 ns; a second character that is no d t e u ends the try at once).
  */
-const REVERSE_SHELL_PATH = /\/(?:dev\/(?:tcp|udp)\/|(?<=mkfifo \/)tmp\/|(?<=bitsadmin \/)transfer)|-(?:e (?:\/bin\/|cmd)|(?<=certutil -)urlcache)/g;
+const REVERSE_SHELL_PATH =
+  /\/(?:dev\/(?:tcp|udp)\/|t(?:mp\/(?<=mkfifo \/tmp\/)|ransfer(?<=bitsadmin \/transfer)))|-(?:e (?:\/bin\/|cmd)|urlcache(?<=certutil -urlcache))/g;
 const REVERSE_SHELL_CALL = /(?:en|wn|ng)\((?<=(?:fsockopen|pty\.spawn|downloadstring)\()|et\(s,pf_inet(?<=socket\(s,pf_inet)/g;
 const SSI = /<!--#(?:exec|include|echo|config|printenv)/g;
 /**
@@ -430,71 +433,339 @@ function patternRule(v: string): ScanRuleId | null {
 }
 
 /** Functions that run a command or code when given a string. */
-const EXEC_CALLS = [
+export const EXEC_CALLS: readonly string[] = [
   'system', 'exec', 'shell_exec', 'passthru', 'popen', 'proc_open', 'pcntl_exec', 'eval', 'assert', 'os.system',
   'os.popen', 'subprocess.call', 'subprocess.run', 'subprocess.popen', 'subprocess.check_output', 'kernel.exec',
   'kernel.system', 'runtime.getruntime().exec', 'child_process.exec', 'execsync', 'spawnsync', '%x',
 ];
+/** Calls that give away PHP whatever their argument. */
+export const INFO_CALLS: readonly string[] = ['phpinfo', 'phpversion'];
 /** What makes PHP code dangerous: calls that run or write, includes, request input. */
 const PHP_DANGER = /system\(|exec\(|passthru\(|shell_exec\(|popen\(|proc_open\(|eval\(|assert\(|include[( ]|require[( ]|\$_(?:get|post|request)|base64_decode\(|file_put_contents\(|fwrite\(|phpinfo\(/g;
 
-const EXEC_NAMES = new Set(EXEC_CALLS);
+/**
+ * A call's name is read back from its `(` (spaces skipped) over the characters a dotted name is made of: letters,
+ * digits, _ . % ( ), at most 32. The name is that run, or the part of it after one of its dots, whichever is a known
+ * one. So a known name counts where it ends right before the `(` (spaces between) and what comes before it is the
+ * start of the value, a dot, or a character of none of those kinds: a boundary (every name is shorter than 32, so the
+ * run always reaches the character before it). A name whose last segment is itself a name (os.system) counts exactly
+ * where that segment does, after its dot: only the others are looked for.
+ */
+const isWordChar = (c: number): boolean => isAlnum(c) || c === 95 || c === 37;
+const isBoundary = (c: number): boolean => c === 46 || !(isWordChar(c) || c === 40 || c === 41);
+const CALL_NAMES = [
+  ...EXEC_CALLS.filter((name) => !name.includes('.') || !EXEC_CALLS.includes(name.slice(name.lastIndexOf('.') + 1))),
+  ...INFO_CALLS,
+];
+const LONGEST_CALL_NAME = Math.max(...CALL_NAMES.map((name) => name.length));
+// (the automaton below takes a `(` to end every name, and the run read back to reach the character before one)
+if (CALL_NAMES.some((name) => name.length >= 32 || !/^[a-z0-9_%.]+$/i.test(name))) {
+  throw new Error('cmdi: a call name is too long or holds a character other than a letter, a digit, _ % or .');
+}
 
 /**
- * Where a call may be: a `(` after one of the last segments of EXEC_CALLS (or phpinfo, phpversion). The engine skips
- * to a `(` after a space or the last letter of a name (m c u n l t o) and looks behind it for the names (%x, the one
- * name ending in x, is found from its %); a `(` after anything else cannot end a known name.
+ * phpinfo( and phpversion( where they count: after a boundary (the engine skips to each `php`). Derived from
+ * INFO_CALLS, which all start with php.
  */
-const EXEC_CALL_SITE =
-  /[mcunlto \t]\((?<=(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|phpinfo|phpversion)[ \t]*\()|%x[ \t]*\(/g;
-/**
- * EXEC_CALL_SITE from ( to ( where prose has few (see Hopper), tried at one `(`: the names end in the letters the
- * expression skips to, so the lookbehind says it all.
- */
-const CALL_SITE_HOPPER = new Hopper(
-  EXEC_CALL_SITE,
-  /\((?<=(?:system|exec|passthru|popen|proc_open|eval|assert|call|run|check_output|execsync|spawnsync|phpinfo|phpversion)[ \t]*\(|%x[ \t]*\()/y,
-  '(',
-  1,
-  // the last letter of a name (x: %x), or a space
-  { offset: -1, chars: 'mcunltox \t' },
-);
+const INFO_CALL_SOURCE = `php(?<![\\w%()]php)(?:${INFO_CALLS.map((name) => name.slice(3)).join('|')})[ \\t]*\\(`;
 
-/** A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`). */
+/** Bits of CALL_DONE and CALL_ENDS: a name that counts with a string argument; one that counts with any (phpinfo). */
+const ENDS_CALL = 1;
+const ENDS_INFO_CALL = 2;
+
+/** Columns of the automaton: a space or tab, another boundary, another character of a dotted name, then the names'. */
+const SPACE_COLUMN = 0;
+const BOUNDARY_COLUMN = 1;
+const JOINING_COLUMN = 2;
+
+/**
+ * The names as an automaton read forwards: the state after a character is `CALL_NEXT[state + column]` (states are
+ * numbered by the number of columns; the column of an ASCII character is `CALL_COLUMN[c]`, beyond ASCII BOUNDARY_COLUMN), and
+ * `CALL_DONE[state]` says what kind of name ends right before the next character (spaces between). State 0 follows a
+ * character that joins what comes after it to a longer run (a `(`); CALL_START is the state before a value's first
+ * character, which a name may start at. A state is a set of names partly read (each with how far), whether the last
+ * character was a boundary, and the kinds of the names that ended before the spaces since.
+ */
+function callAutomaton(): { next: Int32Array; done: Uint8Array; column: Uint8Array; start: number } {
+  const column = new Uint8Array(128);
+  /** A character of each column, the one it stands for. */
+  const members = [' ', ';', '('];
+  for (let c = 0; c < 128; c++) column[c] = isSpace(c) ? SPACE_COLUMN : isBoundary(c) ? BOUNDARY_COLUMN : JOINING_COLUMN;
+  for (const ch of new Set(CALL_NAMES.join(''))) {
+    column[ch.charCodeAt(0)] = members.length;
+    members.push(ch);
+  }
+  const kinds = CALL_NAMES.map((name) => (INFO_CALLS.includes(name) ? ENDS_INFO_CALL : ENDS_CALL));
+  interface State {
+    /** `name index * 64 + characters read`, sorted. */
+    partial: number[];
+    boundary: boolean;
+    done: number;
+  }
+  const keyOf = (s: State): string => `${s.boundary ? 1 : 0}${s.done}:${s.partial.join(',')}`;
+  const step = (s: State, ch: string): State => {
+    const c = ch.charCodeAt(0);
+    const partial = new Set<number>();
+    let done = isSpace(c) ? s.done : 0;
+    const advance = (name: number, read: number): void => {
+      if ((CALL_NAMES[name] as string)[read] !== ch) return;
+      if (read + 1 === (CALL_NAMES[name] as string).length) done |= kinds[name] as number;
+      else partial.add(name * 64 + read + 1);
+    };
+    for (const p of s.partial) advance(p >> 6, p & 63);
+    if (s.boundary) CALL_NAMES.forEach((_, name) => advance(name, 0));
+    return { partial: [...partial].sort((x, y) => x - y), boundary: isBoundary(c), done };
+  };
+  const states: State[] = [];
+  const index = new Map<string, number>();
+  const add = (s: State): number => {
+    const key = keyOf(s);
+    let k = index.get(key);
+    if (k === undefined) {
+      k = states.length;
+      index.set(key, k);
+      states.push(s);
+    }
+    return k;
+  };
+  add({ partial: [], boundary: false, done: 0 });
+  const start = add({ partial: [], boundary: true, done: 0 });
+  const columns = members.length;
+  const next: number[] = [];
+  for (let k = 0; k < states.length; k++) {
+    members.forEach((ch, col) => {
+      next[k * columns + col] = add(step(states[k] as State, ch)) * columns;
+    });
+  }
+  const done = new Uint8Array(states.length * columns);
+  states.forEach((s, k) => {
+    done[k * columns] = s.done;
+  });
+  return { next: Int32Array.from(next), done, column, start: start * columns };
+}
+const { next: CALL_NEXT, done: CALL_DONE, column: CALL_COLUMN, start: CALL_START } = callAutomaton();
+const callColumn = (c: number): number => (c < 128 ? (CALL_COLUMN[c] as number) : BOUNDARY_COLUMN);
+
+/**
+ * By the last two characters of the names (`(second & 127) << 7 | (last & 127)`): the first look at a `(` the walk hops
+ * to. Beyond ASCII, a character folds onto one of the table: a look for nothing, which the automaton undoes.
+ */
+const CALL_ENDS = new Uint8Array(128 * 128);
+const pairOf = (second: number, last: number): number => ((second & 127) << 7) | (last & 127);
+CALL_NAMES.forEach((name) => {
+  const pair = pairOf(name.charCodeAt(name.length - 2), name.charCodeAt(name.length - 1));
+  CALL_ENDS[pair] = (CALL_ENDS[pair] as number) | (INFO_CALLS.includes(name) ? ENDS_INFO_CALL : ENDS_CALL);
+});
+
+/** Can a string argument start with `c`, right after a `(` (spaces first, or request input: $_GET)? */
+const opensArgument = (c: number): boolean => c === 39 || c === 34 || c === 96 || c === 36 || isSpace(c);
+
+/**
+ * A first look at the `(` at `i`: false where no known name ends before it (its last two characters say), or where
+ * only a string argument would make the call count and none can start right after it.
+ */
+function mayCall(v: string, i: number): boolean {
+  let k = i;
+  while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
+  return k >= 2 && worthReading(CALL_ENDS[pairOf(v.charCodeAt(k - 2), v.charCodeAt(k - 1))] as number, v, i);
+}
+
+/** With the bits of the two characters before the `(` at `i` (CALL_ENDS), is the call worth reading back from? */
+const worthReading = (ends: number, v: string, i: number): boolean =>
+  (ends & ENDS_INFO_CALL) !== 0 || ((ends & ENDS_CALL) !== 0 && opensArgument(at(v, i + 1)));
+
+/** After a call's `(` at `i`: spaces, then a string (a quote or a backtick) or request input ($_GET…). */
+function stringArgument(v: string, i: number): boolean {
+  let j = i + 1;
+  while (isSpace(at(v, j))) j++;
+  const c = at(v, j);
+  return c === 39 || c === 34 || c === 96 || (c === 36 && at(v, j + 1) === 95);
+}
+
+/** With the kinds of name that end before the `(` at `i` (CALL_DONE), does the call count? */
+const counts = (done: number, v: string, i: number): boolean =>
+  done !== 0 && ((done & ENDS_INFO_CALL) !== 0 || stringArgument(v, i));
+
+/** The columns of the names' own characters (after SPACE_COLUMN, BOUNDARY_COLUMN and JOINING_COLUMN). */
+const NAME_COLUMN = JOINING_COLUMN + 1;
+
+/**
+ * The kinds of name that end before the `(` at `i` (spaces skipped: they keep what ended): the automaton from the
+ * start of the run of the names' characters before it, in the state the character before the run leaves (a boundary:
+ * CALL_START; another: 0), or from 0 at most the longest name and one character back.
+ */
+function namesBefore(v: string, i: number): number {
+  let k = i;
+  while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
+  let p = k;
+  while (p > 0 && k - p <= LONGEST_CALL_NAME && callColumn(v.charCodeAt(p - 1)) >= NAME_COLUMN) p--;
+  let state = 0;
+  if (p === 0 || (k - p <= LONGEST_CALL_NAME && callColumn(v.charCodeAt(p - 1)) !== JOINING_COLUMN)) state = CALL_START;
+  for (; p < k; p++) state = CALL_NEXT[state + callColumn(v.charCodeAt(p))] as number;
+  return CALL_DONE[state] as number;
+}
+
+/** Two `(` within this many characters are close together (readCalls reads on while they come so). */
+const NEAR_CALL = 16;
+/** After this many `(` found by a memchr each close to the last, `execCall` reads the rest with readDense. */
+const CLOSE_CALLS = 4;
+/** After this many `(` close together, then twice as many, …, `readDense` looks for a long stretch with no opener. */
+const DENSE_CALLS = 8;
+
+/**
+ * A call of a command-running function with a string argument: system('id'), os.system("…"), eval(`…`), or of
+ * phpinfo. Where `(` are far apart, a memchr hops to each, and the automaton reads back from those the first look
+ * lets through; after CLOSE_CALLS found each close to the last, readDense reads the rest of the value.
+ */
 function execCall(v: string): boolean {
   // every name holds an e, an n or an a (%x its %): a value of `(` and symbols has no call
   if (!(v.includes('e') || v.includes('n') || v.includes('a') || v.includes('%'))) return false;
-  for (let end = CALL_SITE_HOPPER.first(v, 0); end >= 0; end = CALL_SITE_HOPPER.next(v, end)) {
-    const i = end - 1;
-    // the next search starts after this `(`
-    let k = i;
-    while (k > 0 && isSpace(v.charCodeAt(k - 1))) k--;
-    let start = k;
-    while (start > 0 && k - start < 32) {
-      const c = v.charCodeAt(start - 1);
-      if (!(isAlnum(c) || c === 95 || c === 46 || c === 37 || c === 40 || c === 41)) break;
-      start--;
+  nextQuote = nextDoubleQuote = nextBacktick = nextDollar = -2;
+  noInfoCallAhead = false;
+  sitesRead = 0;
+  // the `(` found by a memchr each within NEAR_CALL of the last, in a row
+  let close = 0;
+  for (let i = v.indexOf('('), last = -NEAR_CALL - 1; i >= 0; ) {
+    if (mayCall(v, i) && counts(namesBefore(v, i), v, i)) return true;
+    close = i - last <= NEAR_CALL ? close + 1 : 0;
+    last = i;
+    let from = i + 1;
+    if (close >= CLOSE_CALLS) {
+      from = readDense(v, from);
+      if (from < 0) return true;
+      close = 0;
     }
-    // the longest dotted name ending here that is a known sink: os.system, runtime.getruntime().exec, system
-    let name = v.slice(start, k);
-    while (name.length > 0 && !EXEC_NAMES.has(name) && name !== 'phpinfo' && name !== 'phpversion') {
-      const dot = name.indexOf('.');
-      if (dot < 0) {
-        name = '';
-        break;
-      }
-      name = name.slice(dot + 1);
-    }
-    if (name === '') continue;
-    const nameStart = k - name.length;
-    if (nameStart > 0 && (isAlnum(v.charCodeAt(nameStart - 1)) || v.charCodeAt(nameStart - 1) === 95)) continue;
-    if (name === 'phpinfo' || name === 'phpversion') return true;
-    let j = i + 1;
-    while (isSpace(at(v, j))) j++;
-    const c = at(v, j);
-    if (c === 39 || c === 34 || c === 96 || (c === 36 && at(v, j + 1) === 95)) return true;
+    i = v.indexOf('(', from);
   }
   return false;
+}
+
+/**
+ * After a `(` (at `k` - 1) among others close together: -1 if a call counts, else where the walk hops on from. A call
+ * that counts has a string opener (' " ` $) after its `(` and spaces, or is phpinfo's. Where the next opener is far,
+ * the stretch before it is passed at once (passStringless). Then the engine searches the rest of the value for the
+ * `(` that the first look lets through (CALL_SITE), and the automaton reads back from each; where they are many, the
+ * characters are read through the automaton instead (readCalls), until NEAR_CALL pass with no `(` (a search call for
+ * each `(` of 64 K of `eval(`, then a look back from it, cost several times more than reading them).
+ */
+function readDense(v: string, k: number): number {
+  const next = passStringless(v, k - 1);
+  if (next !== k) return next;
+  if (sitesRead <= SITES_READ + k / SITE_GAP) {
+    k = readSites(v, k);
+    if (k < 0 || k >= v.length) return k;
+  }
+  for (let count = DENSE_CALLS; ; count *= 2) {
+    const stop = readCalls(v, k, count);
+    if (stop < 0) return stop === -1 ? -1 : -2 - stop;
+    const after = passStringless(v, stop);
+    if (after !== stop + 1) return after;
+    k = after;
+  }
+}
+
+/**
+ * Where the first look (mayCall) lets a `(` through: the last two characters of a name, spaces, the `(`, spaces and a
+ * string opener. Or phpinfo's call (INFO_CALL), which counts. The engine skips to the pairs of characters.
+ */
+const CALL_SITE = new RegExp(
+  `(?:${[...new Set(CALL_NAMES.filter((name) => !INFO_CALLS.includes(name)).map((name) => name.slice(-2).replace('.', '\\.')))].join('|')})[ \\t]*\\([ \\t]*['"\`$]|${INFO_CALL_SOURCE}`,
+  'g',
+);
+
+/**
+ * The `(` that readSites read back from, in the value `execCall` reads. Reading back from one costs about what the
+ * automaton costs over SITE_GAP characters: past SITES_READ and one per SITE_GAP characters, readDense reads through
+ * the automaton.
+ */
+let sitesRead = 0;
+const SITES_READ = 16;
+const SITE_GAP = 128;
+
+/**
+ * The engine's search from `k` for CALL_SITE, and the automaton's reading back from each: -1 if a call counts, the
+ * value's length if none does, else (too many read) where the automaton reads on from.
+ */
+function readSites(v: string, k: number): number {
+  CALL_SITE.lastIndex = k;
+  while (CALL_SITE.test(v)) {
+    const end = CALL_SITE.lastIndex;
+    // (phpinfo's call ends with its `(`, a pair's site with its opener)
+    if (v.charCodeAt(end - 1) === 40) return -1;
+    const paren = v.lastIndexOf('(', end - 1);
+    if (counts(namesBefore(v, paren), v, paren)) return -1;
+    if (++sitesRead > SITES_READ + paren / SITE_GAP) return paren + 1;
+    CALL_SITE.lastIndex = paren + 1;
+  }
+  return v.length;
+}
+
+/**
+ * The characters from `k` (after a `(`) through the automaton: -1 if a call counts; the `count`-th `(` (read); or, as
+ * -2 - the position, where NEAR_CALL characters passed with no `(`. (The loop is kept apart from the rest of
+ * readDense: with it, it ran a fifth slower.)
+ */
+function readCalls(v: string, k: number, count: number): number {
+  const n = v.length;
+  // (after a `(`, no name has started: state 0)
+  let state = 0;
+  let end = k + NEAR_CALL < n ? k + NEAR_CALL : n;
+  for (; k < end; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 40) {
+      const done = CALL_DONE[state] as number;
+      if (done !== 0 && counts(done, v, k)) return -1;
+      if (--count === 0) return k;
+      end = k + 1 + NEAR_CALL < n ? k + 1 + NEAR_CALL : n;
+    }
+    state = CALL_NEXT[state + callColumn(c)] as number;
+  }
+  return -2 - k;
+}
+
+/**
+ * Where to go on from after the `(` at `i`, among many close together (-1: a phpinfo call counts). A call that counts
+ * has a string opener after its `(` and spaces, or is phpinfo's: where the next opener is far, the stretch before it
+ * is passed, once the engine has found no phpinfo call after `i` (one that it finds counts).
+ */
+function passStringless(v: string, i: number): number {
+  const end = stringlessStretch(v, i + 1);
+  if (end - i <= NEAR_CALL) return i + 1;
+  if (!noInfoCallAhead) {
+    INFO_CALL.lastIndex = i + 1;
+    if (INFO_CALL.test(v)) return -1;
+    noInfoCallAhead = true;
+  }
+  return end;
+}
+
+/** phpinfo's calls (see INFO_CALL_SOURCE). */
+const INFO_CALL = new RegExp(INFO_CALL_SOURCE, 'g');
+/** The engine found no INFO_CALL match after the `(` it looked from, in the value `execCall` reads (then none later). */
+let noInfoCallAhead = false;
+
+/** The next ' " ` and $ of the value `execCall` reads (-2: not looked for, -1: none left), looked for once passed. */
+let nextQuote = -2;
+let nextDoubleQuote = -2;
+let nextBacktick = -2;
+let nextDollar = -2;
+
+/** The earlier of two positions (-1: none). */
+const earlier = (a: number, b: number): number => (a < 0 ? b : b < 0 || a < b ? a : b);
+
+/**
+ * Where the stretch from `i` that no call with a string argument can end in ends: every `(` before it is followed,
+ * after its spaces, by no ' " ` or $ (the `(` just before the next one's spaces may be; the value's end if none).
+ */
+function stringlessStretch(v: string, i: number): number {
+  if (nextQuote !== -1 && nextQuote < i) nextQuote = v.indexOf("'", i);
+  if (nextDoubleQuote !== -1 && nextDoubleQuote < i) nextDoubleQuote = v.indexOf('"', i);
+  if (nextBacktick !== -1 && nextBacktick < i) nextBacktick = v.indexOf('`', i);
+  if (nextDollar !== -1 && nextDollar < i) nextDollar = v.indexOf('$', i);
+  let opener = earlier(earlier(nextQuote, nextDoubleQuote), earlier(nextBacktick, nextDollar));
+  if (opener < 0) return v.length;
+  while (opener > i && isSpace(v.charCodeAt(opener - 1))) opener--;
+  return opener > i ? opener - 1 : i;
 }
 
 /** `()` then spaces and `{`: where a Shellshock definition may start (grouped: the engine skips the rest of the value). */
