@@ -226,19 +226,31 @@ function foldUnitsLoop(u: Uint16Array, from: number, n: number, table: Uint16Arr
   let b = w.buf;
   let j = w.len;
   for (let i = from; i < n; ) {
-    const c = u[i] as number;
-    const x = table[c] as number;
-    if (x !== SLOW) {
-      b[j++] = x;
-      i++;
-      continue;
-    }
+    const end = oneByteRun(u, i, table, b, j - i);
+    j += end - i;
+    i = end;
+    if (i >= n) break;
     w.len = j;
-    i += foldSlow(c, i + 1 < n ? (u[i + 1] as number) : -1, lower, w, n - i);
+    i += foldSlow(u[i] as number, i + 1 < n ? (u[i + 1] as number) : -1, lower, w, n - i);
     j = w.len;
     b = w.buf;
   }
   return j;
+}
+
+/**
+ * The units from `i` that fold to one byte each, written to `b` at their index plus `offset`; returns where the run
+ * ends: at a unit `foldSlow` writes, or at the 0 after the value (a control character, dropped: slow too). A function
+ * of its own with the buffer a parameter: inside `foldUnitsLoop`, where the buffer can change after the slow path,
+ * the compiler reloaded it at every unit and the loop ran at half the speed (64 KB of ＜&: 161 µs against 84).
+ */
+function oneByteRun(u: Uint16Array, i: number, table: Uint16Array, b: Uint8Array, offset: number): number {
+  for (;;) {
+    const x = table[u[i] as number] as number;
+    if (x === SLOW) return i;
+    b[i + offset] = x;
+    i++;
+  }
 }
 
 /** The rest of `s` from `from` folded onto `w` a character at a time: the loop for text dense with characters to fold. */
