@@ -352,6 +352,14 @@ describe('long values in two-byte form', () => {
     expect(detectPath('see ../../Docs/readme', 'see', false)).toBeNull();
   });
 
+  it('read climbs spelled in hex (0x2e, 0x2f, ..2f), with or without other hex around them', () => {
+    for (const v of ['0x2e0x2e0x2f0x2e0x2e0x2f0x2e0x2e0x2fetc0x2fpasswd', '..2f..2f..2fetc2fpasswd', '..0x5c..0x5c..0x5cwindows0x5cwin.ini']) {
+      expect(detectPath(v, v, false), v).not.toBeNull();
+      expect(detectPath(`0xff ${v}`, `0xff ${v}`, false), `0xff ${v}`).not.toBeNull();
+    }
+    expect(detectPath('mask 0xff0x00 and ab2f', 'mask 0xff0x00 and ab2f', false)).toBeNull();
+  });
+
   it('read a climb onto an ordinary name in capitals as prose', () => {
     expect(pathRules(`${prose} see ../Docs/README for details`)).toEqual([]);
   });

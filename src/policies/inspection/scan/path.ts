@@ -40,7 +40,12 @@ const SCHEME_END = /[a-z\d.]:\/\//g;
 const DOTS = /(?:\.\.)/g;
 /** A run of `../` (or `..\`) steps, read in one search from where it starts. */
 const CLIMB_RUN = /(?:\.\.[/\\])+/y;
-const HEX_SPELLING = /0x|\.\.(?:2f|5c)/;
+/**
+ * What `hexLiterals` turns into a dot or a separator next to a climb. Its last rewrite (`a2f` to `a/`) puts a
+ * separator after a letter or digit, which makes no climb of its own: without one of these the rewrite cannot raise
+ * the run it is read for, so a value with other hex (0xff in shell examples) is not rewritten, 5 passes over it.
+ */
+const HEX_SPELLING = /0x(?:2e|2f|5c)|\.\.(?:2f|5c)/;
 const DOTS_TRICK = /\.\.(?:\.\.|;)/;
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 /** What `isSpace` accepts. */
