@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, detectCmdi, EXEC_CALLS, INFO_CALLS, WORD_COMMANDS } from '../../../src/policies/inspection/scan/cmdi.js';
 import { T_BACKTICK, T_CALL, T_DOLLAR } from '../../../src/policies/inspection/scan/triggers.js';
+import { seededRandom as random } from './seeded-random.js';
 
 /**
  * The substitution rule of the command detector walks a value's backticks and `$(` in two regimes (hops where they
@@ -86,16 +87,6 @@ function plainSubstitution(v: string): boolean {
 /** What the detector says of the substitution rule (checked first when the mask holds no separator). */
 const detected = (v: string): boolean => detectCmdi(v, T_DOLLAR | T_BACKTICK) === 'cmdi.substitution';
 
-/** Mulberry32: the same values on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   '$(', '$(', '`', '`', 'a', 'b', 'x', 'ls', 'id', 'cat', 'ca', 'echo', 'sh', 'bin/', '/', '\\', '.', '.exe', '.sh', ' ', ' ',

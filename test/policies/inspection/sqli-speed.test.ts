@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectSqli } from '../../../src/policies/inspection/scan/sqli.js';
+import { seededRandom as random } from './seeded-random.js';
 
 /**
  * From 1 KB on, the SQL tokenizer reads a copy of the value's code units in a loop of its own. Spaces make no token,
@@ -18,16 +19,6 @@ const PIECES = [
   'outfile', 'order', 'by', 'like', 'null', 'waitfor', 'delay', 'exec', 'xp_cmdshell', 'é', '＜',
 ];
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('detectSqli on long values reads as on short ones', () => {
   it('a value and the value with spaces after it to past 1 KB', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseStructure } from '../../../src/policies/inspection/structure/diagnose.js';
 import { compileStructureCheck, type StructureLimits } from '../../../src/policies/inspection/structure/index.js';
+import { seededRandom as random } from './seeded-random.js';
 
 const LIMITS: StructureLimits = {
   maxDepth: 32,
@@ -199,17 +200,6 @@ describe('keys with unsafe characters', () => {
 });
 
 describe('the fast walk and the diagnosing walk', () => {
-  /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-  function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const KEYS = ['a', 'b', 'text', 'room', '__proto__', 'constructor', 'prototype', 'bad\u202Ekey', 'longkeyname'];
 
   function payload(next: () => number): unknown[] {
