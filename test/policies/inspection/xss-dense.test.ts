@@ -11,10 +11,16 @@ import { scanPayload } from '../../../src/policies/inspection/scan/index.js';
 const xssRule = (text: string): string | null => scanPayload({ text }).find((f) => f.kind === 'xss')?.rule ?? null;
 const repeat = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
 
-/** Units that make each regime change: dense handlers and =, tags with and without attributes, quoted values. */
+/**
+ * Units that make each regime change: dense handlers and =, tags with and without attributes, quoted values, tags
+ * with names or handlers where no tag's rule reads them, colons after the last letters of schemes (those cut in a
+ * URL's scheme have a length that divides the lengths below: a run ends with a whole one).
+ */
 const UNITS = [
   'on=', 'onx=', ' on=', '=on', 'aon=', 'onon=', 'o=n=', '<svg', '<a>', '<abc ', '<x ', '<a on=', '<a a=', '<a x="',
-  'style=', '<a>style', 'x="', "y='", '<p title="a=b">', 'a onmouse over = ', '<b c=d e=f>',
+  'style=', '<a>style', 'x="', "y='", '<p title="a=b">', 'a onmouse over = ', '<b c=d e=f>', '<a>script', '<x:a>',
+  '<x><onabc=', '<x>onabc=', '<a href=', "<a x='", '<a x=">">', 'pt:', 'data:', 'a:', ':', 'p t:', 'script:xy ',
+  'behavior: ', 'javascript: the one ', 'j a v a : ', 'jav scrip:', 'data:text/plain,abc ', 'mocha: a b',
 ];
 /** Attacks that need a handler, a dangerous attribute, a URL or a script tag to be found. */
 const TAILS = [
@@ -24,6 +30,11 @@ const TAILS = [
   ' <script>alert(1)</script>',
   ' <iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;">',
   '"><svg onload=alert(1)>',
+  ' java script:alert(1)',
+  ' data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==',
+  ' <p style=x>',
+  ' x{behavior: url(a.htc)} y(1)',
+  ' <x:style>',
 ];
 
 describe('the XSS detector on dense values', () => {
@@ -41,6 +52,27 @@ describe('the XSS detector on dense values', () => {
         expect(expected, `${JSON.stringify(unit)} … ${tail}`).not.toBeNull();
         expect(xssRule(repeat(unit, 65_000) + tail), `${JSON.stringify(unit)} × 64 KB … ${tail}`).toBe(expected);
       }
+    }
+  });
+
+  it('gives an attack after a few units, read one by one, the rule it gets after 64 KB of them', () => {
+    for (const unit of UNITS) {
+      for (const tail of TAILS) {
+        expect(xssRule(repeat(unit, 65_000) + tail), `${JSON.stringify(unit)} × 64 KB … ${tail}`).toBe(xssRule(repeat(unit, 40) + tail));
+      }
+    }
+  });
+
+  it('reads a > inside a quoted value as the browser does after 64 KB of quoted values', () => {
+    // a handler inside the tag, then one after it
+    const inside = ' <b t=">" onclick=alert(1)>';
+    const after = " <b t='>' x>onclick=alert(1)";
+    for (const unit of ['<p title="a=b">', '<a x="">', "<a y=''>", '<a x=">">']) {
+      for (const tail of [inside, after]) {
+        expect(xssRule(unit.repeat(4_000) + tail), `${JSON.stringify(unit)} … ${tail}`).toBe(xssRule(unit.repeat(10) + tail));
+      }
+      expect(xssRule(unit.repeat(10) + inside)).toBe('xss.event-handler');
+      expect(xssRule(unit.repeat(10) + after)).not.toBe('xss.event-handler');
     }
   });
 

@@ -86,9 +86,12 @@ function lettersEndWith(v: string, end: number, word: string): boolean {
 /**
  * The colons of the value being read that end a `behavior:` (spaces before them skipped): `urlKind` notes them as it
  * passes every colon, `cssExpression` reads them, so the walk over the colons is made once. Reused from value to
- * value (emptied by `detectXss`, which hands it to both).
+ * value (emptied by `detectXss`, which hands it to both). Where the colons come dense, `urlKind` has the engine skip
+ * them, and notes only where it started to: `cssExpression` searches for the rest (BEHAVIOR) from there.
  */
 const behaviorColons: number[] = [];
+/** Where `behaviorColons` stops being complete (Infinity: it is). */
+let behaviorColonsEnd = Infinity;
 
 const URL_NONE = 0;
 const URL_DATA = 1;
@@ -96,34 +99,134 @@ const URL_SCRIPT = 2;
 
 /**
  * The URLs in `v`, read from colon to colon: URL_SCRIPT for `javascript:` (and friends) followed by code, tolerant of
- * whitespace inside the scheme; else URL_DATA for a `data:` URL of a markup or script type; else URL_NONE.
+ * whitespace inside the scheme; else URL_DATA for a `data:` URL of a markup or script type; else URL_NONE. The colons
+ * are hopped to with indexOf while they are few (prose, most code, JSON); where they come dense (a call per colon:
+ * 64 K of `pt:` took 1 ms), the engine finds the colons worth a look (see `urlKindFrom`).
  */
 function urlKind(v: string, colons: number[]): number {
   let kind = URL_NONE;
+  let cost = 0;
   for (let i = v.indexOf(':'); i >= 0; i = v.indexOf(':', i + 1)) {
-    // the scheme's last letter (spaces skipped) is the t of javascript, vbscript, livescript or the a of mocha (and
-    // data): any other colon is passed without reading the scheme
-    let k = i - 1;
-    while (k >= 0 && isSpace(v.charCodeAt(k))) k--;
-    const last = v.charCodeAt(k);
-    if (last !== 116 && last !== 97) {
-      // (CSS's behavior: is read from the same colons)
-      if (last === 114 && v.charCodeAt(k - 1) === 111 && k >= 7 && v.startsWith('behavior', k - 7)) colons.push(i);
-      continue;
+    // (most colons have no letter of a scheme's end, nor a space, before them: readColon would pass them at once)
+    const c = v.charCodeAt(i - 1);
+    if (c === 116 || c === 97 || c === 114 || isSpace(c)) {
+      kind = readColon(v, i, kind, colons);
+      if (kind === URL_SCRIPT) return kind;
+      // (a colon whose scheme was read costs more than one passed at a look at the letters before it)
+      cost += schemeRead ? COLON_READ : 1;
+    } else {
+      cost++;
     }
-    // (data: has its a right before the colon)
-    if (kind === URL_NONE && last === 97 && dataUrlAt(v, i)) kind = URL_DATA;
-    // the letter before (spaces skipped) is the p of …script or the h of mocha, or the scheme is none of them
-    let p = k - 1;
-    while (p >= 0 && isSpace(v.charCodeAt(p))) p--;
-    if (v.charCodeAt(p) !== (last === 116 ? 112 : 104) || !scriptSchemeBefore(v, i)) continue;
-    let j = i + 1;
-    while (isSpace(v.charCodeAt(j))) j++;
-    if (j >= v.length) continue;
-    // javascript:anything is code; after a space ("javascript: the good parts") it must look like code
-    if (j === i + 1 || !isLetter(v.charCodeAt(j)) || codeAt(v, j)) return URL_SCRIPT;
+    // (the scheme before the next colon starts after this one)
+    if (cost > COLONS_BEFORE_SEARCH + i / COLON_GAP) return urlKindFrom(v, i + 1, kind, colons);
   }
   return kind;
+}
+
+/**
+ * The colons `urlKind` hops to before the engine searches: 64, and one per 8 characters (a colon passed at once costs
+ * about what the engine's searches of 8 characters cost), a colon whose scheme is read counting for COLON_READ.
+ */
+const COLONS_BEFORE_SEARCH = 64;
+const COLON_GAP = 8;
+const COLON_READ = 4;
+
+/**
+ * Whether the last `readColon` read a scheme further than its last letters (those of …pt, mocha or data were there),
+ * or noted a behavior: colon.
+ */
+let schemeRead = false;
+
+/**
+ * The kind of URL given by the colon at `i` (the kind found so far is `kind`); a `behavior:` colon is noted in
+ * `colons`.
+ */
+function readColon(v: string, i: number, kind: number, colons: number[]): number {
+  // the scheme's last letter (spaces skipped) is the t of javascript, vbscript, livescript or the a of mocha (and
+  // data): any other colon is passed without reading the scheme
+  schemeRead = false;
+  let k = i - 1;
+  while (k >= 0 && isSpace(v.charCodeAt(k))) k--;
+  const last = v.charCodeAt(k);
+  if (last !== 116 && last !== 97) {
+    // (CSS's behavior: is read from the same colons)
+    if (last === 114 && v.charCodeAt(k - 1) === 111 && k >= 7 && v.startsWith('behavior', k - 7)) {
+      colons.push(i);
+      schemeRead = true;
+    }
+    return kind;
+  }
+  // (data: has its a right before the colon)
+  if (kind === URL_NONE && last === 97 && k === i - 1 && v.startsWith('data', i - 4)) {
+    schemeRead = true;
+    if (dataUrlAt(v, i)) kind = URL_DATA;
+  }
+  // the letter before (spaces skipped) is the p of …script or the h of mocha, or the scheme is none of them
+  let p = k - 1;
+  while (p >= 0 && isSpace(v.charCodeAt(p))) p--;
+  if (v.charCodeAt(p) !== (last === 116 ? 112 : 104)) return kind;
+  schemeRead = true;
+  if (!scriptSchemeBefore(v, i)) return kind;
+  let j = i + 1;
+  while (isSpace(v.charCodeAt(j))) j++;
+  if (j >= v.length) return kind;
+  // javascript:anything is code; after a space ("javascript: the good parts") it must look like code
+  return j === i + 1 || !isLetter(v.charCodeAt(j)) || codeAt(v, j) ? URL_SCRIPT : kind;
+}
+
+const SPACE = '[ \\t\\n\\f\\r]';
+/** A word whose letters may have spaces between them (as `lettersEndWith` reads them). */
+const spaced = (word: string): string => word.split('').join(`${SPACE}*`);
+/**
+ * What follows the colon of a script scheme that `readColon` takes for code: a character right after it, or after
+ * spaces one that is no letter, or a word and what `codeAt` wants after it (a superset: a comma after a space too).
+ */
+const CODE_AFTER = `(?=[^ \\t\\n\\f\\r]|${SPACE}+(?:[^a-z \\t\\n\\f\\r]|[a-z][\\w$]*${SPACE}*[(\`=.[:;,]))`;
+/**
+ * The colons that may give `readColon` a URL, the scheme whole (the engine skips from one to the next); not those of
+ * behavior: (see `behaviorColons`).
+ */
+const WHOLE_SCHEME_COLON = `(?:${SCRIPT_SCHEMES.join('|')})${SPACE}*:${CODE_AFTER}`;
+const DATA_COLON = `(?<![a-z])data:(?=${SPACE}*(?:${DATA_TYPES.join('|')}))`;
+/** The colon of a URL whose scheme has no space inside: with a data: URL, and without. */
+const URL_COLON = new RegExp(`${WHOLE_SCHEME_COLON}|${DATA_COLON}`, 'g');
+const SCRIPT_COLON = new RegExp(WHOLE_SCHEME_COLON, 'g');
+
+/** `word` with spaces inside it: its first letters, one or more spaces, the rest with spaces anywhere (a trie). */
+function withSpaceInside(word: string): string {
+  let tail = '';
+  for (let k = word.length - 1; k >= 1; k--) {
+    const run = `${SPACE}+${spaced(word.slice(k))}`;
+    tail = k === word.length - 1 ? run : `(?:${run}|${word.charAt(k)}${tail})`;
+  }
+  return word.charAt(0) + tail;
+}
+/**
+ * The colon of a script scheme with a space inside (java script:, j a v a s c r i p t:). A search of its own: the
+ * engine skips through the schemes written whole (URL_COLON) far faster than through this one.
+ */
+const SPACED_SCRIPT_COLON = new RegExp(`(?:${SCRIPT_SCHEMES.map(withSpaceInside).join('|')})${SPACE}*:${CODE_AFTER}`, 'g');
+const ANY_SPACE = /[ \t\n\f\r]/g;
+
+/**
+ * `urlKind` for the colons whose scheme starts at `from` or later, where the colons come dense: the engine finds the
+ * next colon whose scheme is written whole and the next whose scheme has a space inside (that search only when there
+ * is a space), and `readColon` reads only those. Each part of the value is read once by each search. The behavior:
+ * colons from `from` on are left to `cssExpression`.
+ */
+function urlKindFrom(v: string, from: number, kind: number, colons: number[]): number {
+  behaviorColonsEnd = from;
+  let whole = -2;
+  let spacedColon = find(ANY_SPACE, v, from, 1) >= 0 ? -2 : -1;
+  for (let pos = from; ; ) {
+    if (whole !== -1 && whole < pos) whole = find(kind === URL_NONE ? URL_COLON : SCRIPT_COLON, v, pos, 1);
+    if (spacedColon !== -1 && spacedColon < pos) spacedColon = find(SPACED_SCRIPT_COLON, v, pos, 1);
+    const i = whole < 0 || (spacedColon >= 0 && spacedColon < whole) ? spacedColon : whole;
+    if (i < 0) return kind;
+    kind = readColon(v, i, kind, colons);
+    if (kind === URL_SCRIPT) return kind;
+    pos = i + 1;
+  }
 }
 
 /** A `data:` URL of a markup or script type whose colon is at `i`. */
@@ -370,41 +473,118 @@ const DANGEROUS_ATTRIBUTES_BY_LENGTH = byLength(DANGEROUS_ATTRIBUTES);
 const isNameChar = (c: number): boolean => isIdentChar(c) || c === 45 || c === 58;
 
 /**
- * A dangerous attribute name (`style=`, `srcdoc=`, …) between `from` (just after a tag's name) and `end`, whose first
- * = is at `eq` (or -1). Every one is followed by =: read from = to =, each with the run of name characters before it
- * (spaces skipped). The name is that run from its start, or from its first letter after a colon when it starts with
- * none (-:style=, but x:style= is the name x:style).
+ * Whether the = at `e` ends a dangerous attribute name (`style=`, `srcdoc=`, …) that starts at `from` (just after a
+ * tag's name) or later: the run of name characters before it (spaces skipped), from its start, or from its first
+ * letter after a colon when it starts with none (-:style=, but x:style= is the name x:style).
  */
-function dangerousAttribute(v: string, from: number, end: number, eq: number): boolean {
-  for (let e = eq; e >= 0 && e < end; e = v.indexOf('=', e + 1)) {
-    let nameEnd = e;
-    while (nameEnd > from && isSpace(v.charCodeAt(nameEnd - 1))) nameEnd--;
-    let run = nameEnd;
-    while (run > from && isNameChar(v.charCodeAt(run - 1))) run--;
-    let i = run;
-    while (i < nameEnd && !(isLetter(v.charCodeAt(i)) && (i === run || v.charCodeAt(i - 1) === 58))) i++;
-    if (i < nameEnd && nameAt(v, i, nameEnd, DANGEROUS_ATTRIBUTES_BY_LENGTH)) return true;
+function dangerousAttributeAt(v: string, from: number, e: number): boolean {
+  let nameEnd = e;
+  while (nameEnd > from && isSpace(v.charCodeAt(nameEnd - 1))) nameEnd--;
+  let run = nameEnd;
+  while (run > from && isNameChar(v.charCodeAt(run - 1))) run--;
+  let i = run;
+  while (i < nameEnd && !(isLetter(v.charCodeAt(i)) && (i === run || v.charCodeAt(i - 1) === 58))) i++;
+  return i < nameEnd && nameAt(v, i, nameEnd, DANGEROUS_ATTRIBUTES_BY_LENGTH);
+}
+
+/** A dangerous attribute's name and its = (a superset of `dangerousAttributeAt`'s: the name may start anywhere). */
+const DANGEROUS_ATTRIBUTE = new RegExp(`(?:${DANGEROUS_ATTRIBUTES.join('|')})[ \\t\\n\\f\\r]*=`, 'g');
+
+/**
+ * A search of one value for a global expression whose matches hold no character that ends another (an = for
+ * DANGEROUS_ATTRIBUTE), made forward: it remembers where it last started and where the match it found ends, which
+ * answers every later search that starts between the two (no match starts there and ends before it).
+ */
+class ForwardSearch {
+  /** Where the last search started, and where its match ends (-1: none, -2: no search yet). */
+  private searchedFrom = 0;
+  private next = -2;
+  constructor(
+    private readonly re: RegExp,
+    private readonly v: string,
+  ) {}
+
+  /** Where the first match from `from` on ends (or a later one, when that one starts before `from`), or -1. */
+  first(from: number): number {
+    // (a match that ends at `from` or before starts before it)
+    if (this.next === -2 || from < this.searchedFrom || (this.next !== -1 && from >= this.next)) {
+      this.searchedFrom = from;
+      this.next = find(this.re, this.v, from, 0);
+    }
+    return this.next;
   }
-  return false;
+}
+
+/**
+ * Finds dangerous attributes in the tags of one value, read forward. Every one is followed by =: read from = to =
+ * while they are few; once the = looked at are more than EQUALS_BEFORE_SEARCH and one per EQUALS_GAP characters (a
+ * tag of 64 K of `a=`, 0.2 ms), the engine finds the = after a dangerous name (DANGEROUS_ATTRIBUTE), and only those
+ * are read. Remembers its last search, which answers every later one that starts between it and what it found.
+ */
+class AttributeFinder {
+  private hops = 0;
+  private dense = false;
+  private readonly search: ForwardSearch;
+  constructor(private readonly v: string) {
+    this.search = new ForwardSearch(DANGEROUS_ATTRIBUTE, v);
+  }
+
+  /** Whether a dangerous attribute lies between `from` (just after a tag's name) and `end`, the first = at `eq` (or -1). */
+  has(from: number, end: number, eq: number): boolean {
+    const v = this.v;
+    // (the name before an = starts after the = passed last)
+    let passed = from - 1;
+    if (!this.dense) {
+      for (let e = eq; e >= 0 && e < end; passed = e, e = v.indexOf('=', e + 1)) {
+        if (++this.hops > EQUALS_BEFORE_SEARCH + e / EQUALS_GAP) {
+          this.dense = true;
+          break;
+        }
+        if (dangerousAttributeAt(v, from, e)) return true;
+      }
+      if (!this.dense) return false;
+    }
+    for (let e = this.first(passed + 1); e >= 0 && e < end; e = this.first(e + 1)) {
+      if (dangerousAttributeAt(v, from, e)) return true;
+    }
+    return false;
+  }
+
+  /** The = of the first match of DANGEROUS_ATTRIBUTE that starts at `from` or later, or -1 (a later one may be given). */
+  first(from: number): number {
+    const end = this.search.first(from);
+    return end < 0 ? -1 : end - 1;
+  }
 }
 
 /**
  * `expression(` after : = a quote or {, `-moz-binding`, or `behavior:`, comments taken out. Every occurrence of
  * `expression` is looked at (the words end in different letters, which tell which one was found); any `behavior:` is
- * enough (`colons`: those `urlKind` noted in `v`). Comments are taken out of the text only where that could join code
- * (`commentsJoinCode`); elsewhere the words are read in the value itself, those inside a comment passed over.
+ * enough (`colons`: those `urlKind` noted in `v`, all those before `colonsEnd`). Comments are taken out of the text
+ * only where that could join code (`commentsJoinCode`); elsewhere the words are read in the value itself, those
+ * inside a comment passed over.
  */
-function cssExpression(v: string, colons: readonly number[]): boolean {
+function cssExpression(v: string, colons: readonly number[], colonsEnd: number): boolean {
   const open = COMMENT_HOPPER.first(v, 0);
-  if (open < 0) return cssCall(v, false) || colons.length > 0;
+  if (open < 0) return cssCall(v, false) || colons.length > 0 || (colonsEnd < v.length && find(BEHAVIOR, v, colonsEnd, 1) >= 0);
   findComments(v, open - 2);
   if (commentsJoinCode(v)) {
     const w = withoutComments(v);
     return cssCall(w, false) || (w.includes(':') && BEHAVIOR_HOPPER.first(w, 0) >= 0);
   }
-  if (cssCall(v, true)) return true;
-  for (let c = 0, k = 0; c < colons.length; c++) {
+  return cssCall(v, true) || behaviorOutsideComments(v, colons, colonsEnd);
+}
+
+/** Whether a `behavior:` colon is outside `comments`: one of `colons`, or one after `colonsEnd` (BEHAVIOR finds them). */
+function behaviorOutsideComments(v: string, colons: readonly number[], colonsEnd: number): boolean {
+  let k = 0;
+  for (let c = 0; c < colons.length; c++) {
     const colon = colons[c] as number;
+    k = commentAt(colon, k);
+    if (k >= comments.length || (comments[k] as number) > colon) return true;
+  }
+  if (colonsEnd >= v.length) return false;
+  for (let colon = find(BEHAVIOR, v, colonsEnd, 1); colon >= 0; colon = find(BEHAVIOR, v, colon + 1, 1)) {
     k = commentAt(colon, k);
     if (k >= comments.length || (comments[k] as number) > colon) return true;
   }
@@ -599,11 +779,20 @@ function tagAt(v: string, i: number): number {
   return j;
 }
 
+/** The searches of one value's tags, shared by both readings of the markup. */
+interface TagFinders {
+  handlers: HandlerFinder;
+  attributes: AttributeFinder;
+  /** The searches for NEEDED_NAME and SCRIPT_NAME. */
+  names: ForwardSearch;
+  scriptNames: ForwardSearch;
+}
+
 /**
  * The rule for the tag named `tagName` whose attributes are in [from, end) (the first = from `from` on at `eq`), or
  * null. With `dangerous` false, the tag is not looked at for dangerous markup (one found before already counts).
  */
-function tagRule(v: string, handlers: HandlerFinder, from: number, end: number, eq: number, dangerous: boolean): ScanRuleId | null {
+function tagRule(finders: TagFinders, from: number, end: number, eq: number, dangerous: boolean): ScanRuleId | null {
   // no name worth a look and no attributes (<s<s<s…): nothing to find, and no work per tag
   if (tagName === '' && from >= end) return null;
   const colon = tagName.indexOf(':');
@@ -611,8 +800,10 @@ function tagRule(v: string, handlers: HandlerFinder, from: number, end: number, 
   const prefix = colon > 0 ? tagName.slice(0, colon) : tagName;
   const local = colon > 0 ? tagName.slice(tagName.lastIndexOf(':') + 1) : tagName;
   if (prefix === 'script' || local === 'script') return 'xss.script-tag';
-  if (handlers.find(from, end) >= 0) return 'xss.event-handler';
-  if (dangerous && (DANGEROUS_TAGS.has(prefix) || DANGEROUS_TAGS.has(local) || dangerousAttribute(v, from, end, eq))) return 'xss.dangerous-markup';
+  if (finders.handlers.find(from, end) >= 0) return 'xss.event-handler';
+  if (dangerous && (DANGEROUS_TAGS.has(prefix) || DANGEROUS_TAGS.has(local) || finders.attributes.has(from, end, eq))) {
+    return 'xss.dangerous-markup';
+  }
   return null;
 }
 
@@ -651,6 +842,7 @@ class TagEnds {
     return find(QUOTED_VALUE, v, from, 2);
   }
 
+  /** The end of the attributes of the tag whose name ends at `from`. */
   end(from: number): number {
     const v = this.v;
     for (let i = from; ; ) {
@@ -660,6 +852,11 @@ class TagEnds {
       if (this.eq !== -1 && this.eq < i - 1) this.eq = this.quotedValue(i - 1);
       const e = this.eq;
       if (e < 0 || (gt >= 0 && gt < e)) return gt < 0 ? v.length : gt;
+      // (a quoted value costs two searches: where they come dense, the engine reads the rest of the tag)
+      if (this.dense || ++this.hops > EQUALS_BEFORE_SEARCH + e / EQUALS_GAP) {
+        this.dense = true;
+        return attributesEnd(v, e);
+      }
       const close = v.indexOf(v.charAt(e + 1), e + 2);
       if (close < 0) return v.length;
       i = close + 1;
@@ -667,21 +864,48 @@ class TagEnds {
   }
 }
 
-/**
- * What any tag's rule needs somewhere in its name or attributes: a script name or a handler (NEEDED_STRONG), and,
- * until some tag has given dangerous markup, also a dangerous tag name or attribute (NEEDED). A superset, for a
- * search that tells when no tag left can give a rule.
- */
-const NEEDED_STRONG = new RegExp(`script|${HANDLER.source}`, 'g');
-const NEEDED = new RegExp(
-  `${NEEDED_STRONG.source}|${[...DANGEROUS_TAGS].join('|')}|(?:${DANGEROUS_ATTRIBUTES.join('|')})[ \\t\\n\\f\\r]*=`,
-  'g',
-);
+/** A tag's attributes: any character but > and =, an = that opens no quoted value, a quoted value (closed). */
+const ATTRIBUTES = /(?:[^>=]+|=(?!["'])|="[^"]*"|='[^']*')*/y;
 
 /**
- * Tags the markup loop reads before it searches the rest of the value for NEEDED: TAGS_BEFORE_NEEDED, and one per
- * TAG_GAP characters. A tag costs 20–40 ns, the engine's search 1–2 ns a character: where tags come denser than that
- * (<a><a>…, 600 µs on 64 K), a search that finds nothing ends the loop.
+ * `TagEnds.end` read by the engine in one pass from `from` (in a tag's attributes): the > after ATTRIBUTES, or the
+ * length (at the end, or at a quoted value that never closes).
+ */
+function attributesEnd(v: string, from: number): number {
+  ATTRIBUTES.lastIndex = from;
+  ATTRIBUTES.test(v);
+  const k = ATTRIBUTES.lastIndex;
+  return v.charCodeAt(k) === 62 ? k : v.length;
+}
+
+/**
+ * A script name, or a dangerous tag name, where a tag's name may hold it whole (as `tagRule` reads it): after < and up
+ * to three of / % ! ?, or after a colon (svg:svg), and before no character of a name but a colon.
+ */
+const SCRIPT_NAME = /(?:<[/%!?]{0,3}|:)script(?![\w$-])/g;
+const NEEDED_NAME = new RegExp(`(?:<[/%!?]{0,3}|:)(?:script|${[...DANGEROUS_TAGS].join('|')})(?![\\w$-])`, 'g');
+
+/**
+ * Where a thing that a tag's rule needs is, from `from` on, or -1 when there is none (a superset: any tag from there on
+ * that gives a rule holds one): a handler or a script name, and with `dangerous` also a dangerous attribute or tag
+ * name. Not always the first: the next search is made once the tags read have passed it. The handlers and attributes
+ * are those the tags' own searches find (each makes one pass over the value).
+ */
+function nextNeeded(v: string, finders: TagFinders, from: number, dangerous: boolean): number {
+  // (handlers and dangerous attributes end in =)
+  if (v.indexOf('=', from) >= 0) {
+    const handler = finders.handlers.find(from, Infinity);
+    if (handler >= 0) return handler;
+    const attribute = dangerous ? finders.attributes.first(from) : -1;
+    if (attribute >= 0) return attribute;
+  }
+  return dangerous ? finders.names.first(from) : finders.scriptNames.first(from);
+}
+
+/**
+ * Tags the markup loop reads before it searches the rest of the value for what a rule needs (`nextNeeded`):
+ * TAGS_BEFORE_NEEDED, and one per TAG_GAP characters. A tag costs 20–40 ns, the engine's search 1–2 ns a character:
+ * where tags come denser than that (<a><a>…, 600 µs on 64 K), a search that finds nothing ends the loop.
  */
 const TAGS_BEFORE_NEEDED = 16;
 const TAG_GAP = 32;
@@ -698,7 +922,12 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
     // (<scr<script>ipt>): every < starts a tag whose attributes run to the next < or >. The engine finds the tags
     // (`<` then a name); a `<` that starts none costs nothing here.
     // (both readings share it)
-    const handlers = new HandlerFinder(v);
+    const finders: TagFinders = {
+      handlers: new HandlerFinder(v),
+      attributes: new AttributeFinder(v),
+      names: new ForwardSearch(NEEDED_NAME, v),
+      scriptNames: new ForwardSearch(SCRIPT_NAME, v),
+    };
     const ends = new TagEnds(v);
     let tagClose = -1; // the > (or end) of the tag the browser is in
     let gt = v.indexOf('>');
@@ -711,7 +940,7 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
     for (let i = nextTag(v, 0); i >= 0; i = nextTag(v, i + 1)) {
       if (i > needed && ++tags > TAGS_BEFORE_NEEDED + (i - searchedAt) / TAG_GAP) {
         // no tag from here on has what any rule needs (or a stronger one than found): no rule left to find
-        needed = find(weakest === null ? NEEDED : NEEDED_STRONG, v, i, 0);
+        needed = nextNeeded(v, finders, i, weakest === null);
         if (needed < 0) break;
         tags = 0;
         searchedAt = i;
@@ -728,7 +957,7 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
       if (i > tagClose) {
         tagClose = ends.end(j);
         if (eq >= 0 && eq < j) eq = v.indexOf('=', j);
-        const r = tagRule(v, handlers, j, tagClose, eq, weakest === null);
+        const r = tagRule(finders, j, tagClose, eq, weakest === null);
         if (r === 'xss.dangerous-markup') weakest ??= r;
         else if (r !== null) return r;
         // The stripped reading of this same tag looks at a part of what the browser reading just read.
@@ -742,13 +971,14 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
       let end = gt < 0 ? v.length : gt;
       if (nextLt >= 0 && nextLt < end) end = nextLt;
       if (eq >= end && tagName === '') continue;
-      const r = tagRule(v, handlers, j, end, eq, weakest === null);
+      const r = tagRule(finders, j, end, eq, weakest === null);
       if (r === 'xss.dangerous-markup') weakest ??= r;
       else if (r !== null) return r;
     }
   }
   // (setting an array's length is a call into the runtime: not for every value)
   if (behaviorColons.length !== 0) behaviorColons.length = 0;
+  if (behaviorColonsEnd !== Infinity) behaviorColonsEnd = Infinity;
   if (v.includes(':')) {
     const url = urlKind(v, behaviorColons);
     if (url === URL_SCRIPT) return 'xss.js-url';
@@ -757,7 +987,7 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
   }
   if (weakest !== null) return weakest;
   // (a value without a colon has no behavior: either, and left `behaviorColons` empty)
-  if ((mask & (T_CALL | T_EQUALS)) !== 0 && cssExpression(v, behaviorColons)) return 'xss.css-expression';
+  if ((mask & (T_CALL | T_EQUALS)) !== 0 && cssExpression(v, behaviorColons, behaviorColonsEnd)) return 'xss.css-expression';
   if ((mask & T_EQUALS) !== 0) {
     // An attribute left through a quote: " onmouseover="alert(1)
     // (a finder of its own: the = before the tags' are read again with a budget of their own)
