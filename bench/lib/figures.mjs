@@ -44,7 +44,7 @@ export const GROUPS = /** @type {const} */ (['echo', 'connect', 'idle', 'flood']
  *   connect: { warm: number, count: number, concurrency: number },
  *   idle: { warm: number, count: number, concurrency: number, runs?: number },
  *   flood: { runs: number, warmMs: number, quietMs: number, onsetMs: number, floodMs: number, clients: number, rate: number, attackerConnections: number, maxReconnectsPerSecond: number },
- *   micro: { samples: number, sampleMs: number, sweep?: boolean },
+ *   micro: { samples: number, sampleMs: number, sweep?: boolean, smoke?: boolean },
  *   probe: { ms: number, maxLost: number, retries: number, maxRetriesTotal: number },
  * }} Plan
  * @type {Record<string, Plan>}
@@ -85,7 +85,7 @@ export const PLANS = {
     connect: { warm: 10, count: 60, concurrency: 4 },
     idle: { warm: 5, count: 50, concurrency: 10 },
     flood: { runs: 1, warmMs: 100, quietMs: 300, onsetMs: 200, floodMs: 600, clients: 3, rate: 10, attackerConnections: 1, maxReconnectsPerSecond: 5 },
-    micro: { samples: 2, sampleMs: 20, sweep: false },
+    micro: { samples: 2, sampleMs: 20, sweep: false, smoke: true },
     probe: { ms: 20, maxLost: 1, retries: 0, maxRetriesTotal: 0 },
   },
 };
