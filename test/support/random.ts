@@ -11,3 +11,17 @@ export function seededRandom(seed: number): (n: number) => number {
     return Math.floor((s / 0x80000000) * n);
   };
 }
+
+/**
+ * Another deterministic generator (mulberry32), returning a fraction in [0, 1): the tests that compare a fast path
+ * with a plain reading draw their values with it.
+ */
+export function seededFraction(seed: number): () => number {
+  let state = seed | 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, detectCmdi, EXEC_CALLS, INFO_CALLS, WORD_COMMANDS } from '../../../src/policies/inspection/scan/cmdi.js';
 import { T_BACKTICK, T_CALL, T_DOLLAR } from '../../../src/policies/inspection/scan/triggers.js';
-import { seededRandom as random } from './seeded-random.js';
+import { seededFraction as random } from '../../support/random.js';
 
 /**
  * The substitution rule of the command detector walks a value's backticks and `$(` in two regimes (hops where they

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectSqli } from '../../../src/policies/inspection/scan/sqli.js';
-import { seededRandom as random } from './seeded-random.js';
+import { seededFraction as random } from '../../support/random.js';
 
 /**
  * From 1 KB on, the SQL tokenizer reads a copy of the value's code units in a loop of its own. Spaces make no token,

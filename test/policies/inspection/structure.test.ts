@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseStructure } from '../../../src/policies/inspection/structure/diagnose.js';
 import { compileStructureCheck, type StructureLimits } from '../../../src/policies/inspection/structure/index.js';
-import { seededRandom as random } from './seeded-random.js';
+import { seededFraction as random } from '../../support/random.js';
 
 const LIMITS: StructureLimits = {
   maxDepth: 32,
