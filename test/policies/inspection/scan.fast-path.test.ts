@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeAll } from '../../../src/policies/inspection/scan/decode.js';
-import { FOLD_BLOCKS, fold, lowerRaw, PLACEHOLDER } from '../../../src/policies/inspection/scan/fold.js';
+import { FOLD_BLOCKS, fold, foldWroteNoCapital, lowerRaw, PLACEHOLDER } from '../../../src/policies/inspection/scan/fold.js';
 import { createScanner, scanPayload } from '../../../src/policies/inspection/scan/index.js';
 import { BEST_FIT, T_CALL, T_SEMI, T_SEMI_SQL, TRIGGERS, triggerMask, triggerMaskByCharacter } from '../../../src/policies/inspection/scan/triggers.js';
 import { seededRandom as random } from '../../support/random.js';
@@ -124,6 +124,26 @@ describe('the fold (NFKC to ASCII, best-fit, invisible characters, placeholder)'
     }
     const plain = 'plain text, nothing to fold';
     expect(fold(plain, true)).toBe(plain);
+  });
+
+  it('knows when a sparse fold wrote no Latin-1 capital, and is then lower-cased by toLowerCase as by the fold', () => {
+    // (one curly quote every 300 characters or so: sparse enough for the hops)
+    const prose = ('It’s a long note. ' + 'Plain words in a sentence, and more of them after a comma. '.repeat(5)).repeat(8);
+    let known = 0;
+    for (const extra of ['', 'É', 'Ångström ÆØ', 'ÿ é ß à', 'Þ', '＜Ａ＞', '\u00c0']) {
+      for (const at of [0, 1000, prose.length]) {
+        const s = prose.slice(0, at) + extra + prose.slice(at);
+        const folded = fold(s, false);
+        if (!foldWroteNoCapital()) continue;
+        known++;
+        expect(/[\u00c0-\u00d6\u00d8-\u00de]/.test(folded), JSON.stringify(extra)).toBe(false);
+        expect(folded.toLowerCase(), JSON.stringify(extra)).toBe(fold(folded, true));
+      }
+    }
+    // prose with no capital of its own (or only ASCII and fullwidth ones, which fold to ASCII) is known
+    expect(known).toBeGreaterThanOrEqual(9);
+    fold('Été '.repeat(100) + '’', false);
+    expect(foldWroteNoCapital()).toBe(false);
   });
 
   it('folds a long value (hops between sparse characters, a copy of its units when dense) as it folds its pieces', () => {

@@ -260,16 +260,29 @@ function foldRest(s: string, from: number, lower: boolean, w: ByteWriter): void 
 }
 
 /** Characters `fold` changes (with capitals: when lower-casing), from the table: one scan tells whether to fold. */
-function changedClass(lower: boolean, flags: string): RegExp {
+function changedClass(lower: boolean, flags: string, extra = ''): RegExp {
   let set = '';
   for (let c = 0; c < 256; c++) if (KIND[c] !== KEEP) set += `\\x${c.toString(16).padStart(2, '0')}`;
-  return new RegExp(`[${set}\\u0100-\\uffff${lower ? 'A-Z' : ''}]`, flags);
+  return new RegExp(`[${set}\\u0100-\\uffff${lower ? 'A-Z' : ''}${extra}]`, flags);
 }
 const FOLDS = changedClass(false, '');
 const FOLDS_LOWER = changedClass(true, '');
-/** The same, global: the next character to fold, from `lastIndex`. */
-const NEXT_FOLD = changedClass(false, 'g');
+/**
+ * The same, global: the next character to fold, from `lastIndex`. Without lower-casing, the Latin-1 capitals too
+ * (the fold keeps them): the sparse path visits them, so that it can tell there were none (`foldWroteNoCapital`).
+ */
+const NEXT_FOLD = changedClass(false, 'g', '\\xc0-\\xd6\\xd8-\\xde');
 const NEXT_FOLD_LOWER = changedClass(true, 'g');
+
+const isLatin1Capital = (x: number): boolean => x >= 0xc0 && x <= 0xde && x !== 0xd7;
+
+/**
+ * Whether the last `fold(s, false)` is known to have written no Latin-1 capital (À–Þ). Only the sparse path knows (it
+ * visits every character it does not copy); any other path leaves it false. Then the fold lower-cased is the native
+ * `toLowerCase` of it, with no check for such capitals: `canonical` makes that check, a pass over the whole text.
+ */
+let noCapital = false;
+export const foldWroteNoCapital = (): boolean => noCapital;
 
 /** The low byte of every code unit of the string being folded: the runs `foldSparse` leaves as they are. */
 const lowBytes = new ByteWriter();
@@ -289,6 +302,7 @@ function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): voi
   let b = w.buf;
   let j = w.len;
   let hops = 0;
+  let capital = false;
   for (let i = 0; ; ) {
     next.lastIndex = i;
     const p = next.test(s) ? next.lastIndex - 1 : n;
@@ -299,6 +313,7 @@ function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): voi
     if (p === n) break;
     // the character at p, and those right after it that fold too
     i = p;
+    const from = j;
     do {
       const c = s.charCodeAt(i);
       const x = table[c] as number;
@@ -312,6 +327,7 @@ function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): voi
       j = w.len;
       b = w.buf;
     } while (i < n && i - p < 64 && table[s.charCodeAt(i)] !== s.charCodeAt(i));
+    for (let k = from; k < j && !capital; k++) capital = isLatin1Capital(b[k] as number);
     if (i === n) break;
     if (++hops > 8 + (i >> 7) || i - p >= 64) {
       w.len = j;
@@ -320,6 +336,7 @@ function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): voi
     }
   }
   w.len = j;
+  noCapital = !lower && !capital;
 }
 
 /**
@@ -362,6 +379,7 @@ function lowerInPlace(s: string): boolean {
  * placeholder, ASCII letters lower-cased when `lower`. Always a one-byte string; `s` itself when nothing changes.
  */
 export function fold(s: string, lower: boolean): string {
+  noCapital = false;
   if (!(lower ? FOLDS_LOWER : FOLDS).test(s)) return s;
   // a one-byte string lower-cased: the native `toLowerCase` does most of it
   const native = lower && !WIDE.test(s);
