@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeAll } from '../../../src/policies/inspection/scan/decode.js';
+import { decodeAll, decodeWroteLowerDiffering } from '../../../src/policies/inspection/scan/decode.js';
 import { FOLD_BLOCKS, fold, foldWroteNoCapital, lowerRaw, PLACEHOLDER } from '../../../src/policies/inspection/scan/fold.js';
 import { createScanner, scanPayload } from '../../../src/policies/inspection/scan/index.js';
 import { BEST_FIT, T_CALL, T_SEMI, T_SEMI_SQL, TRIGGERS, triggerMask, triggerMaskByCharacter } from '../../../src/policies/inspection/scan/triggers.js';
@@ -284,6 +284,17 @@ describe('the decoder', () => {
       expect(decodeAll(s as string), s).toBe(decoded);
     }
     for (const s of ['\\a\\b\\c', 'a\\', 'x\\ay', '\\f\\', '\\3cf']) expect(decodeAll(s), s).toBe(s);
+  });
+
+  it('notes when it decoded a character whose lower case the fold and toLowerCase disagree on', () => {
+    for (const s of ['a &amp; b', 'x%20y', '\\u0041', '&lt;b&gt;', '%2541']) {
+      decodeAll(s);
+      expect(decodeWroteLowerDiffering(), s).toBe(false);
+    }
+    for (const s of ['&#192;', '%C3%80', '%c0', '%00', 'a%a0b', '&#xad;', '\\u00de', '&#x212b;', '+AAA-']) {
+      decodeAll(s);
+      expect(decodeWroteLowerDiffering(), s).toBe(true);
+    }
   });
 
   it('keeps detection through every layer at once', () => {

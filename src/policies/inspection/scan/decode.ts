@@ -9,7 +9,7 @@
  * the number of rounds is capped, so a 64 KB string costs at most a few passes.
  */
 
-import { ByteWriter, fold, foldInto, WIDE } from './fold.js';
+import { ByteWriter, fold, foldInto, LOWER_DIFFERS, WIDE } from './fold.js';
 
 const MAX_ROUNDS = 4;
 /** Beyond this length a value is decoded at most twice. */
@@ -105,12 +105,26 @@ function flush(): void {
   pendingFrom = pendingTo;
 }
 
+/**
+ * Whether the last `decodeAll` wrote a character whose lower case the fold and the native `toLowerCase` disagree on
+ * (LOWER_DIFFERS: controls, Latin-1 capitals and compatibility forms), as far as it knows: the rare paths (characters
+ * beyond a byte, UTF-7) count as writing one. What it copied is not counted: see `decodeWroteLowerDiffering`.
+ */
+let wroteDiffering = false;
+
+/**
+ * Whether the last `decodeAll` may have written such a character by decoding (what it copied as it was is the
+ * caller's to know): when not, and its input had none, the scanner lower-cases the result with `toLowerCase`.
+ */
+export const decodeWroteLowerDiffering = (): boolean => wroteDiffering;
+
 /** Write the code point `cp` decoded: a byte when it is one, its fold otherwise (invalid ones as U+FFFD). */
 function emit(cp: number): void {
   if (pendingTo > pendingFrom) flush();
   if (cp >= 0 && cp < 256) {
     w.reserve(1);
     w.buf[w.len++] = cp;
+    if (LOWER_DIFFERS[cp] !== 0) wroteDiffering = true;
   } else {
     emitWide(cp);
   }
@@ -118,6 +132,7 @@ function emit(cp: number): void {
 
 /** `emit` beyond a byte (rare): kept apart so that `emit`, called for every escape, stays a few instructions. */
 function emitWide(cp: number): void {
+  wroteDiffering = true;
   const valid = cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
   const text = String.fromCodePoint(valid ? cp : 0xfffd);
   foldInto(text, 0, text.length, false, w);
@@ -151,7 +166,11 @@ function emitBytes(n: number): void {
       w.reserve(k - i);
       const buf = w.buf;
       let len = w.len;
-      while (i < k) buf[len++] = run[i++] as number;
+      while (i < k) {
+        const byte = run[i++] as number;
+        if (LOWER_DIFFERS[byte] !== 0) wroteDiffering = true;
+        buf[len++] = byte;
+      }
       w.len = len;
     } else if (b >= 0xc0 && b < 0xe0 && cont(i + 1)) {
       emit(((b & 0x1f) << 6) | ((run[i + 1] as number) & 0x3f));
@@ -197,6 +216,7 @@ function utf7At(s: string, i: number): number {
     acc &= (1 << bits) - 1;
   }
   if (units === 0 || j - i < 3) return -1;
+  wroteDiffering = true;
   flush();
   w.reserve(units);
   bits = 0;
@@ -447,6 +467,7 @@ function nextCandidate(s: string, i: number): number {
  * longer than `LONG` characters (`length`: the length of the value it came from), so a long value costs few passes.
  */
 export function decodeAll(s: string, length: number = s.length): string {
+  wroteDiffering = false;
   const rounds = length > LONG ? 2 : MAX_ROUNDS;
   // the rounds read one-byte strings: anything wider is folded first
   let current = WIDE.test(s) ? fold(s, false) : s;

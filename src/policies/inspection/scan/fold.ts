@@ -339,15 +339,17 @@ function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): voi
   noCapital = !lower && !capital;
 }
 
+/** The same characters as a table (1 for each): the decoder notes whether it wrote one (decode.ts). */
+export const LOWER_DIFFERS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) LOWER_DIFFERS[c] = ONE_LOWER[c] !== String.fromCharCode(c).toLowerCase().charCodeAt(0) ? 1 : 0;
+
 /**
  * Latin-1 characters whose lower-cased fold is not what the native `toLowerCase` makes of them (Latin-1 capitals,
  * which the fold keeps; the ones it drops or replaces): a one-byte string without any is folded by `toLowerCase`.
  */
 function notNativeLower(flags: string): RegExp {
   let set = '';
-  for (let c = 0; c < 256; c++) {
-    if (ONE_LOWER[c] !== String.fromCharCode(c).toLowerCase().charCodeAt(0)) set += `\\x${c.toString(16).padStart(2, '0')}`;
-  }
+  for (let c = 0; c < 256; c++) if (LOWER_DIFFERS[c] !== 0) set += `\\x${c.toString(16).padStart(2, '0')}`;
   return new RegExp(`[${set}]`, flags);
 }
 const NOT_NATIVE_LOWER = notNativeLower('');

@@ -6,7 +6,7 @@
  */
 
 import { decodeBase64Run, decodeBase64Value } from './base64.js';
-import { canonical, decodeAll, LONG } from './decode.js';
+import { canonical, decodeAll, decodeWroteLowerDiffering, LONG } from './decode.js';
 import { equalsLowerRaw, fold, foldWroteNoCapital, lowerRaw, NON_ASCII, WIDE } from './fold.js';
 import { find } from './literal.js';
 import { detectCmdi } from './cmdi.js';
@@ -232,10 +232,11 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     const noCapital = high && foldWroteNoCapital();
     full = decodeAll(base, text.length);
     if (full !== base && !nul) nul = full.includes('\0');
-    // A fold with no Latin-1 capital that nothing decoded further is canonical once lower-cased by the runtime (what
-    // canonical would check for first, in a pass of its own: 60–70 µs on 64 KB of prose)
+    // A fold with no Latin-1 capital, decoded into nothing whose lower case the fold and the runtime disagree on, is
+    // canonical once lower-cased by the runtime (what canonical would check for first, in a pass of its own: 60–70 µs
+    // on 64 KB of prose)
     if (full === text) decoded = raw ??= lowerRaw(text);
-    else decoded = full === base && noCapital ? full.toLowerCase() : canonical(full);
+    else decoded = noCapital && (full === base || !decodeWroteLowerDiffering()) ? full.toLowerCase() : canonical(full);
   }
   decoded ??= raw ??= lowerRaw(text);
   // (equal to the raw reading: then that is the one reading, and the decoded string serves as it)
