@@ -232,11 +232,11 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     const noCapital = high && foldWroteNoCapital();
     full = decodeAll(base, text.length);
     if (full !== base && !nul) nul = full.includes('\0');
-    // A fold with no Latin-1 capital, decoded into nothing whose lower case the fold and the runtime disagree on, is
-    // canonical once lower-cased by the runtime (what canonical would check for first, in a pass of its own: 60–70 µs
-    // on 64 KB of prose)
+    // A fold with no Latin-1 capital, decoded into nothing whose lower case the fold and the runtime disagree on (a
+    // decoding that wrote nothing wrote none), is canonical once lower-cased by the runtime (what canonical would
+    // check for first, in a pass of its own: 60–70 µs on 64 KB of prose)
     if (full === text) decoded = raw ??= lowerRaw(text);
-    else decoded = noCapital && (full === base || !decodeWroteLowerDiffering()) ? full.toLowerCase() : canonical(full);
+    else decoded = noCapital && !decodeWroteLowerDiffering() ? full.toLowerCase() : canonical(full);
   }
   decoded ??= raw ??= lowerRaw(text);
   // (equal to the raw reading: then that is the one reading, and the decoded string serves as it)
@@ -244,8 +244,8 @@ function inspect(text: string, mask: number, kinds: number): boolean {
   raw ??= same ? decoded : null;
   const dmask = same ? mask : triggerMask(decoded);
   // The readings each detector looks at: the raw text (lower case), its decoded form, and other readings. A long
-  // value that decodes to something else is read decoded only (its raw form still goes to the path detector), so
-  // the work stays a few passes.
+  // value that decodes to something else is read decoded only (the path detector still reads its raw form, or the
+  // value itself: see above), so the work stays a few passes.
   readingCount = 0;
   if (same || !long) addReading(raw as string, mask);
   if (!same) addReading(decoded, dmask);

@@ -508,7 +508,7 @@ function tokenize(v: string, from: number): void {
  * From this length on, a value is read from a copy of its code units (units.ts): about a third faster on 64 KB, which
  * pays for the copy; a chat message keeps `tokenize` (with the copy's call, one loop for both made chat slower).
  */
-const LONG = 1024;
+const UNITS_FROM = 1024;
 const loadUnits = unitLoader();
 /** The units of the long value being read, loaded once by detectSqli for its three readings. */
 let units: Uint16Array = new Uint16Array(1);
@@ -1512,10 +1512,10 @@ function reset(): void {
  * The SQL injection rule that `v` (lower case) triggers, or null. `quotes`: bit 1 when it has ', bit 2 when ".
  */
 export function detectSqli(v: string, quotes: number): ScanRuleId | null {
-  if (v.length >= LONG) units = loadUnits(v);
+  if (v.length >= UNITS_FROM) units = loadUnits(v);
   reset();
   syncAt = NEVER;
-  if (v.length >= LONG) tokenizeUnits(v, units, 0);
+  if (v.length >= UNITS_FROM) tokenizeUnits(v, units, 0);
   else tokenize(v, 0);
   const r = (nCand > 0 ? anywhere(v) : null) ?? unquotedBreakout(v);
   if (r !== null) return r;
@@ -1523,7 +1523,7 @@ export function detectSqli(v: string, quotes: number): ScanRuleId | null {
   for (let q = 39; q !== 0; q = q === 39 ? 34 : 0) {
     if ((quotes & (q === 39 ? 1 : 2)) === 0) continue;
     backslash = -1;
-    const p = v.length >= LONG ? stringEndUnits(v, units, 0, q) : stringEnd(v, 0, q);
+    const p = v.length >= UNITS_FROM ? stringEndUnits(v, units, 0, q) : stringEnd(v, 0, q);
     if (p < 0) continue;
     if (!kept) swapReadings();
     kept = true;
@@ -1533,7 +1533,7 @@ export function detectSqli(v: string, quotes: number): ScanRuleId | null {
     syncTok = 0;
     syncAt = 0;
     syncTries = SYNC_TRIES;
-    if (v.length >= LONG) tokenizeUnits(v, units, p);
+    if (v.length >= UNITS_FROM) tokenizeUnits(v, units, p);
     else tokenize(v, p);
     const glued = p === 1 || !isSpace(v.charCodeAt(p - 2));
     const found = atBreakout(v, 1, QUOTED, q === 39 ? "'" : '"', glued) ?? (nCand > 0 ? anywhere(v) : null);
