@@ -730,12 +730,15 @@ function previousColumn(s: string, i: number): number {
  * beside it, its code depended on the compiler's inlining and ran about twice as slow in some processes.
  */
 function nextPair(s: string, from: number, n: number, column: number): number {
+  // the tables in locals: a module-level table is loaded again at every step
+  const pair = PAIR;
+  const columns = COLUMN;
   let p = column;
   for (let i = from; i < n; i++) {
     const c = s.charCodeAt(i);
     // an ASCII character is its own column: no load for it (most of chat text), one less on the loop's path
-    const k = c < 128 ? c : (COLUMN[c] as number);
-    if (PAIR[(p << 8) | k] !== 0) return i;
+    const k = c < 128 ? c : (columns[c] as number);
+    if (pair[(p << 8) | k] !== 0) return i;
     p = k;
   }
   return n;
@@ -767,7 +770,9 @@ function charLoop(s: string, from: number, start: number): number {
  * character (0 for letters, digits, spaces and the letters of every script), in a function of its own as `nextPair`.
  */
 function nextChar(s: string, from: number, n: number): number {
-  for (let i = from; i < n; i++) if (CLASS[s.charCodeAt(i)] !== 0) return i;
+  // (the table in a local, as in nextPair: text in other scripts measured 0.8x for the pass, 0.97x for chat lines)
+  const classes = CLASS;
+  for (let i = from; i < n; i++) if (classes[s.charCodeAt(i)] !== 0) return i;
   return n;
 }
 
