@@ -1472,9 +1472,20 @@ function sqlOnlyThenComment(v: string): boolean {
   return sawSql && sawOperand;
 }
 
+/**
+ * The second tokens after a leading plain word that end every rule of `unquotedBreakout` but the comment one: the word
+ * is an operand no operator follows, and no rule starts from what follows it (a plain word, a literal, a comma, a
+ * character of no SQL). Most prose starts so: read here at once, where the rules below would ask each in turn.
+ */
+const AFTER_WORD_INERT = new Uint8Array(1 << 16);
+for (const t of [Tok.WORD, Tok.NUM, Tok.STR, Tok.STR | (S_OPEN << 4), Tok.VAR, Tok.COMMA, Tok.OTHER]) AFTER_WORD_INERT[t] = 1;
+
 /** The value read from its start, as a number or a name in the query. */
 function unquotedBreakout(v: string): ScanRuleId | null {
   if (nTok === 0) return null;
+  if (tTok[0] === Tok.WORD && (nTok === 1 || AFTER_WORD_INERT[tTok[1] as number] === 1)) {
+    return sqlOnlyThenComment(v) ? 'sqli.comment-truncation' : null;
+  }
   if (isLogic(0) || isType(0, Tok.RPAREN) || isType(0, Tok.SEMI)) {
     if (isType(0, Tok.SEMI) && (commentAfter(0) || nTok === 1)) return commentAfter(0) ? 'sqli.comment-truncation' : null;
     return atBreakout(v, 0, START, '', true);
@@ -1508,30 +1519,135 @@ function reset(): void {
   groupScanned = 0;
 }
 
+// ---- Readings no rule can match ---------------------------------------------------------------------------------
+
+/**
+ * Text that every match of `anywhere` holds (as a substring, after the position the reading starts from): a `;` for
+ * a stacked query, `@` for @@version, `(` for any call, and for the rest `union`, `waitfor`, `file` (into outfile,
+ * into dumpfile, load data infile), `mysql` (mysql.user), `_` (dbms_lock, dbms_pipe and most catalogue names) and the
+ * catalogue names without one (checked below). A chat line has none of it more often than not: its reading, read from
+ * where no breakout rule can start either, needs no tokens at all.
+ */
+const ANYWHERE_TEXT = /[;@(_$]|union|waitfor|file|mysql|sys|open/g;
+for (const [word, id] of KEYWORD_ID) {
+  ANYWHERE_TEXT.lastIndex = 0;
+  if (((CLASS[id] as number) & K_SYSTEM) !== 0 && !ANYWHERE_TEXT.test(word)) throw new Error(`sqli: ${word} is not in ANYWHERE_TEXT`);
+}
+
+// What `leadToken` found, in its low bits (the token's end above them).
+const L_MORE = 0; // a token some rule may start from or read on past
+const L_END = 1; // no token: the value ends
+const L_WORD = 2; // a word that is no keyword
+const L_NUM = 3;
+const L_STR = 4; // (its end not read)
+const L_COMMA = 5;
+const L_OTHER = 6; // a character of no SQL (a token of its own), not the backslash of \N
+const L_SHIFT = 3;
+
+/**
+ * The token that `tokenize` reads first from `i` (its kind and end, as above): the leading tokens of a reading,
+ * read before it is tokenized.
+ */
+function leadToken(v: string, i: number): number {
+  const n = v.length;
+  while (i < n && KIND[v.charCodeAt(i)] === Ch.SPACE) i++;
+  if (i >= n) return L_END;
+  const c = v.charCodeAt(i);
+  const kind = KIND[c] as number;
+  if ((kind & Ch.LETTER) !== 0) {
+    let j = i + 1;
+    let h = hashStep(0, c);
+    for (; j < n; j++) {
+      const e = v.charCodeAt(j);
+      if (((KIND[e] as number) & Ch.WORD) === 0) break;
+      h = hashStep(h, e);
+    }
+    // (as in tokenize, a word is a keyword only when one starts with its first letter)
+    const slot = slotOf(h, KEYWORD_MIX);
+    const id = (kind & Ch.KEYWORD) !== 0 && SLOT_HASH[slot] === h ? keywordIn(v, i, j, slot) : 0;
+    return id === 0 ? (j << L_SHIFT) | L_WORD : L_MORE;
+  }
+  if (kind === Ch.WORD) return (numberEnd(v, i, c, i + 1 < n ? v.charCodeAt(i + 1) : 0) << L_SHIFT) | L_NUM;
+  if (c === 39 || c === 34) return L_STR;
+  if (c === 44) return L_COMMA;
+  if (kind === Ch.SINGLE && SINGLE[c] === Tok.OTHER && c !== 92) return L_OTHER;
+  return L_MORE;
+}
+
+/**
+ * Whether `unquotedBreakout` finds nothing, by the value's first tokens (`leadToken`): a plain word or a number then a
+ * character of no SQL, two plain words, a lone plain word, or a character of no SQL first. Each of them ends the
+ * leading chain at once with nothing a rule starts from after it, and makes `sqlOnlyThenComment` false whatever
+ * follows (a character of no SQL, two plain words in a row, a lone plain word).
+ */
+function inertStart(v: string): boolean {
+  const first = leadToken(v, 0);
+  const kind = first & 7;
+  if (kind === L_OTHER) return true;
+  if (kind !== L_WORD && kind !== L_NUM) return false;
+  const second = leadToken(v, first >> L_SHIFT) & 7;
+  return second === L_OTHER || (kind === L_WORD && (second === L_WORD || second === L_END));
+}
+
+/**
+ * Whether `atBreakout` at a quoted reading's token 1 finds nothing, by that token (`leadToken` from where the
+ * value's first quote closed the query's string): none (and no comment), or one no operator, clause or statement
+ * starts with (a plain word, a literal, a comma, a character of no SQL).
+ */
+const inertBreakout = (v: string, p: number): boolean => (leadToken(v, p) & 7) !== L_MORE;
+
+/** Where ANYWHERE_TEXT was last searched from in the value (-1: not yet), and where that search's match ended (-1: none). */
+let anywhereFrom = -1;
+let anywhereEnd = -1;
+/** The longest match of ANYWHERE_TEXT (a character class matches one character). */
+const ANYWHERE_LONGEST = Math.max(...ANYWHERE_TEXT.source.split('|').map((a) => (a.startsWith('[') ? 1 : a.length)));
+
+/** Whether `v` has no ANYWHERE_TEXT from `from` on (one search per value for the readings' starts, most often). */
+function noAnywhere(v: string, from: number): boolean {
+  // the last search tells when it started at or before `from` and found nothing, or a match that starts at `from` or later
+  if (anywhereFrom < 0 || from < anywhereFrom || (anywhereEnd >= 0 && anywhereEnd - ANYWHERE_LONGEST < from)) {
+    anywhereFrom = from;
+    ANYWHERE_TEXT.lastIndex = from;
+    anywhereEnd = ANYWHERE_TEXT.test(v) ? ANYWHERE_TEXT.lastIndex : -1;
+  }
+  return anywhereEnd < 0;
+}
+
 /**
  * The SQL injection rule that `v` (lower case) triggers, or null. `quotes`: bit 1 when it has ', bit 2 when ".
  */
 export function detectSqli(v: string, quotes: number): ScanRuleId | null {
-  if (v.length >= UNITS_FROM) units = loadUnits(v);
+  const long = v.length >= UNITS_FROM;
+  if (long) units = loadUnits(v);
+  // A chat-length value's readings are first asked whether any rule can match them (a search and a look at their
+  // first tokens): most cannot, and are not tokenized. (Not a long value's: where its tokens would have ended the
+  // search early, the search would be a pass too many.)
+  anywhereFrom = -1;
   reset();
   syncAt = NEVER;
-  if (v.length >= UNITS_FROM) tokenizeUnits(v, units, 0);
-  else tokenize(v, 0);
-  const r = (nCand > 0 ? anywhere(v) : null) ?? unquotedBreakout(v);
-  if (r !== null) return r;
+  /** Whether the value's own reading was tokenized (then kept while the quoted readings are read). */
+  const read = long || !inertStart(v) || !noAnywhere(v, 0);
+  if (read) {
+    if (long) tokenizeUnits(v, units, 0);
+    else tokenize(v, 0);
+    const r = (nCand > 0 ? anywhere(v) : null) ?? unquotedBreakout(v);
+    if (r !== null) return r;
+  }
   let kept = false;
   for (let q = 39; q !== 0; q = q === 39 ? 34 : 0) {
     if ((quotes & (q === 39 ? 1 : 2)) === 0) continue;
     backslash = -1;
-    const p = v.length >= UNITS_FROM ? stringEndUnits(v, units, 0, q) : stringEnd(v, 0, q);
+    const p = long ? stringEndUnits(v, units, 0, q) : stringEnd(v, 0, q);
     if (p < 0) continue;
-    if (!kept) swapReadings();
-    kept = true;
+    if (!long && inertBreakout(v, p) && noAnywhere(v, p)) continue;
+    if (read && !kept) swapReadings();
+    kept = read;
     reset();
     // The query's own string, closed by the value's first quote.
     push(Tok.STR, 0, 0, p);
     syncTok = 0;
-    syncAt = 0;
+    // (read from the kept reading where it is in step with it: none when the value's own reading was not read)
+    syncAt = read ? 0 : NEVER;
     syncTries = SYNC_TRIES;
     if (v.length >= UNITS_FROM) tokenizeUnits(v, units, p);
     else tokenize(v, p);
