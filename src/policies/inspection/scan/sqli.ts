@@ -1586,7 +1586,10 @@ function inertStart(v: string): boolean {
   if (kind === L_OTHER) return true;
   if (kind !== L_WORD && kind !== L_NUM) return false;
   const second = leadToken(v, first >> L_SHIFT) & 7;
-  return second === L_OTHER || (kind === L_WORD && (second === L_WORD || second === L_END));
+  if (second === L_OTHER || (kind === L_WORD && (second === L_WORD || second === L_END))) return true;
+  // after a plain word or a number, a number, a string or a comma ends the rules too, but the comment one only
+  // when there is no comment
+  return second !== L_MORE && !v.includes('#') && !v.includes('--') && !v.includes('/*');
 }
 
 /**
@@ -1596,19 +1599,105 @@ function inertStart(v: string): boolean {
  */
 const inertBreakout = (v: string, p: number): boolean => (leadToken(v, p) & 7) !== L_MORE;
 
-/** Where ANYWHERE_TEXT was last searched from in the value (-1: not yet), and where that search's match ended (-1: none). */
+/** The longest keyword. */
+const KEYWORD_LONGEST = Math.max(...[...KEYWORD_ID.keys()].map((w) => w.length));
+
+/** The id of the keyword `v[i, j)` (a run of word characters), or 0. */
+function keywordAt(v: string, i: number, j: number): number {
+  if (((KIND[v.charCodeAt(i)] as number) & Ch.KEYWORD) === 0 || j - i > KEYWORD_LONGEST) return 0;
+  let h = 0;
+  for (let k = i; k < j; k++) h = hashStep(h, v.charCodeAt(k));
+  const slot = slotOf(h, KEYWORD_MIX);
+  return SLOT_HASH[slot] === h ? keywordIn(v, i, j, slot) : 0;
+}
+
+/**
+ * Whether the run of word characters that ends at `e` may hold a word `anywhere` starts from: a word token ends where
+ * its run does and starts at a letter of it (after a number, a hex number or the digits of a /*! comment, not only
+ * at the run's start), so each of the run's last KEYWORD_LONGEST letters is asked as a start.
+ */
+function candidateEndsAt(v: string, e: number): boolean {
+  for (let t = e - 1; t >= 0 && t >= e - KEYWORD_LONGEST && ((KIND[v.charCodeAt(t)] as number) & Ch.WORD) !== 0; t--) {
+    const id = keywordAt(v, t, e);
+    if (id !== 0 && ((CLASS[id] as number) & (K_ANYWHERE | K_SYSTEM)) !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the `(` at `i` may open a call of a word `anywhere` starts from. Between the word and the bracket there are
+ * only spaces and comments: a newline among the spaces (a line comment may end there), or a comment's end, is taken
+ * as a call.
+ */
+function callMayOpen(v: string, i: number): boolean {
+  let j = i - 1;
+  for (; j >= 0; j--) {
+    const c = v.charCodeAt(j);
+    if (KIND[c] !== Ch.SPACE) break;
+    if (c === 10) return true;
+  }
+  if (j < 0) return false;
+  const c = v.charCodeAt(j);
+  if (c === 47 || c === 33 || c === 42) return true; // */  /*!  (and a star)
+  if (((KIND[c] as number) & Ch.WORD) === 0) return false;
+  // the digits a /*! comment opens with are no token: a word before the comment may be the call's
+  let s = j;
+  while (s > 0 && ((KIND[v.charCodeAt(s - 1)] as number) & Ch.WORD) !== 0) s--;
+  return (s > 0 && v.charCodeAt(s - 1) === 33) || candidateEndsAt(v, j + 1);
+}
+
+/** Whether the `;` that ends at `i` may be followed by a statement (its first word: after spaces, and no comment). */
+function statementMayFollow(v: string, i: number): boolean {
+  const n = v.length;
+  while (i < n && KIND[v.charCodeAt(i)] === Ch.SPACE) i++;
+  if (i >= n) return false;
+  const c = v.charCodeAt(i);
+  if (c === 45 || c === 35 || c === 47 || c === 42) return true; // a comment may come first
+  if (((KIND[c] as number) & Ch.LETTER) === 0) return false;
+  let e = i + 1;
+  while (e < n && ((KIND[v.charCodeAt(e)] as number) & Ch.WORD) !== 0) e++;
+  return STATEMENT_WORD[keywordAt(v, i, e)] === 1;
+}
+
+/** Where ANYWHERE_TEXT was last searched from in the value (-1: not yet), and where the match it stopped at ends (-1: none). */
 let anywhereFrom = -1;
 let anywhereEnd = -1;
 /** The longest match of ANYWHERE_TEXT (a character class matches one character). */
 const ANYWHERE_LONGEST = Math.max(...ANYWHERE_TEXT.source.split('|').map((a) => (a.startsWith('[') ? 1 : a.length)));
 
-/** Whether `v` has no ANYWHERE_TEXT from `from` on (one search per value for the readings' starts, most often). */
+/**
+ * Whether `v` has no ANYWHERE_TEXT from `from` on that a rule could use. A `;` followed by no statement word, a `(`
+ * after no word `anywhere` starts from, and a name (with `_`, `$`, sys, open, union, waitfor, mysql) whose run of
+ * word characters holds none, are passed: every value has them, wherever its reading starts. One search per value
+ * for the readings' starts, most often.
+ */
 function noAnywhere(v: string, from: number): boolean {
-  // the last search tells when it started at or before `from` and found nothing, or a match that starts at `from` or later
-  if (anywhereFrom < 0 || from < anywhereFrom || (anywhereEnd >= 0 && anywhereEnd - ANYWHERE_LONGEST < from)) {
-    anywhereFrom = from;
-    ANYWHERE_TEXT.lastIndex = from;
-    anywhereEnd = ANYWHERE_TEXT.test(v) ? ANYWHERE_TEXT.lastIndex : -1;
+  // the last search tells when it started at or before `from` and found nothing, or stopped at a match that starts at
+  // `from` or later
+  if (anywhereFrom >= 0 && from >= anywhereFrom && (anywhereEnd < 0 || anywhereEnd - ANYWHERE_LONGEST >= from)) return anywhereEnd < 0;
+  anywhereFrom = from;
+  anywhereEnd = -1;
+  const n = v.length;
+  /** The end of the last run of word characters asked about (the names in it are passed at once). */
+  let runEnd = -1;
+  ANYWHERE_TEXT.lastIndex = from;
+  while (ANYWHERE_TEXT.test(v)) {
+    const end = ANYWHERE_TEXT.lastIndex;
+    const c = v.charCodeAt(end - 1);
+    let live = false;
+    if (c === 59) live = statementMayFollow(v, end);
+    else if (c === 40) live = callMayOpen(v, end - 1);
+    else if (c === 64 || c === 101) live = true; // @, and file (into outfile, load data infile: the word is another)
+    else if (end > runEnd) {
+      // a name: its whole run
+      runEnd = end;
+      while (runEnd < n && ((KIND[v.charCodeAt(runEnd)] as number) & Ch.WORD) !== 0) runEnd++;
+      live = candidateEndsAt(v, runEnd);
+    }
+    if (live) {
+      anywhereEnd = end;
+      break;
+    }
   }
   return anywhereEnd < 0;
 }
