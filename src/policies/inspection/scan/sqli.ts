@@ -1534,6 +1534,18 @@ for (const [word, id] of KEYWORD_ID) {
   if (((CLASS[id] as number) & K_SYSTEM) !== 0 && !ANYWHERE_TEXT.test(word)) throw new Error(`sqli: ${word} is not in ANYWHERE_TEXT`);
 }
 
+/** The longest keyword. */
+const KEYWORD_LONGEST = Math.max(...[...KEYWORD_ID.keys()].map((w) => w.length));
+
+/** The id of the keyword `v[i, j)` (a run of word characters), or 0. */
+function keywordAt(v: string, i: number, j: number): number {
+  if (((KIND[v.charCodeAt(i)] as number) & Ch.KEYWORD) === 0 || j - i > KEYWORD_LONGEST) return 0;
+  let h = 0;
+  for (let k = i; k < j; k++) h = hashStep(h, v.charCodeAt(k));
+  const slot = slotOf(h, KEYWORD_MIX);
+  return SLOT_HASH[slot] === h ? keywordIn(v, i, j, slot) : 0;
+}
+
 // What `leadToken` found, in its low bits (the token's end above them).
 const L_MORE = 0; // a token some rule may start from or read on past
 const L_END = 1; // no token: the value ends
@@ -1555,17 +1567,10 @@ function leadToken(v: string, i: number): number {
   const c = v.charCodeAt(i);
   const kind = KIND[c] as number;
   if ((kind & Ch.LETTER) !== 0) {
+    // as in tokenize: a word is a keyword only when one starts with its first letter
     let j = i + 1;
-    let h = hashStep(0, c);
-    for (; j < n; j++) {
-      const e = v.charCodeAt(j);
-      if (((KIND[e] as number) & Ch.WORD) === 0) break;
-      h = hashStep(h, e);
-    }
-    // (as in tokenize, a word is a keyword only when one starts with its first letter)
-    const slot = slotOf(h, KEYWORD_MIX);
-    const id = (kind & Ch.KEYWORD) !== 0 && SLOT_HASH[slot] === h ? keywordIn(v, i, j, slot) : 0;
-    return id === 0 ? (j << L_SHIFT) | L_WORD : L_MORE;
+    while (j < n && ((KIND[v.charCodeAt(j)] as number) & Ch.WORD) !== 0) j++;
+    return (kind & Ch.KEYWORD) === 0 || keywordAt(v, i, j) === 0 ? (j << L_SHIFT) | L_WORD : L_MORE;
   }
   if (kind === Ch.WORD) return (numberEnd(v, i, c, i + 1 < n ? v.charCodeAt(i + 1) : 0) << L_SHIFT) | L_NUM;
   if (c === 39 || c === 34) return L_STR;
@@ -1599,26 +1604,25 @@ function inertStart(v: string): boolean {
  */
 const inertBreakout = (v: string, p: number): boolean => (leadToken(v, p) & 7) !== L_MORE;
 
-/** The longest keyword. */
-const KEYWORD_LONGEST = Math.max(...[...KEYWORD_ID.keys()].map((w) => w.length));
-
-/** The id of the keyword `v[i, j)` (a run of word characters), or 0. */
-function keywordAt(v: string, i: number, j: number): number {
-  if (((KIND[v.charCodeAt(i)] as number) & Ch.KEYWORD) === 0 || j - i > KEYWORD_LONGEST) return 0;
-  let h = 0;
-  for (let k = i; k < j; k++) h = hashStep(h, v.charCodeAt(k));
-  const slot = slotOf(h, KEYWORD_MIX);
-  return SLOT_HASH[slot] === h ? keywordIn(v, i, j, slot) : 0;
-}
-
 /**
  * Whether the run of word characters that ends at `e` may hold a word `anywhere` starts from: a word token ends where
  * its run does and starts at a letter of it (after a number, a hex number or the digits of a /*! comment, not only
  * at the run's start), so each of the run's last KEYWORD_LONGEST letters is asked as a start.
  */
 function candidateEndsAt(v: string, e: number): boolean {
-  for (let t = e - 1; t >= 0 && t >= e - KEYWORD_LONGEST && ((KIND[v.charCodeAt(t)] as number) & Ch.WORD) !== 0; t--) {
-    const id = keywordAt(v, t, e);
+  // the hash of v[t, e) as tokenize computes it, from that of v[t + 1, e): the letter times 31 to the power of the rest
+  let h = 0;
+  let power = 1;
+  for (let t = e - 1; t >= 0 && t >= e - KEYWORD_LONGEST; t--) {
+    const c = v.charCodeAt(t);
+    const kind = KIND[c] as number;
+    if ((kind & Ch.WORD) === 0) break;
+    h = (Math.imul(c, power) + h) | 0;
+    power = Math.imul(power, 31);
+    if ((kind & Ch.KEYWORD) === 0) continue;
+    const slot = slotOf(h, KEYWORD_MIX);
+    if (SLOT_HASH[slot] !== h) continue;
+    const id = keywordIn(v, t, e, slot);
     if (id !== 0 && ((CLASS[id] as number) & (K_ANYWHERE | K_SYSTEM)) !== 0) return true;
   }
   return false;
@@ -1712,6 +1716,22 @@ function noAnywhere(v: string, from: number): boolean {
 }
 
 /**
+ * `stringEnd(v, 0, q)` for a chat-length value: where its first `q` quote closes the query's string. Most often no
+ * backslash comes before that quote nor another quote right after it, and it is found by a memchr for the quote
+ * (outside the tokenizer's loop, `indexOf` is safe: see above); else `stringEnd` reads on.
+ */
+function queryStringEnd(v: string, q: number): number {
+  const i = v.indexOf(q === 39 ? "'" : '"');
+  if (i < 0) return -1;
+  if (i + 1 >= v.length || v.charCodeAt(i + 1) !== q) {
+    let k = i - 1;
+    while (k >= 0 && v.charCodeAt(k) !== 92) k--;
+    if (k < 0) return i + 1;
+  }
+  return stringEnd(v, 0, q);
+}
+
+/**
  * The SQL injection rule that `v` (lower case) triggers, or null. `quotes`: bit 1 when it has ', bit 2 when ".
  */
 export function detectSqli(v: string, quotes: number): ScanRuleId | null {
@@ -1735,7 +1755,7 @@ export function detectSqli(v: string, quotes: number): ScanRuleId | null {
   for (let q = 39; q !== 0; q = q === 39 ? 34 : 0) {
     if ((quotes & (q === 39 ? 1 : 2)) === 0) continue;
     backslash = -1;
-    const p = long ? stringEndUnits(v, units, 0, q) : stringEnd(v, 0, q);
+    const p = long ? stringEndUnits(v, units, 0, q) : queryStringEnd(v, q);
     if (p < 0) continue;
     if (!long && inertBreakout(v, p) && noAnywhere(v, p)) continue;
     if (read && !kept) swapReadings();
