@@ -1554,7 +1554,30 @@ const L_NUM = 3;
 const L_STR = 4; // (its end not read)
 const L_COMMA = 5;
 const L_OTHER = 6; // a character of no SQL (a token of its own), not the backslash of \N
+const L_KEYWORD = 7; // a keyword (its id in leadId)
 const L_SHIFT = 3;
+/** The id of the keyword `leadToken` last found. */
+let leadId = 0;
+
+/**
+ * Keywords that, as a value's first token, are no operand and start no rule of `unquotedBreakout` (no class: not
+ * logic, not a literal, no function), unless a `(` follows them.
+ */
+const FIRST_INERT = new Uint8Array(CLASS.length);
+/**
+ * Keywords that, after a leading plain word or number (or as a quoted reading's first token), are no operator and
+ * start no rule of `atBreakout`.
+ */
+const SECOND_INERT = new Uint8Array(CLASS.length);
+{
+  const clauses = [K.where, K.having, K.order, K.group, K.limit, K.procedure, K.as, K.into];
+  const operators = [K.like, K.rlike, K.regexp, K.glob, K.in, K.sounds, K.is, K.between, K.not, K.div, K.mod];
+  for (let id = 1; id < CLASS.length; id++) {
+    const roles = STATEMENT_WORD[id] === 1 || clauses.includes(id);
+    FIRST_INERT[id] = !roles && CLASS[id] === 0 && id !== K.binary ? 1 : 0;
+    SECOND_INERT[id] = !roles && !operators.includes(id) && ((CLASS[id] as number) & K_LOGIC) === 0 ? 1 : 0;
+  }
+}
 
 /**
  * The token that `tokenize` reads first from `i` (its kind and end, as above): the leading tokens of a reading,
@@ -1570,7 +1593,8 @@ function leadToken(v: string, i: number): number {
     // as in tokenize: a word is a keyword only when one starts with its first letter
     let j = i + 1;
     while (j < n && ((KIND[v.charCodeAt(j)] as number) & Ch.WORD) !== 0) j++;
-    return (kind & Ch.KEYWORD) === 0 || keywordAt(v, i, j) === 0 ? (j << L_SHIFT) | L_WORD : L_MORE;
+    leadId = (kind & Ch.KEYWORD) === 0 ? 0 : keywordAt(v, i, j);
+    return (j << L_SHIFT) | (leadId === 0 ? L_WORD : L_KEYWORD);
   }
   if (kind === Ch.WORD) return (numberEnd(v, i, c, i + 1 < n ? v.charCodeAt(i + 1) : 0) << L_SHIFT) | L_NUM;
   if (c === 39 || c === 34) return L_STR;
@@ -1589,20 +1613,36 @@ function inertStart(v: string): boolean {
   const first = leadToken(v, 0);
   const kind = first & 7;
   if (kind === L_OTHER) return true;
+  if (kind === L_KEYWORD) {
+    // a keyword of no role: no operand (the chain ends before it starts) unless called, and the comment rule only
+    // with a comment (without one, the next token starts at the next character: neither ( nor the * of */)
+    if (FIRST_INERT[leadId] !== 1) return false;
+    let i = first >> L_SHIFT;
+    while (i < v.length && KIND[v.charCodeAt(i)] === Ch.SPACE) i++;
+    const c = v.charCodeAt(i);
+    return c !== 40 && c !== 42 && noComment(v);
+  }
   if (kind !== L_WORD && kind !== L_NUM) return false;
-  const second = leadToken(v, first >> L_SHIFT) & 7;
+  const secondToken = leadToken(v, first >> L_SHIFT);
+  const second = secondToken & 7;
   if (second === L_OTHER || (kind === L_WORD && (second === L_WORD || second === L_END))) return true;
-  // after a plain word or a number, a number, a string or a comma ends the rules too, but the comment one only
-  // when there is no comment
-  return second !== L_MORE && !v.includes('#') && !v.includes('--') && !v.includes('/*');
+  // after a plain word or a number, a number, a string, a comma or a keyword of no role ends the rules too, but the
+  // comment one only when there is no comment
+  return (second === L_KEYWORD ? SECOND_INERT[leadId] === 1 : second !== L_MORE) && noComment(v);
 }
+
+/** Whether `v` has nothing that starts a comment (then no token is marked as one before a comment). */
+const noComment = (v: string): boolean => !v.includes('#') && !v.includes('--') && !v.includes('/*');
 
 /**
  * Whether `atBreakout` at a quoted reading's token 1 finds nothing, by that token (`leadToken` from where the
  * value's first quote closed the query's string): none (and no comment), or one no operator, clause or statement
- * starts with (a plain word, a literal, a comma, a character of no SQL).
+ * starts with (a plain word, a keyword of no role, a literal, a comma, a character of no SQL).
  */
-const inertBreakout = (v: string, p: number): boolean => (leadToken(v, p) & 7) !== L_MORE;
+function inertBreakout(v: string, p: number): boolean {
+  const kind = leadToken(v, p) & 7;
+  return kind === L_KEYWORD ? SECOND_INERT[leadId] === 1 : kind !== L_MORE;
+}
 
 /**
  * Whether the run of word characters that ends at `e` may hold a word `anywhere` starts from: a word token ends where
