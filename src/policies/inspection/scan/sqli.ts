@@ -1757,16 +1757,15 @@ function noAnywhere(v: string, from: number): boolean {
 
 /**
  * `stringEnd(v, 0, q)` for a chat-length value: where its first `q` quote closes the query's string. Most often no
- * backslash comes before that quote nor another quote right after it, and it is found by a memchr for the quote
- * (outside the tokenizer's loop, `indexOf` is safe: see above); else `stringEnd` reads on.
+ * backslash comes before that quote nor another quote right after it, and it is found by a memchr for the quote and
+ * one for a backslash (outside the tokenizer's loop, `indexOf` is safe: see above); else `stringEnd` reads on.
  */
 function queryStringEnd(v: string, q: number): number {
   const i = v.indexOf(q === 39 ? "'" : '"');
   if (i < 0) return -1;
   if (i + 1 >= v.length || v.charCodeAt(i + 1) !== q) {
-    let k = i - 1;
-    while (k >= 0 && v.charCodeAt(k) !== 92) k--;
-    if (k < 0) return i + 1;
+    const b = v.indexOf('\\');
+    if (b < 0 || b > i) return i + 1;
   }
   return stringEnd(v, 0, q);
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { detectSqli } from '../../../src/policies/inspection/scan/sqli.js';
+
+/**
+ * A chat-length reading is tokenized only when its first tokens or its text leave a rule a chance: each value here
+ * starts the way prose does (no rule starts from its first tokens) and holds the one thing a rule needs further on,
+ * reached only through a comment, a newline, a number before a word or a name's run. Verdicts recorded from the
+ * detector before the pre-check was added.
+ */
+const quotes = (v: string): number => (v.includes("'") ? 1 : 0) | (v.includes('"') ? 2 : 0);
+const detect = (v: string): string | null => detectSqli(v, quotes(v));
+
+describe('detectSqli on values that start as prose', () => {
+  it('reads a call whose bracket comes after a comment, a newline or the digits of /*!', () => {
+    expect(detect('a b sleep -- x\n(5)')).toBe('sqli.time-delay');
+    expect(detect('a b sleep # x\n(5)')).toBe('sqli.time-delay');
+    expect(detect('a b sleep/**/(5)')).toBe('sqli.time-delay');
+    expect(detect('a b sleep/*!50000(5)')).toBe('sqli.time-delay');
+    expect(detect('a b sleep/*!*/(5)')).toBe('sqli.time-delay');
+    expect(detect('a b 1sleep(5)')).toBe('sqli.time-delay');
+  });
+
+  it('reads a statement after a ; and a comment', () => {
+    expect(detect('a b ; -- x\ndrop table users')).toBe('sqli.stacked-query');
+    expect(detect('a b ;/**/drop table users')).toBe('sqli.stacked-query');
+    expect(detect('a b ;/*!drop table users')).toBe('sqli.stacked-query');
+    expect(detect('the end; drop table users')).toBe('sqli.stacked-query');
+    expect(detect("it's; drop table users")).toBe('sqli.stacked-query');
+  });
+
+  it('reads the words of the anywhere rules that need no bracket', () => {
+    expect(detect("a b into outfile '/tmp/x'")).toBe('sqli.file-access');
+    expect(detect("a b load data infile 'x'")).toBe('sqli.file-access');
+    expect(detect('a b mysql.user')).toBe('sqli.system-object');
+    expect(detect('a b sysobjects')).toBe('sqli.system-object');
+    expect(detect('a b openrowset')).toBe('sqli.system-object');
+    expect(detect('a b v$version')).toBe('sqli.system-object');
+    expect(detect('a b 1information_schema')).toBe('sqli.system-object');
+    expect(detect("a b waitfor delay '0:0:5'")).toBe('sqli.time-delay');
+    expect(detect("it's union select 1")).toBe('sqli.union-select');
+    // a catalogue name inside a longer name is none
+    expect(detect('a b my_sysobjects')).toBeNull();
+    expect(detect('a b x_information_schema')).toBeNull();
+  });
+
+  it('reads a keyword of no role as an operand when it is called', () => {
+    expect(detect('by(1) or 1=1')).toBe('sqli.tautology');
+    expect(detect('top(1)=1 or 1=1')).toBe('sqli.tautology');
+    expect(detect('by */(1) or 1=1')).toBe('sqli.tautology');
+  });
+
+  it('finds the comment rule after a leading word or number and a literal', () => {
+    expect(detect('1 2 --')).toBe('sqli.comment-truncation');
+    expect(detect('a, 1 --')).toBe('sqli.comment-truncation');
+    expect(detect("5 'x' --")).toBe('sqli.comment-truncation');
+    expect(detect('a 5 -- ')).toBe('sqli.comment-truncation');
+    expect(detect('by 1 --')).toBe('sqli.comment-truncation');
+    expect(detect('the end -- ')).toBeNull();
+  });
+});
