@@ -56,5 +56,13 @@ describe('detectSqli on values that start as prose', () => {
     expect(detect('a 5 -- ')).toBe('sqli.comment-truncation');
     expect(detect('by 1 --')).toBe('sqli.comment-truncation');
     expect(detect('the end -- ')).toBeNull();
+    // a # starts a comment before a space, a control character, # or - and at the end, not before a letter
+    expect(detect('a 5 #')).toBe('sqli.comment-truncation');
+    expect(detect('a 5 #-')).toBe('sqli.comment-truncation');
+    expect(detect('a 5 ##')).toBe('sqli.comment-truncation');
+    expect(detect('a 5 #\tx')).toBe('sqli.comment-truncation');
+    expect(detect('a 5 /* x')).toBe('sqli.comment-truncation');
+    expect(detect('a 5 #x')).toBeNull();
+    expect(detect('1 2 &#39;')).toBeNull();
   });
 });

@@ -1631,8 +1631,15 @@ function inertStart(v: string): boolean {
   return (second === L_KEYWORD ? SECOND_INERT[leadId] === 1 : second !== L_MORE) && noComment(v);
 }
 
-/** Whether `v` has nothing that starts a comment (then no token is marked as one before a comment). */
-const noComment = (v: string): boolean => !v.includes('#') && !v.includes('--') && !v.includes('/*');
+/**
+ * Whether `v` has nothing that starts a comment (then no token is marked as one before a comment). A `#` starts one
+ * only before a space, a control character, `#`, `-` or the end: the `#` of `&#39;`, of a URL's fragment or of a
+ * number does not.
+ */
+const noComment = (v: string): boolean =>
+  !v.includes('--') && !v.includes('/*') && (!v.includes('#') || !HASH_COMMENT.test(v));
+/** A `#` before a character up to the space, `#`, `-`, or the end (the class names what may not follow). */
+const HASH_COMMENT = /#(?:[^!"$-,.-\uffff]|$)/;
 
 /**
  * Whether `atBreakout` at a quoted reading's token 1 finds nothing, by that token (`leadToken` from where the
