@@ -1607,7 +1607,8 @@ function leadToken(v: string, i: number): number {
  * Whether `unquotedBreakout` finds nothing, by the value's first tokens (`leadToken`): a plain word or a number then a
  * character of no SQL, two plain words, a lone plain word, or a character of no SQL first. Each of them ends the
  * leading chain at once with nothing a rule starts from after it, and makes `sqlOnlyThenComment` false whatever
- * follows (a character of no SQL, two plain words in a row, a lone plain word).
+ * follows (a character of no SQL, two plain words in a row, a lone plain word). Other first tokens of no role (see
+ * below) leave the comment rule its chance: they count only when the value has no comment.
  */
 function inertStart(v: string): boolean {
   const first = leadToken(v, 0);
@@ -1717,8 +1718,8 @@ let anywhereEnd = -1;
 const ANYWHERE_LONGEST = Math.max(...ANYWHERE_TEXT.source.split('|').map((a) => (a.startsWith('[') ? 1 : a.length)));
 
 /**
- * The matches a search may pass before it takes the next as one a rule could use: each costs a step of the search
- * (some 30-50 ns), and a value of nothing but `;` or `(` would cost several times what tokenizing it costs.
+ * The matches a search may pass before it takes the next as one a rule could use: each costs a step of the search and
+ * a look (tens of ns), and a value of nothing but `;` or `(` would cost several times what tokenizing it costs.
  */
 const ANYWHERE_PASSES = 8;
 
