@@ -1,5 +1,10 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectSqli } from '../../../src/policies/inspection/scan/sqli.js';
+import { detectSqli, detectSqliReadingAll } from '../../../src/policies/inspection/scan/sqli.js';
+import { seededFraction } from '../../support/random.js';
+
+const corpusDir = resolve(import.meta.dirname, '../../../../shared/corpus');
 
 /**
  * A chat-length reading is tokenized only when its first tokens or its text leave a rule a chance: each value here
@@ -64,5 +69,67 @@ describe('detectSqli on values that start as prose', () => {
     expect(detect('a 5 /* x')).toBe('sqli.comment-truncation');
     expect(detect('a 5 #x')).toBeNull();
     expect(detect('1 2 &#39;')).toBeNull();
+  });
+});
+
+/**
+ * The pre-check against the rules it stands for: values read with it and with every reading tokenized
+ * (`detectSqliReadingAll`) get the same verdict, for every quote context. The values are made to reach the
+ * pre-check's edges (prose-like starts before SQL that a comment, a newline, a name's run or a keyword of no role
+ * hides), plus every line of the corpus. A rule that changes without the pre-check fails here.
+ */
+describe('the SQL pre-check agrees with reading every value in full', () => {
+  const WORDS = [
+    'or 1=1', ') or 1=1', 'sleep -- x\n(', 'sleep # x\n(', 'sleep/**/(', 'sleep/*!5(', 'sleep/*!*/(', '; -- x\ndrop table ',
+    ';/**/drop table ', ';# x\nselect 1', ';/*!drop table ', '1sleep(', '0xsleep(', 'a_sleep(', 'my_information_schema',
+    '1information_schema', 'mysql.user', 'into outfile', 'load data local infile', 'waitfor delay', 'union all select',
+    'dbms_lock.sleep', 'dbms_pipe.receive_message', 'a', 'the', 'x1', 'à', 'it', 's', 'or', 'and', 'xor', 'select',
+    'union', 'all', 'like', 'is', 'not', 'in', 'where', 'having', 'order', 'group', 'by', 'limit', 'as', 'procedure',
+    'into', 'outfile', 'load', 'data', 'infile', 'mysql', 'user', 'sysobjects', 'openrowset', 'v$version', 'sleep',
+    'benchmark', 'char', 'concat', 'ascii', 'substring', 'version', 'database', 'waitfor', 'delay', 'binary', 'div',
+    'null', 'true', 'drop', 'table', 'shutdown', 'exec', 'xp_cmdshell', 'if', 'from', 'set', 'update', 'between',
+    'file', 'load_file', 'extractvalue', 'current_user', 'use', 'declare', 'md5', 'count', 'pg_catalog', 'end', 'top',
+  ];
+  const PUNCTUATION = [
+    "'", "''", '"', ';', '(', ')', ',', '.', '-', '--', '-- ', '#', '# ', '/*', '*/', '/*!', '=', '<', '>', '<>', '!=',
+    '||', '&', '&&', '@', '@@', '@x', '\\', '`', ':', '~', '+', '%', '1', '0x1f', '1e5', '.5', '$', '_', '\n', ' ', ' ',
+  ];
+  const STARTS = ['', '', 'a b ', "x'y ", 'x"y ', '1 2 ', 'a 5 ', 'by ', 'all ', 'a end ', "x'end ", 'top ', 'a into ', 'by(1) ', 'by */(1) '];
+  const bothWays = (values: Iterable<string>): string[] => {
+    const differing: string[] = [];
+    for (const v of values) {
+      for (let quotes = 0; quotes < 4; quotes++) {
+        if (detectSqli(v, quotes) !== detectSqliReadingAll(v, quotes)) differing.push(`${quotes} ${JSON.stringify(v)}`);
+      }
+    }
+    return differing;
+  };
+
+  it('on 20,000 values built to reach its edges', () => {
+    const next = seededFraction(20_251_201);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+    const values: string[] = [];
+    let found = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let v = pick(STARTS);
+      const parts = 1 + Math.floor(next() * next() * 16);
+      for (let k = 0; k < parts; k++) v += next() < 0.45 ? pick(WORDS) + (next() < 0.6 ? ' ' : '') : pick(PUNCTUATION);
+      values.push(v);
+      if (detectSqliReadingAll(v, 3) !== null) found++;
+    }
+    expect(bothWays(values)).toEqual([]);
+    // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
+    expect(found).toBeGreaterThan(2_000);
+  });
+
+  it.skipIf(!existsSync(corpusDir))('on every corpus line, lower-cased', () => {
+    const lines = readdirSync(corpusDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => readdirSync(join(corpusDir, d.name)).map((f) => join(corpusDir, d.name, f)))
+      .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
+      .filter((line) => line.length > 0 && line.length < 1024)
+      .map((line) => line.toLowerCase());
+    expect(lines.length).toBeGreaterThan(10_000);
+    expect(bothWays(lines)).toEqual([]);
   });
 });
