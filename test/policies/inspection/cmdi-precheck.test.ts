@@ -1,11 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectCmdi, detectCmdiReadingAll } from '../../../src/policies/inspection/scan/cmdi.js';
 import { triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
-import { seededFraction } from '../../support/random.js';
+import { builtValues, chatLengthCorpusLines, hasCorpus, readDifferently } from '../../support/precheck.js';
 
-const corpusDir = resolve(import.meta.dirname, '../../../../shared/corpus');
 /** Every trigger: each rule reads the value whatever its triggers say. */
 const ALL = (1 << 27) - 1;
 
@@ -54,40 +51,18 @@ describe('the command-injection pre-check agrees with reading every value in ful
     '@', "'", '"', '`', '-', '/', '\\', '=', ':', ',', '.', ' ', ' ', '\t', '#', '%',
   ];
   const STARTS = ['', '', 'see this: ', 'a ', "it's ", '"x" ', 'x;', ' & ', 'http://a.b/c?d=e&f ', '\n'];
-  const bothWays = (values: Iterable<string>): string[] => {
-    const differing: string[] = [];
-    for (const v of values) {
-      for (const mask of [ALL, triggerMask(v)]) {
-        if (detectCmdi(v, mask) !== detectCmdiReadingAll(v, mask)) differing.push(`${mask} ${JSON.stringify(v)}`);
-      }
-    }
-    return differing;
-  };
+  const bothWays = (values: Iterable<string>): string[] => readDifferently(values, (v) => [ALL, triggerMask(v)], detectCmdi, detectCmdiReadingAll);
 
   it('on 20,000 values built to reach its edges', () => {
-    const next = seededFraction(20_251_202);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
-    const values: string[] = [];
-    let found = 0;
-    for (let i = 0; i < 20_000; i++) {
-      let v = pick(STARTS);
-      const parts = 1 + Math.floor(next() * next() * 12);
-      for (let k = 0; k < parts; k++) v += next() < 0.5 ? pick(PIECES) + (next() < 0.5 ? ' ' : '') : pick(PUNCTUATION);
-      values.push(v);
-      if (detectCmdiReadingAll(v, ALL) !== null) found++;
-    }
+    const values = builtValues(20_251_202, 20_000, { starts: STARTS, pieces: PIECES, punctuation: PUNCTUATION, maxParts: 12, pieceShare: 0.5, spaceShare: 0.5 });
+    const found = values.filter((v) => detectCmdiReadingAll(v, ALL) !== null).length;
     expect(bothWays(values)).toEqual([]);
     // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
     expect(found).toBeGreaterThan(2_000);
   });
 
-  it.skipIf(!existsSync(corpusDir))('on every corpus line, lower-cased', () => {
-    const lines = readdirSync(corpusDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .flatMap((d) => readdirSync(join(corpusDir, d.name)).map((f) => join(corpusDir, d.name, f)))
-      .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
-      .filter((line) => line.length > 0 && line.length < 1024)
-      .map((line) => line.toLowerCase());
+  it.skipIf(!hasCorpus)('on every corpus line, lower-cased', () => {
+    const lines = chatLengthCorpusLines();
     expect(lines.length).toBeGreaterThan(10_000);
     expect(bothWays(lines)).toEqual([]);
   });

@@ -1,10 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectSqli, detectSqliReadingAll } from '../../../src/policies/inspection/scan/sqli.js';
-import { seededFraction } from '../../support/random.js';
+import { builtValues, chatLengthCorpusLines, hasCorpus, readDifferently } from '../../support/precheck.js';
 
-const corpusDir = resolve(import.meta.dirname, '../../../../shared/corpus');
 
 /**
  * A chat-length reading is tokenized only when its first tokens or its text leave a rule a chance: each value here
@@ -95,40 +92,18 @@ describe('the SQL pre-check agrees with reading every value in full', () => {
     '||', '&', '&&', '@', '@@', '@x', '\\', '`', ':', '~', '+', '%', '1', '0x1f', '1e5', '.5', '$', '_', '\n', ' ', ' ',
   ];
   const STARTS = ['', '', 'a b ', "x'y ", 'x"y ', '1 2 ', 'a 5 ', 'by ', 'all ', 'a end ', "x'end ", 'top ', 'a into ', 'by(1) ', 'by */(1) '];
-  const bothWays = (values: Iterable<string>): string[] => {
-    const differing: string[] = [];
-    for (const v of values) {
-      for (let quotes = 0; quotes < 4; quotes++) {
-        if (detectSqli(v, quotes) !== detectSqliReadingAll(v, quotes)) differing.push(`${quotes} ${JSON.stringify(v)}`);
-      }
-    }
-    return differing;
-  };
+  const bothWays = (values: Iterable<string>): string[] => readDifferently(values, () => [0, 1, 2, 3], detectSqli, detectSqliReadingAll);
 
   it('on 20,000 values built to reach its edges', () => {
-    const next = seededFraction(20_251_201);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
-    const values: string[] = [];
-    let found = 0;
-    for (let i = 0; i < 20_000; i++) {
-      let v = pick(STARTS);
-      const parts = 1 + Math.floor(next() * next() * 16);
-      for (let k = 0; k < parts; k++) v += next() < 0.45 ? pick(WORDS) + (next() < 0.6 ? ' ' : '') : pick(PUNCTUATION);
-      values.push(v);
-      if (detectSqliReadingAll(v, 3) !== null) found++;
-    }
+    const values = builtValues(20_251_201, 20_000, { starts: STARTS, pieces: WORDS, punctuation: PUNCTUATION, maxParts: 16, pieceShare: 0.45, spaceShare: 0.6 });
+    const found = values.filter((v) => detectSqliReadingAll(v, 3) !== null).length;
     expect(bothWays(values)).toEqual([]);
     // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
     expect(found).toBeGreaterThan(2_000);
   });
 
-  it.skipIf(!existsSync(corpusDir))('on every corpus line, lower-cased', () => {
-    const lines = readdirSync(corpusDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .flatMap((d) => readdirSync(join(corpusDir, d.name)).map((f) => join(corpusDir, d.name, f)))
-      .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
-      .filter((line) => line.length > 0 && line.length < 1024)
-      .map((line) => line.toLowerCase());
+  it.skipIf(!hasCorpus)('on every corpus line, lower-cased', () => {
+    const lines = chatLengthCorpusLines();
     expect(lines.length).toBeGreaterThan(10_000);
     expect(bothWays(lines)).toEqual([]);
   });
