@@ -6,15 +6,16 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { expect, it } from 'vitest';
 import { seededFraction } from './random.js';
 
 const corpusDir = resolve(import.meta.dirname, '../../../shared/corpus');
 
 /** Whether the public corpus (../shared/corpus) is there. */
-export const hasCorpus = existsSync(corpusDir);
+const hasCorpus = existsSync(corpusDir);
 
 /** Every line of the corpus (all classes) shorter than 1,024 characters, the pre-checks' reach, lower-cased. */
-export function chatLengthCorpusLines(): string[] {
+function chatLengthCorpusLines(): string[] {
   return readdirSync(corpusDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .flatMap((d) => readdirSync(join(corpusDir, d.name)).map((f) => join(corpusDir, d.name, f)))
@@ -36,7 +37,7 @@ export interface ValueShapes {
 }
 
 /** `count` values drawn from `shapes` with a seeded generator: the same values at every run. */
-export function builtValues(seed: number, count: number, shapes: ValueShapes): string[] {
+function builtValues(seed: number, count: number, shapes: ValueShapes): string[] {
   const next = seededFraction(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const values: string[] = [];
@@ -55,7 +56,7 @@ export function builtValues(seed: number, count: number, shapes: ValueShapes): s
  * The values (each with the context it was read in) that `checked` and `full` read differently, for every context
  * `contexts` gives a value: [] when the pre-check agrees with the rules.
  */
-export function readDifferently(
+function readDifferently(
   values: Iterable<string>,
   contexts: (v: string) => readonly number[],
   checked: (v: string, context: number) => string | null,
@@ -68,4 +69,37 @@ export function readDifferently(
     }
   }
   return differing;
+}
+
+/** A detector read with its pre-check (`checked`) and with every rule run (`full`), in the contexts a value gets. */
+export interface PrecheckAgreement {
+  readonly seed: number;
+  readonly shapes: ValueShapes;
+  readonly contexts: (v: string) => readonly number[];
+  readonly checked: (v: string, context: number) => string | null;
+  readonly full: (v: string, context: number) => string | null;
+  /** The context in which at least 2,000 of the built values must be found (so the two have something to disagree on). */
+  readonly foundIn: number;
+}
+
+/**
+ * The two tests every pre-check gets (called inside its `describe`): 20,000 values built from `shapes`, and every
+ * chat-length corpus line, read both ways with the same verdict.
+ */
+export function agreesWithFullReading(check: PrecheckAgreement): void {
+  const bothWays = (values: Iterable<string>): string[] => readDifferently(values, check.contexts, check.checked, check.full);
+
+  it('on 20,000 values built to reach its edges', () => {
+    const values = builtValues(check.seed, 20_000, check.shapes);
+    const found = values.filter((v) => check.full(v, check.foundIn) !== null).length;
+    expect(bothWays(values)).toEqual([]);
+    // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
+    expect(found).toBeGreaterThan(2_000);
+  });
+
+  it.skipIf(!hasCorpus)('on every corpus line, lower-cased', () => {
+    const lines = chatLengthCorpusLines();
+    expect(lines.length).toBeGreaterThan(10_000);
+    expect(bothWays(lines)).toEqual([]);
+  });
 }

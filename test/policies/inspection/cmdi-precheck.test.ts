@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectCmdi, detectCmdiReadingAll } from '../../../src/policies/inspection/scan/cmdi.js';
 import { triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
-import { builtValues, chatLengthCorpusLines, hasCorpus, readDifferently } from '../../support/precheck.js';
+import { agreesWithFullReading } from '../../support/precheck.js';
 
 /** Every trigger: each rule reads the value whatever its triggers say. */
 const ALL = (1 << 27) - 1;
@@ -51,19 +51,12 @@ describe('the command-injection pre-check agrees with reading every value in ful
     '@', "'", '"', '`', '-', '/', '\\', '=', ':', ',', '.', ' ', ' ', '\t', '#', '%',
   ];
   const STARTS = ['', '', 'see this: ', 'a ', "it's ", '"x" ', 'x;', ' & ', 'http://a.b/c?d=e&f ', '\n'];
-  const bothWays = (values: Iterable<string>): string[] => readDifferently(values, (v) => [ALL, triggerMask(v)], detectCmdi, detectCmdiReadingAll);
-
-  it('on 20,000 values built to reach its edges', () => {
-    const values = builtValues(20_251_202, 20_000, { starts: STARTS, pieces: PIECES, punctuation: PUNCTUATION, maxParts: 12, pieceShare: 0.5, spaceShare: 0.5 });
-    const found = values.filter((v) => detectCmdiReadingAll(v, ALL) !== null).length;
-    expect(bothWays(values)).toEqual([]);
-    // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
-    expect(found).toBeGreaterThan(2_000);
-  });
-
-  it.skipIf(!hasCorpus)('on every corpus line, lower-cased', () => {
-    const lines = chatLengthCorpusLines();
-    expect(lines.length).toBeGreaterThan(10_000);
-    expect(bothWays(lines)).toEqual([]);
+  agreesWithFullReading({
+    seed: 20_251_202,
+    shapes: { starts: STARTS, pieces: PIECES, punctuation: PUNCTUATION, maxParts: 12, pieceShare: 0.5, spaceShare: 0.5 },
+    contexts: (v) => [ALL, triggerMask(v)],
+    checked: detectCmdi,
+    full: detectCmdiReadingAll,
+    foundIn: ALL,
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectSqli, detectSqliReadingAll } from '../../../src/policies/inspection/scan/sqli.js';
-import { builtValues, chatLengthCorpusLines, hasCorpus, readDifferently } from '../../support/precheck.js';
+import { agreesWithFullReading } from '../../support/precheck.js';
 
 
 /**
@@ -92,19 +92,12 @@ describe('the SQL pre-check agrees with reading every value in full', () => {
     '||', '&', '&&', '@', '@@', '@x', '\\', '`', ':', '~', '+', '%', '1', '0x1f', '1e5', '.5', '$', '_', '\n', ' ', ' ',
   ];
   const STARTS = ['', '', 'a b ', "x'y ", 'x"y ', '1 2 ', 'a 5 ', 'by ', 'all ', 'a end ', "x'end ", 'top ', 'a into ', 'by(1) ', 'by */(1) '];
-  const bothWays = (values: Iterable<string>): string[] => readDifferently(values, () => [0, 1, 2, 3], detectSqli, detectSqliReadingAll);
-
-  it('on 20,000 values built to reach its edges', () => {
-    const values = builtValues(20_251_201, 20_000, { starts: STARTS, pieces: WORDS, punctuation: PUNCTUATION, maxParts: 16, pieceShare: 0.45, spaceShare: 0.6 });
-    const found = values.filter((v) => detectSqliReadingAll(v, 3) !== null).length;
-    expect(bothWays(values)).toEqual([]);
-    // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
-    expect(found).toBeGreaterThan(2_000);
-  });
-
-  it.skipIf(!hasCorpus)('on every corpus line, lower-cased', () => {
-    const lines = chatLengthCorpusLines();
-    expect(lines.length).toBeGreaterThan(10_000);
-    expect(bothWays(lines)).toEqual([]);
+  agreesWithFullReading({
+    seed: 20_251_201,
+    shapes: { starts: STARTS, pieces: WORDS, punctuation: PUNCTUATION, maxParts: 16, pieceShare: 0.45, spaceShare: 0.6 },
+    contexts: () => [0, 1, 2, 3],
+    checked: detectSqli,
+    full: detectSqliReadingAll,
+    foundIn: 3,
   });
 });

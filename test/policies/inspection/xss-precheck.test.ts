@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectXss, detectXssReadingAll } from '../../../src/policies/inspection/scan/xss.js';
 import { triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
-import { builtValues, chatLengthCorpusLines, hasCorpus, readDifferently } from '../../support/precheck.js';
+import { agreesWithFullReading } from '../../support/precheck.js';
 
 /** Every trigger: each rule reads the value whatever its triggers say. */
 const ALL = (1 << 27) - 1;
@@ -58,19 +58,12 @@ describe('the XSS pre-check agrees with reading every value in full', () => {
     '/', '-', ' ', ' ', '\t', '\n', '\f', '1', '+', '!', '$', '_',
   ];
   const STARTS = ['', '', 'see ', '"name" ', 'a ', "it's ", '<a ', '"x" <', '- text.htm << ', 'x=', '" '];
-  const bothWays = (values: Iterable<string>): string[] => readDifferently(values, (v) => [ALL, triggerMask(v)], detectXss, detectXssReadingAll);
-
-  it('on 20,000 values built to reach its edges', () => {
-    const values = builtValues(20_251_203, 20_000, { starts: STARTS, pieces: PIECES, punctuation: PUNCTUATION, maxParts: 12, pieceShare: 0.5, spaceShare: 0.5 });
-    const found = values.filter((v) => detectXssReadingAll(v, ALL) !== null).length;
-    expect(bothWays(values)).toEqual([]);
-    // (the values reach the rules: a good share is found, and so the two readings have something to disagree on)
-    expect(found).toBeGreaterThan(2_000);
-  });
-
-  it.skipIf(!hasCorpus)('on every corpus line, lower-cased', () => {
-    const lines = chatLengthCorpusLines();
-    expect(lines.length).toBeGreaterThan(10_000);
-    expect(bothWays(lines)).toEqual([]);
+  agreesWithFullReading({
+    seed: 20_251_203,
+    shapes: { starts: STARTS, pieces: PIECES, punctuation: PUNCTUATION, maxParts: 12, pieceShare: 0.5, spaceShare: 0.5 },
+    contexts: (v) => [ALL, triggerMask(v)],
+    checked: detectXss,
+    full: detectXssReadingAll,
+    foundIn: ALL,
   });
 });

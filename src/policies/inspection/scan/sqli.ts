@@ -1834,7 +1834,7 @@ export function detectSqli(v: string, quotes: number): ScanRuleId | null {
     // (read from the kept reading where it is in step with it: none when the value's own reading was not read)
     syncAt = read ? 0 : NEVER;
     syncTries = SYNC_TRIES;
-    if (v.length >= UNITS_FROM) tokenizeUnits(v, units, p);
+    if (long) tokenizeUnits(v, units, p);
     else tokenize(v, p);
     const glued = p === 1 || !isSpace(v.charCodeAt(p - 2));
     const found = atBreakout(v, 1, QUOTED, q === 39 ? "'" : '"', glued) ?? (nCand > 0 ? anywhere(v) : null);
