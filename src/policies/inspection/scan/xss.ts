@@ -786,6 +786,9 @@ interface TagFinders {
   /** The searches for NEEDED_NAME and SCRIPT_NAME. */
   names: ForwardSearch;
   scriptNames: ForwardSearch;
+  /** The searches for HANDLER_NOT_AFTER_CLOSE and QUOTED_VALUE (`handlerThatMayCount`). */
+  handlersNotAfterClose: ForwardSearch;
+  quotedValues: ForwardSearch;
 }
 
 /**
@@ -894,12 +897,32 @@ const NEEDED_NAME = new RegExp(`(?:<[/%!?]{0,3}|:)(?:script|${[...DANGEROUS_TAGS
 function nextNeeded(v: string, finders: TagFinders, from: number, dangerous: boolean): number {
   // (handlers and dangerous attributes end in =)
   if (v.indexOf('=', from) >= 0) {
-    const handler = finders.handlers.find(from, Infinity);
+    const handler = handlerThatMayCount(finders, from);
     if (handler >= 0) return handler;
     const attribute = dangerous ? finders.attributes.first(from) : -1;
     if (attribute >= 0) return attribute;
   }
   return dangerous ? finders.names.first(from) : finders.scriptNames.first(from);
+}
+
+/** HANDLER, but not one that starts a tag's name right after a `>` (`><onload=`). */
+const HANDLER_NOT_AFTER_CLOSE = /on(?<![\w$.:-]on)(?<!><[/%!?]{0,3}on)[a-z]{3,}[ \t\n\f\r]*=/g;
+
+/**
+ * The = of the first handler from `from` on that a tag from there on may count, or -1 (a superset; a later one may be
+ * given). A tag's handlers start in its attributes, after its name: a handler that is a tag's own name (<onabc=)
+ * counts only in the attributes of a tag before it, and only as the browser reads them (a stripped tag's end at the
+ * next `<`). Right after a `>` none from `from` on is open, unless a quoted value opened in between (where a > does
+ * not close): those handlers are passed up to the first quoted value from `from`. In 64 K of `<x><onabc=` every tag's
+ * name is a handler, and every tag was read (1.8 ms) for want of a search that finds none of them.
+ */
+function handlerThatMayCount(finders: TagFinders, from: number): number {
+  // (most values hold no handler: the tags' own search answers, and the two below are not made)
+  if (finders.handlers.find(from, Infinity) < 0) return -1;
+  const handlerEnd = finders.handlersNotAfterClose.first(from);
+  const quotedEnd = finders.quotedValues.first(from);
+  if (quotedEnd >= 0 && (handlerEnd < 0 || handlerEnd > quotedEnd)) return finders.handlers.find(quotedEnd - 2, Infinity);
+  return handlerEnd < 0 ? -1 : handlerEnd - 1;
 }
 
 /**
@@ -973,6 +996,8 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
       attributes: new AttributeFinder(v),
       names: new ForwardSearch(NEEDED_NAME, v),
       scriptNames: new ForwardSearch(SCRIPT_NAME, v),
+      handlersNotAfterClose: new ForwardSearch(HANDLER_NOT_AFTER_CLOSE, v),
+      quotedValues: new ForwardSearch(QUOTED_VALUE, v),
     };
     const ends = new TagEnds(v);
     let tagClose = -1; // the > (or end) of the tag the browser is in
