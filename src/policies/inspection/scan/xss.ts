@@ -926,9 +926,10 @@ function handlerThatMayCount(finders: TagFinders, from: number): number {
   // (most values hold no handler: the tags' own search answers, and the two below are not made)
   if (finders.handlers.find(from, Infinity) < 0) return -1;
   const handlerEnd = finders.handlersNotAfterClose.first(from);
+  if (handlerEnd >= 0) return handlerEnd - 1;
+  // (only an answer of none ends the tags' loop: the quoted values are looked for only then)
   const quotedEnd = finders.quotedValues.first(from);
-  if (quotedEnd >= 0 && (handlerEnd < 0 || handlerEnd > quotedEnd)) return finders.handlers.find(quotedEnd - 2, Infinity);
-  return handlerEnd < 0 ? -1 : handlerEnd - 1;
+  return quotedEnd < 0 ? -1 : finders.handlers.find(quotedEnd - 2, Infinity);
 }
 
 /**
