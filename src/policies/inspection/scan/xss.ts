@@ -796,8 +796,6 @@ interface TagFinders {
  * null. With `dangerous` false, the tag is not looked at for dangerous markup (one found before already counts).
  */
 function tagRule(finders: TagFinders, from: number, end: number, eq: number, dangerous: boolean): ScanRuleId | null {
-  // no name worth a look and no attributes (<s<s<s…): nothing to find, and no work per tag
-  if (tagName === '' && from >= end) return null;
   const colon = tagName.indexOf(':');
   // svg:svg, xml:namespace: the prefix and the local name both count
   const prefix = colon > 0 ? tagName.slice(0, colon) : tagName;
@@ -1034,6 +1032,10 @@ export function detectXss(v: string, mask: number): ScanRuleId | null {
       if (j < 0) continue;
       if (i > tagClose) {
         tagClose = ends.end(j);
+        // No name worth a look and no attributes (<a>): nothing to find, and no work per tag, not even the search for
+        // the next = (a tenth of the detector's time on 64 K of `<x>a onabc=`). (The stripped reading's tags of the
+        // kind never reach `tagRule`: their = comes at their end or later.)
+        if (tagName === '' && j >= tagClose) continue;
         if (eq >= 0 && eq < j) eq = v.indexOf('=', j);
         const r = tagRule(finders, j, tagClose, eq, weakest === null);
         if (r === 'xss.dangerous-markup') weakest ??= r;
