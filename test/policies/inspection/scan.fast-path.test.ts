@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeAll, decodeWroteLowerDiffering } from '../../../src/policies/inspection/scan/decode.js';
-import { FOLD_BLOCKS, fold, foldWroteNoCapital, lowerRaw, PLACEHOLDER } from '../../../src/policies/inspection/scan/fold.js';
+import { FOLD_BLOCKS, fold, foldKeptLowerRaw, foldWroteNoCapital, lowerRaw, PLACEHOLDER } from '../../../src/policies/inspection/scan/fold.js';
 import { createScanner, scanPayload } from '../../../src/policies/inspection/scan/index.js';
 import { BEST_FIT, T_CALL, T_SEMI, T_SEMI_SQL, TRIGGERS, triggerMask, triggerMaskByCharacter } from '../../../src/policies/inspection/scan/triggers.js';
 import { seededRandom as random } from '../../support/random.js';
@@ -144,6 +144,32 @@ describe('the fold (NFKC to ASCII, best-fit, invisible characters, placeholder)'
     expect(known).toBeGreaterThanOrEqual(9);
     fold('Été '.repeat(100) + '’', false);
     expect(foldWroteNoCapital()).toBe(false);
+  });
+
+  it('knows when a sparse fold wrote what lowerRaw writes, and is then, lower-cased, the raw reading', () => {
+    // source code with a few arrows and dashes in its comments: every character kept or made the placeholder
+    const code = ('// a → b — c\n' + 'const total = items.reduce((sum, item) => sum + item.price, 0);\n'.repeat(6)).repeat(10);
+    let known = 0;
+    const extras = ['', '→', 'ÿ é ß', '世界', '😀', 'É', '\u00ad', 'ª', '²', '＜', '\u200b', '\u0085', 'ﬁ'];
+    for (const extra of extras) {
+      for (const at of [0, 1500, code.length]) {
+        const s = code.slice(0, at) + extra + code.slice(at);
+        const folded = fold(s, false);
+        if (!foldKeptLowerRaw()) continue;
+        if (foldWroteNoCapital()) {
+          known++;
+          expect(folded.toLowerCase(), JSON.stringify(extra)).toBe(lowerRaw(s));
+        }
+      }
+    }
+    // the code, arrows, Latin-1 small letters and other scripts are known; capitals, dropped, replaced and astral ones not
+    expect(known).toBeGreaterThanOrEqual(12);
+    for (const extra of ['\u00ad', 'ª', '＜', '\u200b', 'ﬁ']) {
+      fold(code + extra, false);
+      expect(foldKeptLowerRaw(), JSON.stringify(extra)).toBe(false);
+    }
+    fold(code, true);
+    expect(foldKeptLowerRaw()).toBe(false);
   });
 
   it('folds a long value (hops between sparse characters, a copy of its units when dense) as it folds its pieces', () => {

@@ -7,7 +7,7 @@
 
 import { decodeBase64Run, decodeBase64Value } from './base64.js';
 import { canonical, decodeAll, decodeWroteLowerDiffering, LONG } from './decode.js';
-import { equalsLowerRaw, fold, foldWroteNoCapital, lowerRaw, NON_ASCII, WIDE } from './fold.js';
+import { equalsLowerRaw, fold, foldKeptLowerRaw, foldWroteNoCapital, lowerRaw, NON_ASCII, WIDE } from './fold.js';
 import { find } from './literal.js';
 import { detectCmdi } from './cmdi.js';
 import { detectPath } from './path.js';
@@ -223,6 +223,8 @@ function inspect(text: string, mask: number, kinds: number): boolean {
   let decoded: string | null = raw;
   let full = text;
   let nul = (mask & T_CONTROL) !== 0 && text.includes('\0');
+  // (the decoded reading is known to be the raw one: see below)
+  let rawAlike = false;
   const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && NON_ASCII.test(text));
   if ((mask & DECODE_TRIGGERS) !== 0 || high) {
     // Compatibility forms first (％３Ｃ is %3C), then the textual encodings (what they produce is folded as they go),
@@ -230,6 +232,7 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     const base = high ? fold(text, false) : text;
     // (read now: decodeAll may fold again)
     const noCapital = high && foldWroteNoCapital();
+    const keptRaw = high && foldKeptLowerRaw();
     full = decodeAll(base, text.length);
     if (full !== base && !nul) nul = full.includes('\0');
     // A fold with no Latin-1 capital, decoded into nothing whose lower case the fold and the runtime disagree on (a
@@ -237,10 +240,13 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     // check for first, in a pass of its own: 60–70 µs on 64 KB of prose)
     if (full === text) decoded = raw ??= lowerRaw(text);
     else decoded = noCapital && !decodeWroteLowerDiffering() ? full.toLowerCase() : canonical(full);
+    // A fold that wrote what lowerRaw writes, no capital among it, and nothing decoded: lower-cased (as it was just
+    // now), it is the raw reading
+    rawAlike = keptRaw && noCapital && full === base;
   }
   decoded ??= raw ??= lowerRaw(text);
   // (equal to the raw reading: then that is the one reading, and the decoded string serves as it)
-  const same = raw !== null ? decoded === raw : equalsLowerRaw(decoded, text);
+  const same = raw !== null ? decoded === raw : rawAlike || equalsLowerRaw(decoded, text);
   raw ??= same ? decoded : null;
   const dmask = same ? mask : triggerMask(decoded);
   // The readings each detector looks at: the raw text (lower case), its decoded form, and other readings. A long
