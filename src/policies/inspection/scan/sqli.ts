@@ -1346,6 +1346,26 @@ for (const [flag, words] of [
 /** Whether token `k` is a word with `flag` (any `k`). */
 const hasFlag = (k: number, flag: number): boolean => k < nTok && typeAt(k) === Tok.WORD && ((CALL_FLAGS[subAt(k)] ?? 0) & flag) !== 0;
 
+/**
+ * The rule of `anywhere` a word's keyword id starts (0: none but the calls below them). A word starts one at most
+ * (checked as the table is made), so its rule is found by a jump, where a chain of tests asked each word about the
+ * rules before its own: 64 KB of `char(1`, a `char` every six characters, spent a third of its scan there.
+ */
+const enum Any { UNION = 1, TIME, WAITFOR, DBMS_LOCK, DBMS_PIPE, LOAD_FILE, INTO, LOAD, SYSTEM, MYSQL, ERROR, CHAR, CONCAT }
+const ANYWHERE_RULE = new Uint8Array(CLASS.length);
+for (let id = 1; id < CLASS.length; id++) {
+  const flags = CALL_FLAGS[id] as number;
+  const rules = [
+    id === K.union && Any.UNION, (flags & F_TIME) !== 0 && Any.TIME, id === K.waitfor && Any.WAITFOR,
+    id === K.dbms_lock && Any.DBMS_LOCK, id === K.dbms_pipe && Any.DBMS_PIPE, id === K.load_file && Any.LOAD_FILE,
+    id === K.into && Any.INTO, id === K.load && Any.LOAD, ((CLASS[id] as number) & K_SYSTEM) !== 0 && Any.SYSTEM,
+    id === K.mysql && Any.MYSQL, (flags & F_ERROR) !== 0 && Any.ERROR, (flags & F_CHAR) !== 0 && Any.CHAR,
+    (id === K.concat || id === K.concat_ws) && Any.CONCAT,
+  ].filter((rule) => rule !== false);
+  if (rules.length > 1) throw new Error(`sqli: keyword ${id} starts ${rules.length} rules`);
+  ANYWHERE_RULE[id] = rules[0] ?? 0;
+}
+
 /** Rules that need no breakout: SQL that no one writes in a chat message by accident. */
 function anywhere(v: string): ScanRuleId | null {
   // Only the candidates: at any other token no rule below matches.
@@ -1354,38 +1374,56 @@ function anywhere(v: string): ScanRuleId | null {
     const t = typeAt(k);
     if (t === Tok.WORD) {
       const id = subAt(k);
-      const flags = CALL_FLAGS[id] as number;
-      if (id === K.union) {
-        let j = k + 1;
-        while (kw(j, K.all) || kw(j, K.distinct) || isType(j, Tok.LPAREN)) j++;
-        if (kw(j, K.select)) return 'sqli.union-select';
-      } else if ((flags & F_TIME) !== 0 && isCall(k) && !isType(k - 1, Tok.DOT)) {
-        return 'sqli.time-delay';
-      } else if (id === K.waitfor && (kw(k + 1, K.delay) || kw(k + 1, K.time)) && isType(k + 2, Tok.STR)) {
-        return 'sqli.time-delay';
-      } else if ((id === K.dbms_lock && isType(k + 1, Tok.DOT) && kw(k + 2, K.sleep)) || (id === K.dbms_pipe && isType(k + 1, Tok.DOT))) {
-        return 'sqli.time-delay';
-      } else if (id === K.load_file && isCall(k)) {
-        return 'sqli.file-access';
-      } else if (id === K.into && (kw(k + 1, K.outfile) || kw(k + 1, K.dumpfile))) {
-        return 'sqli.file-access';
-      } else if (id === K.load && kw(k + 1, K.data) && (kw(k + 2, K.infile) || (kw(k + 2, K.local) && kw(k + 3, K.infile)))) {
-        return 'sqli.file-access';
-      } else if (((CLASS[id] ?? 0) & K_SYSTEM) !== 0) {
-        return 'sqli.system-object';
-      } else if (id === K.mysql && isType(k + 1, Tok.DOT) && kw(k + 2, K.user)) {
-        return 'sqli.system-object';
-      } else if ((flags & F_ERROR) !== 0 && isCall(k)) {
-        return 'sqli.error-function';
-      } else if ((flags & F_CHAR) !== 0 && isCall(k) && isType(k + 2, Tok.NUM)) {
-        const after = skipGroup(k + 1);
-        if ((isOp(after, Op.ARITH) || isOp(after, Op.LOGIC)) && hasFlag(after + 1, F_CHAR) && isCall(after + 1)) {
-          return 'sqli.error-function';
+      switch (ANYWHERE_RULE[id]) {
+        case Any.UNION: {
+          let j = k + 1;
+          while (kw(j, K.all) || kw(j, K.distinct) || isType(j, Tok.LPAREN)) j++;
+          if (kw(j, K.select)) return 'sqli.union-select';
+          break;
         }
-      } else if ((id === K.concat || id === K.concat_ws) && isCall(k) && isType(k + 2, Tok.NUM) && v.startsWith('0x', tStart[k + 2] ?? 0)) {
-        return 'sqli.error-function';
+        case Any.TIME:
+          if (isCall(k) && !isType(k - 1, Tok.DOT)) return 'sqli.time-delay';
+          break;
+        case Any.WAITFOR:
+          if ((kw(k + 1, K.delay) || kw(k + 1, K.time)) && isType(k + 2, Tok.STR)) return 'sqli.time-delay';
+          break;
+        case Any.DBMS_LOCK:
+          if (isType(k + 1, Tok.DOT) && kw(k + 2, K.sleep)) return 'sqli.time-delay';
+          break;
+        case Any.DBMS_PIPE:
+          if (isType(k + 1, Tok.DOT)) return 'sqli.time-delay';
+          break;
+        case Any.LOAD_FILE:
+          if (isCall(k)) return 'sqli.file-access';
+          break;
+        case Any.INTO:
+          if (kw(k + 1, K.outfile) || kw(k + 1, K.dumpfile)) return 'sqli.file-access';
+          break;
+        case Any.LOAD:
+          if (kw(k + 1, K.data) && (kw(k + 2, K.infile) || (kw(k + 2, K.local) && kw(k + 3, K.infile)))) return 'sqli.file-access';
+          break;
+        case Any.SYSTEM:
+          return 'sqli.system-object';
+        case Any.MYSQL:
+          if (isType(k + 1, Tok.DOT) && kw(k + 2, K.user)) return 'sqli.system-object';
+          break;
+        case Any.ERROR:
+          if (isCall(k)) return 'sqli.error-function';
+          break;
+        case Any.CHAR:
+          if (isCall(k) && isType(k + 2, Tok.NUM)) {
+            const after = skipGroup(k + 1);
+            if ((isOp(after, Op.ARITH) || isOp(after, Op.LOGIC)) && hasFlag(after + 1, F_CHAR) && isCall(after + 1)) {
+              return 'sqli.error-function';
+            }
+          }
+          break;
+        case Any.CONCAT:
+          if (isCall(k) && isType(k + 2, Tok.NUM) && v.startsWith('0x', tStart[k + 2] ?? 0)) return 'sqli.error-function';
+          break;
       }
-      if (id !== 0 && isCall(k)) {
+      const flags = CALL_FLAGS[id] as number;
+      if ((flags & (F_EXTRACT_OUTER | F_INFO_CALL)) !== 0 && isCall(k)) {
         // ascii(substring(…)), ord(mid(…)): reading a value one character at a time
         if ((flags & F_EXTRACT_OUTER) !== 0 && isCall(k + 2) && hasFlag(k + 2, F_EXTRACT_INNER)) return 'sqli.error-function';
         // version(), database() inside an expression
