@@ -133,8 +133,24 @@ function argumentLike(v: string, i: number): boolean {
   return v.startsWith('://', k);
 }
 
+/**
+ * What a character is to `commandAt`, by ASCII character (a table: the chain of comparisons isTokenChar makes for each
+ * character of a token cost a sixth of the detector's time on 64 K of `a$(`, where every `$(` has its token read): a
+ * token's character (a path separator and a dot apart), or one skipped before the token (space, tab, `(` and `{`).
+ */
+const TOKEN_CHAR = 1;
+const PATH_SEPARATOR = 2;
+const DOT = 3;
+const SKIPPED = 4;
+const COMMAND_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (isTokenChar(c)) COMMAND_CHARS[c] = c === 47 || c === 92 ? PATH_SEPARATOR : c === 46 ? DOT : TOKEN_CHAR;
+  else if (isSpace(c) || c === 40 || c === 123) COMMAND_CHARS[c] = SKIPPED;
+}
+const commandChar = (c: number): number => (c >= 0 && c < 128 ? (COMMAND_CHARS[c] as number) : 0);
+
 /** Can a command start with `c` (what commandAt skips or reads first)? A cheap look before the call. */
-const startsToken = (c: number): boolean => isTokenChar(c) || isSpace(c) || c === 40 || c === 123;
+const startsToken = (c: number): boolean => commandChar(c) !== 0;
 
 /**
  * Where the last `commandAt` stopped reading: the end of the token it read. Before it, from where it started, lies no
@@ -158,11 +174,11 @@ function commandAt(v: string, i: number): boolean {
   let lastSep = -1;
   let dot = -1;
   let last = -1;
-  for (; isTokenChar(c); c = at(v, ++j)) {
-    if (c === 47 || c === 92) {
+  for (let kind = commandChar(c); kind !== 0 && kind !== SKIPPED; c = at(v, ++j), kind = commandChar(c)) {
+    if (kind === PATH_SEPARATOR) {
       if (firstSep < 0) firstSep = j;
       lastSep = j;
-    } else if (c === 46) {
+    } else if (kind === DOT) {
       dot = j;
     }
     last = c;
