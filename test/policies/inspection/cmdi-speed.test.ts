@@ -130,6 +130,25 @@ describe('detectCmdi substitution rule against its plain reading', () => {
       }
     }
   });
+
+  it('reads the opening whose command shows its sign far on, after stretches that show none', () => {
+    // (a stretch with no sign is passed at once, up to the last `$(` before the next sign: not up to the sign)
+    for (const fill of ['a$(', 'ab$(', '"$(', '$( (']) {
+      const dense = fill.repeat(Math.ceil(20000 / fill.length));
+      const commands = [
+        `q$(${'a'.repeat(3000)}/id`,
+        `q$(${'a'.repeat(3000)}b.sh `,
+        `x$(${'{'.repeat(100)}${' '.repeat(100)}id`,
+        ` zz ${dense}$(ls`,
+        `=$(${dense}`,
+      ];
+      for (const command of commands) {
+        for (const v of [dense + command, dense + command + dense, command + dense]) {
+          expect(detected(v), `${fill} … ${command.slice(0, 12)}`).toBe(plainSubstitution(v));
+        }
+      }
+    }
+  });
 });
 
 /**
