@@ -332,10 +332,15 @@ function gluedSubstitution(v: string): boolean {
         if (c === 96 || (c === 36 && at(v, k + 1) === 40)) {
           if (c === 36 || (ticks++ & 1) === 0) {
             if (openingAt(v, k, before, c)) return true;
-            const opening = k;
-            k = resumeAt > nextSign ? pastSignless(v, resumeAt) : resumeAt;
-            if (k < 0) return false;
-            before = k === opening + 1 ? c : v.charCodeAt(k - 1);
+            if (resumeAt === k + 1) {
+              before = c;
+              k++;
+            } else {
+              // (asked only past more than the opening: asked after each backtick too, 64 K of them ran 5% slower)
+              k = resumeAt > nextSign ? pastSignless(v, resumeAt) : resumeAt;
+              if (k < 0) return false;
+              before = v.charCodeAt(k - 1);
+            }
           } else {
             before = c;
             k++;
