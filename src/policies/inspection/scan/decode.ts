@@ -194,8 +194,19 @@ function emitBytes(n: number): void {
  */
 const at = (s: string, k: number): number => (k < s.length ? s.charCodeAt(k) : -1);
 
+/**
+ * For each alignment of a UTF-7 run (where its `+` is, modulo 8: 8 base64 digits are 3 units), the bit where a unit
+ * beyond ASCII starts that a check of a run so aligned met in the value being decoded (its characters' bits numbered
+ * from 0, 6 a character), -1 for none. A later `+` of the same alignment before that unit, inside the same stretch of
+ * base64 digits (its own run, then, is the end of the checked one: the same units from the same bit), fails there too.
+ * Without it, each `+A` of `+AAAAAAA+AAAAAAA…////////` read the run to its end: 64 KB of it took 0.8 s.
+ */
+const utf7Beyond = new Int32Array(8);
+
 /** The end of a UTF-7 run `+…-` starting at `i` (the `+`) that decodes to ASCII only (written), or -1. */
 function utf7At(s: string, i: number): number {
+  const alignment = i & 7;
+  if (6 * (i + 1) <= (utf7Beyond[alignment] as number)) return -1;
   // A first pass checks the run (ASCII only, at least one unit, three characters); the second writes it. Most `+A`
   // are no such run: they cost the check alone.
   let j = i + 1;
@@ -210,7 +221,10 @@ function utf7At(s: string, i: number): number {
     bits += 6;
     if (bits >= 16) {
       bits -= 16;
-      if (((acc >> bits) & 0xffff) >= 128) return -1;
+      if (((acc >> bits) & 0xffff) >= 128) {
+        utf7Beyond[alignment] = 6 * (j + 1) - bits - 16;
+        return -1;
+      }
       units++;
     }
     acc &= (1 << bits) - 1;
@@ -389,6 +403,7 @@ function decodeOnce(s: string): string {
   let i = nextCandidate(s, ESCAPE.lastIndex - 1);
   if (i < 0) return s;
   w.len = 0;
+  utf7Beyond.fill(-1);
   pending = s;
   pendingFrom = 0;
   let decoded = false;
