@@ -132,6 +132,8 @@ export class ByteWriter {
   }
 }
 
+const isLatin1Capital = (x: number): boolean => x >= 0xc0 && x <= 0xde && x !== 0xd7;
+
 /** Room the replacement path keeps ahead of the rest of the input: more than the longest replacement. */
 const AHEAD = 64;
 
@@ -143,18 +145,24 @@ const AHEAD = 64;
 const SLOW = 256;
 const ONE = new Uint16Array(65536);
 const ONE_LOWER = new Uint16Array(65536);
+/**
+ * `ONE` with the units whose byte is a Latin-1 capital marked SLOW too: the character loop of a long `fold(s, false)`
+ * meets each of them in `foldSlow`, so it knows whether it wrote one (`foldWroteNoCapital`), as the sparse path does.
+ */
+const ONE_CAPITAL_SLOW = new Uint16Array(65536);
 for (let c = 0; c < 65536; c++) {
   const kind = KIND[c] as number;
   let x = SLOW;
   if (kind === KEEP) x = c >= 0xd800 && c <= 0xdbff ? SLOW : c < 256 ? c : PLACEHOLDER;
   else if (kind === REPLACE && LENGTH[c] === 1) x = POOL[OFFSET[c] as number] as number;
   ONE[c] = x;
+  ONE_CAPITAL_SLOW[c] = isLatin1Capital(x) ? SLOW : x;
   // only ASCII is lower-cased: a KEEP unit beyond ASCII never writes a capital
   ONE_LOWER[c] = x >= 65 && x <= 90 ? x + 32 : x;
 }
 
 /**
- * Write the fold of `c`, a unit `ONE` marks SLOW (`d`: the unit after it, -1 at the end), at the end of `w`, which has
+ * Write the fold of `c`, a unit `ONE` (or `ONE_CAPITAL_SLOW`) marks SLOW (`d`: the unit after it, -1 at the end), at the end of `w`, which has
  * room for it, then make room for what is left (`left` units from `c` on: a replacement may be longer than what it
  * replaces); returns how many units it took. The loops that call it differ only in where they read the units (the
  * string, a copy of its units, the runs between hops): one loop for all would read them through a call per unit.
@@ -171,6 +179,9 @@ function foldSlow(c: number, d: number, lower: boolean, w: ByteWriter, left: num
       const x = POOL[k] as number;
       b[j++] = lower && x >= 65 && x <= 90 ? x + 32 : x;
     }
+  } else if (kind === KEEP && c < 256) {
+    // a Latin-1 capital (`ONE_CAPITAL_SLOW`)
+    b[j++] = c;
   } else if (kind === KEEP) {
     // the first half of a surrogate pair
     const bytes = d >= 0xdc00 && d <= 0xdfff ? ASTRAL.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) : undefined;
@@ -209,12 +220,16 @@ export function foldInto(s: string, from: number, to: number, lower: boolean, w:
 const LONG_UNITS = 256;
 const loadUnits = unitLoader();
 
+/** Whether the last `foldUnits` without lower-casing wrote a Latin-1 capital. */
+let unitsWroteCapital = false;
+
 /** `foldInto(s, from, s.length, lower, w)` for a long `s`, read from `units`. */
 function foldUnits(s: string, from: number, lower: boolean, w: ByteWriter): void {
   const n = s.length;
   const u = loadUnits(s);
   w.reserve(n - from + AHEAD);
-  w.len = foldUnitsLoop(u, from, n, lower ? ONE_LOWER : ONE, lower, w);
+  unitsWroteCapital = false;
+  w.len = foldUnitsLoop(u, from, n, lower ? ONE_LOWER : ONE_CAPITAL_SLOW, lower, w);
 }
 
 /**
@@ -232,8 +247,8 @@ function foldUnitsLoop(u: Uint16Array, from: number, n: number, table: Uint16Arr
     if (i >= n) break;
     w.len = j;
     i += foldSlow(u[i] as number, i + 1 < n ? (u[i + 1] as number) : -1, lower, w, n - i);
-    j = w.len;
     b = w.buf;
+    for (; j < w.len; j++) if (!lower && isLatin1Capital(b[j] as number)) unitsWroteCapital = true;
   }
   return j;
 }
@@ -253,10 +268,17 @@ function oneByteRun(u: Uint16Array, i: number, table: Uint16Array, b: Uint8Array
   }
 }
 
-/** The rest of `s` from `from` folded onto `w` a character at a time: the loop for text dense with characters to fold. */
-function foldRest(s: string, from: number, lower: boolean, w: ByteWriter): void {
-  if (LITTLE_ENDIAN) foldUnits(s, from, lower, w);
-  else foldInto(s, from, s.length, lower, w);
+/**
+ * The rest of `s` from `from` folded onto `w` a character at a time: the loop for text dense with characters to fold.
+ * Returns whether it is known to have written no Latin-1 capital (without lower-casing; only the loop over units knows).
+ */
+function foldRest(s: string, from: number, lower: boolean, w: ByteWriter): boolean {
+  if (!LITTLE_ENDIAN) {
+    foldInto(s, from, s.length, lower, w);
+    return false;
+  }
+  foldUnits(s, from, lower, w);
+  return !unitsWroteCapital;
 }
 
 /** Characters `fold` changes (with capitals: when lower-casing), from the table: one scan tells whether to fold. */
@@ -274,12 +296,11 @@ const FOLDS_LOWER = changedClass(true, '');
 const NEXT_FOLD = changedClass(false, 'g', '\\xc0-\\xd6\\xd8-\\xde');
 const NEXT_FOLD_LOWER = changedClass(true, 'g');
 
-const isLatin1Capital = (x: number): boolean => x >= 0xc0 && x <= 0xde && x !== 0xd7;
-
 /**
- * Whether the last `fold(s, false)` is known to have written no Latin-1 capital (À–Þ). Only the sparse path knows (it
- * visits every character it does not copy); any other path leaves it false. Then the fold lower-cased is the native
- * `toLowerCase` of it, with no check for such capitals: `canonical` makes that check, a pass over the whole text.
+ * Whether the last `fold(s, false)` is known to have written no Latin-1 capital (À–Þ). The sparse path knows (it
+ * visits every character it does not copy), and so does the loop over units it may hand over to (`ONE_CAPITAL_SLOW`);
+ * the short loop leaves it false. Then the fold lower-cased is the native `toLowerCase` of it, with no check for such
+ * capitals: `canonical` makes that check, a pass over the whole text.
  */
 let noCapital = false;
 export const foldWroteNoCapital = (): boolean => noCapital;
@@ -344,7 +365,8 @@ function foldSparse(s: string, next: RegExp, lower: boolean, w: ByteWriter): voi
     if (i === n) break;
     if (++hops > 8 + (i >> 7) || i - p >= 64) {
       w.len = j;
-      foldRest(s, i, lower, w);
+      // (what it wrote then: 64 KB of ｓ&, ’% or x＜ lower-cased by the runtime, not checked by `canonical` first, 30 µs)
+      noCapital = foldRest(s, i, lower, w) && !lower && !capital;
       return;
     }
   }
