@@ -400,6 +400,10 @@ if (typeof wsguard.scanPayload === 'function') {
     "' or (…(": "' or " + '('.repeat(SIZE - 5),
     ';if(': fill(';if('),
     'char(1': fill('char(1'),
+    // UTF-7 near misses: each + read its base64 run to the unit beyond ASCII at its end (0.8 s before the decoder
+    // remembered, per alignment, where a check met one), or a few digits each (+AB+AB…: 2 ms)
+    '+AAAAAAA…////////': '+AAAAAAA'.repeat(SIZE / 8 - 2) + '+AAAAAAA////////',
+    '+AB': fill('+AB'),
   };
   // Ordinary long text, which the detectors read in full (every line has a newline, most have a quote or a dash):
   // often costlier than the strings built to be hard.

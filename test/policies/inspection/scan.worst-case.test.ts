@@ -70,6 +70,9 @@ const ADVERSARIAL: Record<string, string> = {
   "'a&' repeated": fill('a&'),
   'capitals between CJK': fill('A社'),
   'mathematical letters': fill('𝐬𝐞𝐥'),
+  // UTF-7 near misses: each + read the base64 run to the unit beyond ASCII at its end (0.8 s), or a few digits each
+  "'+AAAAAAA' repeated, then '////////'": '+AAAAAAA'.repeat(SIZE / 8 - 2) + '+AAAAAAA////////',
+  "'+AB' repeated": fill('+AB'),
 };
 
 describe('worst case', () => {
