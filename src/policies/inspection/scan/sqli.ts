@@ -523,7 +523,15 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
   let i = from | 0;
   backslash = -1;
   reserve(nTok + n - from); // a token has one character at least
-  const tok = tTok, start = tStart, end = tEnd;
+  // as many candidates as tokens at most, and the one adopt may add: written with no call and no check (64 KB of
+  // `char(1` is a candidate every three tokens: the SQL detector 10% faster on it)
+  if (tCand.length < nCand + n - from + 1) {
+    const bigger = new Int32Array(nCand + n - from + 1);
+    bigger.set(tCand.subarray(0, nCand));
+    tCand = bigger;
+  }
+  const tok = tTok, start = tStart, end = tEnd, cand = tCand;
+  let nc = nCand | 0;
   const kinds = KIND, single = SINGLE, slotHash = SLOT_HASH, classes = CLASS, mix = KEYWORD_MIX;
   let k = nTok | 0;
   let sync = syncAt | 0;
@@ -541,6 +549,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
       syncTok = m;
       if (m < sN && sStart[m] === i) {
         nTok = k;
+        nCand = nc;
         adopt(m);
         return;
       }
@@ -569,7 +578,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
         }
       }
       tok[k] = Tok.WORD | (id << 4); start[k] = i; end[k] = j;
-      if (id !== 0 && ((classes[id] as number) & (K_ANYWHERE | K_SYSTEM)) !== 0) candidate(k);
+      if (id !== 0 && ((classes[id] as number) & (K_ANYWHERE | K_SYSTEM)) !== 0) cand[nc++] = k;
       k++;
       // the space after a word (prose has one after most) passed here, its kind known: a turn of the loop less (the
       // SQL detector 3-4% faster on 64 KB of English or of shell examples)
@@ -586,7 +595,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
     if (kind === Ch.SINGLE) {
       const token = single[c] as number;
       tok[k] = token; start[k] = i; end[k] = i + 1;
-      if (c === 59) candidate(k); // ;
+      if (c === 59) cand[nc++] = k; // ;
       k++;
       i++;
       continue;
@@ -658,7 +667,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
         if (system) j++;
         while (((kinds[u[j] as number] as number) & Ch.WORD) !== 0 || u[j] === 46) j++;
         tok[k] = j > i + 1 ? Tok.VAR : Tok.OTHER; start[k] = i; end[k] = j;
-        if (system) candidate(k);
+        if (system) cand[nc++] = k;
         k++;
         i = j;
         continue;
@@ -696,6 +705,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
     i += length;
   }
   nTok = k;
+  nCand = nc;
 }
 
 /**
