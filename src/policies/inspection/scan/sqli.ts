@@ -26,24 +26,28 @@ const enum Tok { NUM = 1, STR, WORD, VAR, OP, LPAREN, RPAREN, COMMA, SEMI, DOT, 
 const enum Op { CMP = 1, LOGIC, ARITH, BIT, NOT, NONSQL /* == and the like: not SQL */ }
 
 // String flags (sub-type of Tok.STR).
-const S_OPEN = 1; // reached the end of the value without its closing quote
+const enum StrFlag {
+  OPEN = 1, // reached the end of the value without its closing quote
+}
 
 // Keyword classes.
-const K_LOGIC = 1; // and or xor
-const K_NOT = 2;
-const K_CMP = 4; // like rlike regexp is in between sounds glob
-const K_LITERAL = 8; // null true false unknown
-const K_FUNC = 16; // a function only SQL has, or that injections lean on
-const K_SYSTEM = 32; // catalogue tables, system procedures
-const K_ANYWHERE = 64; // a word some rule that needs no breakout starts from
+const enum Cls {
+  LOGIC = 1, // and or xor
+  NOT = 2,
+  CMP = 4, // like rlike regexp is in between sounds glob
+  LITERAL = 8, // null true false unknown
+  FUNC = 16, // a function only SQL has, or that injections lean on
+  SYSTEM = 32, // catalogue tables, system procedures
+  ANYWHERE = 64, // a word some rule that needs no breakout starts from
+}
 
 const KEYWORD_CLASSES: ReadonlyArray<readonly [number, string]> = [
-  [K_LOGIC, 'and or xor'],
-  [K_NOT, 'not'],
-  [K_CMP, 'like rlike regexp is in between sounds glob'],
-  [K_LITERAL, 'null true false unknown'],
+  [Cls.LOGIC, 'and or xor'],
+  [Cls.NOT, 'not'],
+  [Cls.CMP, 'like rlike regexp is in between sounds glob'],
+  [Cls.LITERAL, 'null true false unknown'],
   [
-    K_FUNC,
+    Cls.FUNC,
     'sleep benchmark pg_sleep randomblob version database user current_user system_user session_user schema ' +
       'load_file extractvalue updatexml char chr nchar concat concat_ws group_concat ascii ord substring substr mid ' +
       'hex unhex cast convert count if iif ifnull isnull nullif coalesce md5 sha1 length len floor rand exp pi elt ' +
@@ -54,7 +58,7 @@ const KEYWORD_CLASSES: ReadonlyArray<readonly [number, string]> = [
       'ctxsys drithsx sn chr char_length octet_length bit_length uncompress compress to_char to_number nvl decode',
   ],
   [
-    K_SYSTEM,
+    Cls.SYSTEM,
     'information_schema sysobjects syscolumns sysusers systables sysdatabases sysprocesses syslogins sysxlogins ' +
       'pg_catalog pg_shadow pg_user pg_database pg_tables all_tables user_tables all_tab_columns user_tab_columns ' +
       'all_users dba_users sqlite_master msysobjects msysaccessobjects xp_cmdshell xp_regread xp_dirtree xp_fileexist ' +
@@ -87,7 +91,7 @@ const ANYWHERE_WORDS =
   'chr nchar concat concat_ws ascii ord hex bin conv length unhex version database user current_user session_user ' +
   'system_user schema db_name user_name suser_name suser_sname host_name current_database current_setting ' +
   'current_schema connection_id getpgusername sys_context last_insert_id';
-for (const w of ANYWHERE_WORDS.split(' ')) addClass(w, K_ANYWHERE);
+for (const w of ANYWHERE_WORDS.split(' ')) addClass(w, Cls.ANYWHERE);
 /** Keyword ids by name, as an object literal (fast properties: the rules read these on every token). */
 const K = {
   union: idOf('union'), select: idOf('select'), all: idOf('all'), distinct: idOf('distinct'), order: idOf('order'),
@@ -374,7 +378,7 @@ function tokenize(v: string, from: number): void {
       }
       const k = nTok++;
       tok[k] = Tok.WORD | (id << 4); start[k] = i; end[k] = j;
-      if (id !== 0 && ((CLASS[id] ?? 0) & (K_ANYWHERE | K_SYSTEM)) !== 0) candidate(nTok - 1);
+      if (id !== 0 && ((CLASS[id] ?? 0) & (Cls.ANYWHERE | Cls.SYSTEM)) !== 0) candidate(nTok - 1);
       i = j;
       continue;
     }
@@ -404,7 +408,7 @@ function tokenize(v: string, from: number): void {
       case 34: {
         const close = stringEnd(v, i + 1, c);
         const k = nTok++;
-        tok[k] = Tok.STR | ((close < 0 ? S_OPEN : 0) << 4); start[k] = i; end[k] = i = close < 0 ? n : close;
+        tok[k] = Tok.STR | ((close < 0 ? StrFlag.OPEN : 0) << 4); start[k] = i; end[k] = i = close < 0 ? n : close;
         continue;
       }
       case 45: // -- to the end of the line, or minus
@@ -578,7 +582,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
         }
       }
       tok[k] = Tok.WORD | (id << 4); start[k] = i; end[k] = j;
-      if (id !== 0 && ((classes[id] as number) & (K_ANYWHERE | K_SYSTEM)) !== 0) cand[nc++] = k;
+      if (id !== 0 && ((classes[id] as number) & (Cls.ANYWHERE | Cls.SYSTEM)) !== 0) cand[nc++] = k;
       k++;
       // the space after a word (prose has one after most) passed here, its kind known: a turn of the loop less (the
       // SQL detector 3-4% faster on 64 KB of English or of shell examples)
@@ -608,7 +612,7 @@ function tokenizeUnits(v: string, u: Uint16Array, from: number): void {
       case 39:
       case 34: {
         const close = stringEndUnits(v, u, i + 1, c) | 0;
-        tok[k] = Tok.STR | ((close < 0 ? S_OPEN : 0) << 4); start[k] = i; end[k] = i = close < 0 ? n : close;
+        tok[k] = Tok.STR | ((close < 0 ? StrFlag.OPEN : 0) << 4); start[k] = i; end[k] = i = close < 0 ? n : close;
         k++;
         continue;
       }
@@ -908,7 +912,7 @@ const kw = (k: number, id: number): boolean => k < nTok && tTok[k] === (Tok.WORD
 const cls = (k: number, c: number): boolean => k < nTok && typeAt(k) === Tok.WORD && ((CLASS[subAt(k)] ?? 0) & c) !== 0;
 const isType = (k: number, t: number): boolean => k < nTok && typeAt(k) === t;
 const isOp = (k: number, o: number): boolean => k < nTok && tTok[k] === (Tok.OP | (o << 4));
-const isLogic = (k: number): boolean => cls(k, K_LOGIC) || isOp(k, Op.LOGIC);
+const isLogic = (k: number): boolean => cls(k, Cls.LOGIC) || isOp(k, Op.LOGIC);
 const isCall = (k: number): boolean => k < nTok && typeAt(k) === Tok.WORD && isType(k + 1, Tok.LPAREN);
 const isPlainWord = (k: number): boolean => k < nTok && tTok[k] === Tok.WORD;
 const charAt = (v: string, k: number): string => v[tStart[k] ?? 0] ?? '';
@@ -1028,64 +1032,72 @@ function readGroups(): void {
   groupsFrom = 0;
 }
 
-// What an operand is (`operand` returns it with its end: see there).
-const A_LITERAL = 1;
-const A_WORD = 2;
-const A_CALL = 3;
-const A_GROUP = 4;
-const A_KIND = 7;
-const A_SQL = 8; // a call of a function only SQL has, or a subquery
-const A_END_SHIFT = 4;
-/** Where the last A_WORD operand's text is (a name, dotted or not). */
+// What an operand is (`operand` returns it with its end: see there). A `const enum`, written in place: as module
+// `const`s, the chain's compiled loop loaded and checked each of them at every link (see Tok).
+const enum A {
+  LITERAL = 1,
+  WORD = 2,
+  CALL = 3,
+  GROUP = 4,
+  KIND = 7,
+  SQL = 8, // a call of a function only SQL has, or a subquery
+}
+/** Where an operand's end is in what `operand` returns. */
+const enum AEnd { SHIFT = 4 }
+/** Where the last A.WORD operand's text is (a name, dotted or not). */
 let wordFrom = 0;
 let wordTo = 0;
 
 // Tokens as tTok holds them, for the rules' hottest tests.
-const T_NOT = Tok.OP | (Op.NOT << 4);
-const T_ARITH = Tok.OP | (Op.ARITH << 4);
-const T_BIT = Tok.OP | (Op.BIT << 4);
+/* eslint-disable @typescript-eslint/prefer-literal-enum-member -- each is its type and sub-type, as tTok packs them */
+const enum OpTok {
+  NOT = Tok.OP | (Op.NOT << 4),
+  ARITH = Tok.OP | (Op.ARITH << 4),
+  BIT = Tok.OP | (Op.BIT << 4),
+}
+/* eslint-enable @typescript-eslint/prefer-literal-enum-member */
 
 /**
- * An operand starting at `k` (unary operators allowed): -1 when none, else the index after it `<< A_END_SHIFT`, with
- * its kind (A_KIND bits) and A_SQL. The rules read a chain of these over every token of `a=a=a=…`: they return
- * their findings packed rather than through module variables, and name an A_WORD operand's text by its position.
+ * An operand starting at `k` (unary operators allowed): -1 when none, else the index after it `<< AEnd.SHIFT`, with
+ * its kind (A.KIND bits) and A.SQL. The rules read a chain of these over every token of `a=a=a=…`: they return
+ * their findings packed rather than through module variables, and name an A.WORD operand's text by its position.
  */
 function operand(v: string, k: number): number {
   const tok = tTok, n = nTok, start = tStart;
   let j = k;
   for (; j < n; j++) {
     const t = tok[j] as number;
-    if (t === T_NOT) continue;
-    if (t === T_ARITH || t === T_BIT) {
+    if (t === OpTok.NOT) continue;
+    if (t === OpTok.ARITH || t === OpTok.BIT) {
       const c = v.charCodeAt(start[j] as number);
-      if (t === T_ARITH ? c === 45 || c === 43 : c === 126) continue; // - + ~
+      if (t === OpTok.ARITH ? c === 45 || c === 43 : c === 126) continue; // - + ~
       break;
     }
-    if ((t & 15) === Tok.WORD && (t >> 4 === K.binary || ((CLASS[t >> 4] as number) & K_NOT) !== 0)) continue;
+    if ((t & 15) === Tok.WORD && (t >> 4 === K.binary || ((CLASS[t >> 4] as number) & Cls.NOT) !== 0)) continue;
     break;
   }
   if (j >= n) return -1;
   const t = (tok[j] as number) & 15;
-  if (t === Tok.NUM || t === Tok.STR || t === Tok.VAR) return ((j + 1) << A_END_SHIFT) | A_LITERAL;
+  if (t === Tok.NUM || t === Tok.STR || t === Tok.VAR) return ((j + 1) << AEnd.SHIFT) | A.LITERAL;
   if (t === Tok.LPAREN) {
     let inner = j + 1;
     while (inner < n && tok[inner] === Tok.LPAREN) inner++;
-    return (skipGroup(j) << A_END_SHIFT) | A_GROUP | (kw(inner, K.select) ? A_SQL : 0);
+    return (skipGroup(j) << AEnd.SHIFT) | A.GROUP | (kw(inner, K.select) ? A.SQL : 0);
   }
   if (t === Tok.WORD) {
     const id = (tok[j] as number) >> 4;
     const classes = CLASS[id] as number;
-    if (j + 1 < n && tok[j + 1] === Tok.LPAREN) return (skipGroup(j + 1) << A_END_SHIFT) | A_CALL | ((classes & K_FUNC) !== 0 ? A_SQL : 0);
-    if ((classes & K_LITERAL) !== 0) return ((j + 1) << A_END_SHIFT) | A_LITERAL;
-    if (id !== 0 && (classes & (K_FUNC | K_SYSTEM)) === 0) return -1; // a keyword is no operand
+    if (j + 1 < n && tok[j + 1] === Tok.LPAREN) return (skipGroup(j + 1) << AEnd.SHIFT) | A.CALL | ((classes & Cls.FUNC) !== 0 ? A.SQL : 0);
+    if ((classes & Cls.LITERAL) !== 0) return ((j + 1) << AEnd.SHIFT) | A.LITERAL;
+    if (id !== 0 && (classes & (Cls.FUNC | Cls.SYSTEM)) === 0) return -1; // a keyword is no operand
     const end = pastDots(j + 1);
     wordFrom = tStart[j] as number;
     wordTo = tEnd[end - 1] as number;
-    return (end << A_END_SHIFT) | A_WORD;
+    return (end << AEnd.SHIFT) | A.WORD;
   }
   if (t === Tok.OTHER && charAt(v, j) === '\\' && v[(tStart[j] ?? 0) + 1] === 'n') {
     // MySQL's \N (NULL)
-    return ((j + 2 <= n && isPlainWord(j + 1) ? j + 2 : j + 1) << A_END_SHIFT) | A_LITERAL;
+    return ((j + 2 <= n && isPlainWord(j + 1) ? j + 2 : j + 1) << AEnd.SHIFT) | A.LITERAL;
   }
   return -1;
 }
@@ -1113,7 +1125,7 @@ function binaryOp(k: number): number {
   const id = sub;
   if (id === K.like || id === K.rlike || id === K.regexp || id === K.glob || id === K.in) return ((k + 1) << 1) | 1;
   if (id === K.sounds) return kw(k + 1, K.like) ? ((k + 2) << 1) | 1 : -1;
-  if (id === K.is) return ((cls(k + 1, K_NOT) ? k + 2 : k + 1) << 1) | 1;
+  if (id === K.is) return ((cls(k + 1, Cls.NOT) ? k + 2 : k + 1) << 1) | 1;
   if (id === K.between) return ((k + 1) << 1) | 1;
   if (id === K.not && (kw(k + 1, K.like) || kw(k + 1, K.rlike) || kw(k + 1, K.regexp) || kw(k + 1, K.in) || kw(k + 1, K.between))) return ((k + 2) << 1) | 1;
   if (id === K.div || id === K.mod) return (k + 1) << 1;
@@ -1140,7 +1152,7 @@ function chain(v: string, k: number, leading: boolean): number {
   let sql = false;
   let words = false;
   let e = k;
-  let prevKind = A_LITERAL;
+  let prevKind: number = A.LITERAL;
   let prevFrom = 0;
   let prevTo = 0;
   if (!leading) {
@@ -1152,10 +1164,10 @@ function chain(v: string, k: number, leading: boolean): number {
       chainWords = false;
       return -1;
     }
-    e = r >> A_END_SHIFT;
-    prevKind = r & A_KIND;
-    sql = (r & A_SQL) !== 0;
-    words = prevKind === A_WORD;
+    e = r >> AEnd.SHIFT;
+    prevKind = r & A.KIND;
+    sql = (r & A.SQL) !== 0;
+    words = prevKind === A.WORD;
     prevFrom = wordFrom;
     prevTo = wordTo;
   }
@@ -1180,26 +1192,26 @@ function chain(v: string, k: number, leading: boolean): number {
     let from = 0;
     let to = 0;
     if ((u & 15) === Tok.NUM || (u & 15) === Tok.STR || (u & 15) === Tok.VAR) {
-      kind = A_LITERAL;
+      kind = A.LITERAL;
       e = o + 1;
     } else if (u === Tok.WORD && after !== Tok.LPAREN && after !== Tok.DOT) {
-      kind = A_WORD;
+      kind = A.WORD;
       from = start[o] as number;
       to = end[o] as number;
       e = o + 1;
     } else {
       const r = operand(v, o);
       if (r < 0) break;
-      kind = r & A_KIND;
-      sql ||= (r & A_SQL) !== 0;
+      kind = r & A.KIND;
+      sql ||= (r & A.SQL) !== 0;
       from = wordFrom;
       to = wordTo;
-      e = r >> A_END_SHIFT;
+      e = r >> AEnd.SHIFT;
     }
     ops++;
-    if (kind === A_WORD) words = true;
+    if (kind === A.WORD) words = true;
     if (cmp && cmps !== 2) {
-      const strong = prevKind !== A_WORD || kind !== A_WORD || (prevTo - prevFrom === to - from && sameText(v, prevFrom, from, to - from));
+      const strong = prevKind !== A.WORD || kind !== A.WORD || (prevTo - prevFrom === to - from && sameText(v, prevFrom, from, to - from));
       cmps = strong ? 2 : 1;
     }
     prevKind = kind;
@@ -1248,12 +1260,12 @@ function condition(v: string, k: number, loose: boolean): boolean {
   if (e < 0) return false;
   if (chainCmp === 2 || (chainCmp === 1 && loose)) return true;
   if (chainOps === 0 && ends(e)) {
-    if (chainKind === A_CALL || chainKind === A_GROUP) return chainSql || chainKind === A_GROUP;
-    if (chainKind === A_LITERAL) {
+    if (chainKind === A.CALL || chainKind === A.GROUP) return chainSql || chainKind === A.GROUP;
+    if (chainKind === A.LITERAL) {
       // "5 or 6" is an answer, "1 or 1--" is not: unquoted, a bare literal needs the query cut short after it
       if (!loose && !commentAfter(e - 1) && !isType(e, Tok.SEMI)) return false;
-      const t = typeAt(c + (isOp(c, Op.ARITH) || isOp(c, Op.NOT) || cls(c, K_NOT) ? 1 : 0));
-      if (t === Tok.NUM || t === Tok.VAR || cls(c, K_LITERAL)) return true;
+      const t = typeAt(c + (isOp(c, Op.ARITH) || isOp(c, Op.NOT) || cls(c, Cls.NOT) ? 1 : 0));
+      if (t === Tok.NUM || t === Tok.VAR || cls(c, Cls.LITERAL)) return true;
       if (t === Tok.STR) {
         const body = v.slice((tStart[e - 1] ?? 0) + 1, tEnd[e - 1] ?? 0).replace(/['"]$/, '');
         return /^\s*-?\d/.test(body) || commentAfter(e - 1);
@@ -1312,7 +1324,7 @@ function statement(v: string, k: number, strict: boolean): boolean {
       if (isType(next, Tok.VAR) || isInfo(v, next)) return true;
       const valueLike =
         isOp(next, Op.ARITH) || isType(next, Tok.NUM) || isType(next, Tok.STR) || isType(next, Tok.LPAREN) || isCall(next) ||
-        cls(next, K_LITERAL) || kw(next, K.distinct) || kw(next, K.all) || kw(next, K.top) ||
+        cls(next, Cls.LITERAL) || kw(next, K.distinct) || kw(next, K.all) || kw(next, K.top) ||
         (isPlainWord(next) && (isType(next + 1, Tok.COMMA) || kw(next + 1, K.from)));
       if (!valueLike) return false;
       if (!strict) return true;
@@ -1338,7 +1350,7 @@ function statement(v: string, k: number, strict: boolean): boolean {
       if (isType(next, Tok.VAR) || isType(next, Tok.LPAREN) || isType(next, Tok.STR) || kw(next, K.immediate)) return true;
       if (!isType(next, Tok.WORD)) return false;
       const name = wordAt(v, next);
-      return name.startsWith('xp_') || name.startsWith('sp_') || kw(next, K.master) || cls(next, K_SYSTEM);
+      return name.startsWith('xp_') || name.startsWith('sp_') || kw(next, K.master) || cls(next, Cls.SYSTEM);
     }
     case Stmt.DECLARE:
       return isType(next, Tok.VAR);
@@ -1414,7 +1426,7 @@ for (let id = 1; id < CLASS.length; id++) {
   const rules = [
     id === K.union && Any.UNION, (flags & F_TIME) !== 0 && Any.TIME, id === K.waitfor && Any.WAITFOR,
     id === K.dbms_lock && Any.DBMS_LOCK, id === K.dbms_pipe && Any.DBMS_PIPE, id === K.load_file && Any.LOAD_FILE,
-    id === K.into && Any.INTO, id === K.load && Any.LOAD, ((CLASS[id] as number) & K_SYSTEM) !== 0 && Any.SYSTEM,
+    id === K.into && Any.INTO, id === K.load && Any.LOAD, ((CLASS[id] as number) & Cls.SYSTEM) !== 0 && Any.SYSTEM,
     id === K.mysql && Any.MYSQL, (flags & F_ERROR) !== 0 && Any.ERROR, (flags & F_CHAR) !== 0 && Any.CHAR,
     (id === K.concat || id === K.concat_ws) && Any.CONCAT,
   ].filter((rule) => rule !== false);
@@ -1529,12 +1541,12 @@ function atBreakout(v: string, k: number, context: number, quote: string, glued:
     e = pastRun(e, Tok.RPAREN);
   }
   if (isLogic(e)) {
-    if (condition(v, e + 1, context !== NUMERIC) || (cls(e + 1, K_NOT) && condition(v, e + 2, context !== NUMERIC))) {
+    if (condition(v, e + 1, context !== NUMERIC) || (cls(e + 1, Cls.NOT) && condition(v, e + 2, context !== NUMERIC))) {
       return 'sqli.tautology';
     }
   } else if (ops > 0 && context === QUOTED) {
     const last = e - 1;
-    const closedByQuery = e >= nTok && typeAt(last) === Tok.STR && subAt(last) === S_OPEN && charAt(v, last) === quote;
+    const closedByQuery = e >= nTok && typeAt(last) === Tok.STR && subAt(last) === StrFlag.OPEN && charAt(v, last) === quote;
     // The quotes must sit on the operands as an attacker writes them (a'&'b, ' = ', x' - 'y' - 0 = '1), not around
     // a quoted word in a phrase search ("LIKE" STAMP, BROWNING "LIKE", q="mod"&view=…).
     const tail = closedByQuery ? v.slice((tStart[last] ?? 0) + 1) : '';
@@ -1594,7 +1606,7 @@ function sqlOnlyThenComment(v: string): boolean {
  * character of no SQL). Most prose starts so: read here at once, where the rules below would ask each in turn.
  */
 const AFTER_WORD_INERT = new Uint8Array(1 << 16);
-for (const t of [Tok.WORD, Tok.NUM, Tok.STR, Tok.STR | (S_OPEN << 4), Tok.VAR, Tok.COMMA, Tok.OTHER]) AFTER_WORD_INERT[t] = 1;
+for (const t of [Tok.WORD, Tok.NUM, Tok.STR, Tok.STR | (StrFlag.OPEN << 4), Tok.VAR, Tok.COMMA, Tok.OTHER]) AFTER_WORD_INERT[t] = 1;
 
 /** The value read from its start, as a number or a name in the query. */
 function unquotedBreakout(v: string): ScanRuleId | null {
@@ -1647,7 +1659,7 @@ function reset(): void {
 const ANYWHERE_TEXT = /[;@(_$]|union|waitfor|file|mysql|sys|open/g;
 for (const [word, id] of KEYWORD_ID) {
   ANYWHERE_TEXT.lastIndex = 0;
-  if (((CLASS[id] as number) & K_SYSTEM) !== 0 && !ANYWHERE_TEXT.test(word)) throw new Error(`sqli: ${word} is not in ANYWHERE_TEXT`);
+  if (((CLASS[id] as number) & Cls.SYSTEM) !== 0 && !ANYWHERE_TEXT.test(word)) throw new Error(`sqli: ${word} is not in ANYWHERE_TEXT`);
 }
 
 /** The longest keyword. */
@@ -1691,7 +1703,7 @@ const SECOND_INERT = new Uint8Array(CLASS.length);
   for (let id = 1; id < CLASS.length; id++) {
     const roles = STATEMENT_KIND[id] !== 0 || clauses.includes(id);
     FIRST_INERT[id] = !roles && CLASS[id] === 0 && id !== K.binary ? 1 : 0;
-    SECOND_INERT[id] = !roles && !operators.includes(id) && ((CLASS[id] as number) & K_LOGIC) === 0 ? 1 : 0;
+    SECOND_INERT[id] = !roles && !operators.includes(id) && ((CLASS[id] as number) & Cls.LOGIC) === 0 ? 1 : 0;
   }
 }
 
@@ -1787,7 +1799,7 @@ function candidateEndsAt(v: string, e: number): boolean {
     const slot = slotOf(h, KEYWORD_MIX);
     if (SLOT_HASH[slot] !== h) continue;
     const id = keywordIn(v, t, e, slot);
-    if (id !== 0 && ((CLASS[id] as number) & (K_ANYWHERE | K_SYSTEM)) !== 0) return true;
+    if (id !== 0 && ((CLASS[id] as number) & (Cls.ANYWHERE | Cls.SYSTEM)) !== 0) return true;
   }
   return false;
 }
