@@ -162,7 +162,8 @@ describe('the fold (NFKC to ASCII, best-fit, invisible characters, placeholder)'
         }
       }
     }
-    // the code, arrows, Latin-1 small letters and other scripts are known; capitals, dropped, replaced and astral ones not
+    // the code, arrows, Latin-1 small letters and other scripts are known; capitals, dropped, replaced and astral
+    // ones not
     expect(known).toBeGreaterThanOrEqual(12);
     for (const extra of ['\u00ad', 'ª', '＜', '\u200b', 'ﬁ']) {
       fold(code + extra, false);

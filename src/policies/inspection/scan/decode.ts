@@ -477,7 +477,10 @@ function escapeAt(s: string, b: Uint8Array, i: number): number {
   return utf7At(b, i);
 }
 
-/** The first stretch `nextCandidate` reads before it skips to an escape character; the next double while they hold one. */
+/**
+ * The first stretch `nextCandidate` reads before it skips to an escape character; the next ones double while they
+ * hold one.
+ */
 const FIRST_STRETCH = 32;
 /** Beyond this, the stretches stay this long. */
 const LONGEST_STRETCH = 1024;

@@ -162,9 +162,9 @@ for (let c = 0; c < 65536; c++) {
 }
 
 /**
- * Write the fold of `c`, a unit `ONE` (or `ONE_CAPITAL_SLOW`) marks SLOW (`d`: the unit after it, -1 at the end), at the end of `w`, which has
- * room for it, then make room for what is left (`left` units from `c` on: a replacement may be longer than what it
- * replaces); returns how many units it took. The loops that call it differ only in where they read the units (the
+ * Write the fold of `c`, a unit `ONE` (or `ONE_CAPITAL_SLOW`) marks SLOW (`d`: the unit after it, -1 at the end), at
+ * the end of `w`, which has room for it, then make room for what is left (`left` units from `c` on: a replacement may
+ * be longer than what it replaces); returns how many units it took. The loops that call it differ only in where they read the units (the
  * string, a copy of its units, the runs between hops): one loop for all would read them through a call per unit.
  */
 function foldSlow(c: number, d: number, lower: boolean, w: ByteWriter, left: number): number {
@@ -276,7 +276,8 @@ function oneByteRun(u: Uint16Array, i: number, table: Uint16Array, b: Uint8Array
 
 /**
  * The rest of `s` from `from` folded onto `w` a character at a time: the loop for text dense with characters to fold.
- * Returns whether it is known to have written no Latin-1 capital (without lower-casing; only the loop over units knows).
+ * Returns whether it is known to have written no Latin-1 capital (without lower-casing; only the loop over units
+ * knows).
  */
 function foldRest(s: string, from: number, lower: boolean, w: ByteWriter): boolean {
   if (!LITTLE_ENDIAN) {

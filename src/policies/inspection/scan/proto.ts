@@ -21,9 +21,11 @@ export function detectProto(v: string): ScanRuleId | null {
   if (!v.includes('_') && !v.includes('c')) return null;
   for (WORDS.lastIndex = 0; WORDS.test(v); ) {
     const end = WORDS.lastIndex;
-    if (v.charCodeAt(end - 1) === 95) {
+    const proto = v.charCodeAt(end - 1) === 95;
+    const start = end - (proto ? 9 : 11);
+    if (proto) {
       // __proto__ next to an accessor, on either side
-      const before = end > 9 ? v.charCodeAt(end - 10) : NaN;
+      const before = start > 0 ? v.charCodeAt(start - 1) : NaN;
       const after = v.charCodeAt(end);
       if ((isAccessor(before) && !Number.isNaN(before)) || (isAccessor(after) && !Number.isNaN(after))) return 'proto.path-string';
     } else {
@@ -33,7 +35,7 @@ export function detectProto(v: string): ScanRuleId | null {
       if (j > end && v.startsWith('prototype', j)) return 'proto.path-string';
     }
     // (the next search starts after this one's first character, as the searches per word did)
-    WORDS.lastIndex = end - (v.charCodeAt(end - 1) === 95 ? 8 : 10);
+    WORDS.lastIndex = start + 1;
   }
   return null;
 }
