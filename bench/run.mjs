@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GROUPS, PLANS, connectionsOf, figureList, localPortsOf, runsOf } from './lib/figures.mjs';
 import { PROTOCOLS } from './lib/protocols.mjs';
+import { scanTargetLines } from './lib/scan-targets.mjs';
 import { fmt, fmtRatio, summarize, table } from './lib/stats.mjs';
 import { TARGETS, VARIANTS, onBaseBuild } from './lib/variants.mjs';
 
@@ -720,6 +721,7 @@ if (micro) {
     ),
   );
   out.push('');
+  out.push(...scanTargetLines(micro));
 }
 
 const guardCpu = aggregate['cpu_per_msg']?.['sio-wsguard'];

@@ -101,6 +101,8 @@ describe('benchmark harness (smoke)', () => {
     expect(run.stdout).toContain('Targets:');
     expect(run.stdout).toMatch(/about 5% is the smallest difference/);
     expect(run.stdout).toContain('Micro-benchmarks');
+    // (the smoke run times a few 64 KB strings: the scanner's verdict line is there, whatever it says)
+    expect(run.stdout).toMatch(/Scanner targets[^\n]*\n {2}(?:met {4}|NOT MET|\(no chat figure)/);
   });
 
   it('measured every figure for every variant (the flood for its pair), one run each, numbers above zero', () => {
