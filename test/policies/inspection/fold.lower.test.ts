@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { fold } from '../../../src/policies/inspection/scan/fold.js';
+
+/**
+ * A long one-byte value lower-cased (`canonical`, fold.ts) is made by the runtime's `toLowerCase` with the few
+ * characters that must differ written over it, and those the fold drops (NUL, other controls, the soft hyphen) taken
+ * out, the runs after each moving back. Held here to the fold of each character on its own, which a one-byte value
+ * allows (no character of it folds with its neighbour).
+ */
+
+const byCharacter = (s: string): string => Array.from(s, (ch) => fold(ch, true)).join('');
+
+describe('the lower-cased fold of a long one-byte value', () => {
+  const text = 'Select the BEST option, O\u2019Reilly said: a < b && c > d; see /etc/hosts. '.replace('\u2019', "'");
+  const long = text.repeat(20); // 1,400 characters, past the length where the in-place path starts
+  // dropped (controls, DEL, soft hyphen), written over (Latin-1 capitals, a no-break space), several bytes (¼)
+  const specials = ['\0', '\x01', '\x1f', '\x7f', '\x85', '\u00ad', 'É', 'Þ', '\u00a0', '\u00bc'];
+
+  it('matches the fold character by character with sparse characters to drop or replace anywhere', () => {
+    for (const special of specials) {
+      for (const at of [0, 1, 300, 301, long.length - 1, long.length]) {
+        const s = long.slice(0, at) + special + long.slice(at);
+        expect(fold(s, true), `${JSON.stringify(special)} at ${at}`).toBe(byCharacter(s));
+      }
+    }
+  });
+
+  it('matches it with several dropped characters, side by side and far apart, and with them dense', () => {
+    const cases = [
+      '\0\0' + long + '\0',
+      long.slice(0, 500) + '\0\x01\x02' + long.slice(500, 900) + '\u00ad' + long.slice(900) + '\x7f',
+      long.slice(0, 600) + '\0x\0' + long.slice(600, 700) + '\0É\x01' + long.slice(700),
+      long.replace(/ /g, (_, i: number) => (i % 97 === 0 ? '\0' : ' ')),
+      long.replace(/e/g, '\0'),
+      'A\0'.repeat(400),
+      '\0'.repeat(400),
+    ];
+    for (const s of cases) expect(fold(s, true), JSON.stringify(s.slice(0, 40))).toBe(byCharacter(s));
+    expect(fold('\0'.repeat(400), true)).toBe('');
+  });
+});
