@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fold } from '../../../src/policies/inspection/scan/fold.js';
+import { fold, LOWER_DIFFERS } from '../../../src/policies/inspection/scan/fold.js';
+import { T_CONTROL, T_DROPPED, triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
 
 /**
  * A long one-byte value lower-cased (`canonical`, fold.ts) is made by the runtime's `toLowerCase` with the few
@@ -37,5 +38,20 @@ describe('the lower-cased fold of a long one-byte value', () => {
     ];
     for (const s of cases) expect(fold(s, true), JSON.stringify(s.slice(0, 40))).toBe(byCharacter(s));
     expect(fold('\0'.repeat(400), true)).toBe('');
+  });
+});
+
+describe('the trigger bit for what the fold drops', () => {
+  // The scanner lower-cases a decoded ASCII value with toLowerCase when its mask has no T_DROPPED: the bit has to
+  // mark every ASCII character whose lower-cased fold differs from the runtime's, and only those.
+  it('is set by exactly the ASCII characters whose lower-cased fold differs from toLowerCase, always with T_CONTROL', () => {
+    for (let c = 0; c < 128; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [ch, `a${ch}b`, `a b c ${ch} d e f`.repeat(300)]) {
+        const mask = triggerMask(s);
+        expect((mask & T_DROPPED) !== 0, `${c} in ${s.length} characters`).toBe(LOWER_DIFFERS[c] !== 0);
+        if ((mask & T_DROPPED) !== 0) expect(mask & T_CONTROL).toBe(T_CONTROL);
+      }
+    }
   });
 });

@@ -15,8 +15,8 @@ import { detectProto, pollutionKey } from './proto.js';
 import { SCAN_RULES, type ScanRuleId } from './rules.js';
 import { detectSqli } from './sqli.js';
 import {
-  T_AMP, T_AMP_SPACED, T_AT_AT, T_BACKSLASH, T_BACKTICK, T_BRACKET, T_CALL, T_COMMENT, T_COMPARE,
-  T_CONTROL, T_DOLLAR, T_DOTDOT, T_DOUBLE, T_DQUOTE, T_EQUALS, T_KEYWORD, T_LT, T_NON_ASCII, T_PERCENT, T_PIPE, T_PROTO,
+  T_AMP, T_AMP_SPACED, T_AT_AT, T_BACKSLASH, T_BACKTICK, T_BRACKET, T_CALL, T_COMMENT, T_COMPARE, T_CONTROL,
+  T_DOLLAR, T_DOTDOT, T_DOUBLE, T_DQUOTE, T_DROPPED, T_EQUALS, T_KEYWORD, T_LT, T_NON_ASCII, T_PERCENT, T_PIPE, T_PROTO,
   T_ROOT, T_SCHEME, T_SEMI, T_SEMI_SQL, T_SQUOTE, T_UTF7, TRIGGERS, triggerMask,
 } from './triggers.js';
 import type { ScanFinding, ScanKind, ScanOptions, Scanner } from './types.js';
@@ -238,8 +238,10 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     // A fold with no Latin-1 capital, decoded into nothing whose lower case the fold and the runtime disagree on (a
     // decoding that wrote nothing wrote none), is canonical once lower-cased by the runtime (what canonical would
     // check for first, in a pass of its own: 60–70 µs on 64 KB of prose)
+    // (and so is an ASCII value without a control the fold drops: it has no such character to begin with)
     if (full === text) decoded = raw ??= lowerRaw(text);
-    else decoded = noCapital && !decodeWroteLowerDiffering() ? full.toLowerCase() : canonical(full);
+    else if ((noCapital || (!high && (mask & T_DROPPED) === 0)) && !decodeWroteLowerDiffering()) decoded = full.toLowerCase();
+    else decoded = canonical(full);
     // A fold that wrote what lowerRaw writes, no capital among it, and nothing decoded: lower-cased (as it was just
     // now), it is the raw reading
     rawAlike = keptRaw && noCapital && full === base;

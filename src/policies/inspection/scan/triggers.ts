@@ -43,6 +43,15 @@ export const T_UTF7 = 1 << 25; // +A… : a UTF-7 run (+ADw- is <)
 
 export const T_SEMI_SQL = 1 << 26; // ; that can end an injected query: before a statement word, a comment or the end
 
+/**
+ * Not a trigger (it comes with `T_CONTROL`): an ASCII control the fold drops, any but tab, newline, form feed and
+ * carriage return. Without it, an ASCII value has no character whose lower-cased fold differs from the runtime's lower
+ * case (fold.ts `LOWER_DIFFERS`, held to this by a test), so the scanner lower-cases its decoded form with
+ * `toLowerCase` instead of `canonical`, which searches the whole of it for such a character first.
+ */
+export const T_DROPPED = 1 << 27;
+
+/** The bits a detector reacts to: a value whose mask has none of them is clean. */
 export const TRIGGERS = (1 << 27) - 1;
 /** Bits that mean the string may carry an encoding to undo before detecting. */
 
@@ -118,11 +127,11 @@ always('=', T_EQUALS);
 for (let c = 0; c < 32; c++) {
   if (c !== 9) {
     CLASS[c] = C_ALWAYS;
-    ALWAYS_BIT[c] = T_CONTROL;
+    ALWAYS_BIT[c] = c === 10 || c === 12 || c === 13 ? T_CONTROL : T_CONTROL | T_DROPPED;
   }
 }
 CLASS[127] = C_ALWAYS;
-ALWAYS_BIT[127] = T_CONTROL;
+ALWAYS_BIT[127] = T_CONTROL | T_DROPPED;
 CLASS[39] = C_SQUOTE; // '
 CLASS[40] = C_PAREN; // (
 CLASS[36] = C_DOLLAR; // $
