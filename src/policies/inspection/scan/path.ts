@@ -187,14 +187,29 @@ function hexLiterals(v: string): string {
   return v.replace(/(?:0x2e)/g, '.').replace(/(?:0x2f)/g, '/').replace(/(?:0x5c)/g, '\\').replace(/\.\.(2f|5c)/g, (_m, h: string) => (h === '2f' ? '../' : '..\\')).replace(/([a-z0-9])2f/g, '$1/');
 }
 
+/**
+ * `SENSITIVE_FILES` by their last character (ASCII): a value that ends in any other names none of them, which one
+ * lookup tells instead of a comparison with each.
+ */
+const FILES_BY_LAST: ReadonlyArray<readonly string[] | undefined> = (() => {
+  const table: (string[] | undefined)[] = new Array<string[] | undefined>(128).fill(undefined);
+  for (const file of SENSITIVE_FILES) (table[file.charCodeAt(file.length - 1)] ??= []).push(file);
+  return table;
+})();
+
 /** The whole value is an absolute path (no spaces) into a system location, or names a sensitive file. */
 function systemPath(v: string): boolean {
   const s = v.trim();
   if (s.length < 4) return false;
-  // from space to space (the regular expression engine skips the rest): any but the one in `program files` ends it
-  for (let i = find(SPACE, s, 0, 1); i >= 0; i = find(SPACE, s, i + 1, 1)) if (!s.startsWith('program files', i - 7)) return false;
   const drive = s.charCodeAt(1) === 58 && isSeparator(s.charCodeAt(2));
   const rooted = isSeparator(s.charCodeAt(0)) || drive;
+  const last = s.charCodeAt(s.length - 1);
+  const files = last < 128 ? FILES_BY_LAST[last] : undefined;
+  // neither rooted nor ending like a sensitive file: nothing below can hold, whatever spaces the value has (their
+  // search read all of a value without one: a URL, a 64 KB fill)
+  if (!rooted && files === undefined) return false;
+  // from space to space (the regular expression engine skips the rest): any but the one in `program files` ends it
+  for (let i = find(SPACE, s, 0, 1); i >= 0; i = find(SPACE, s, i + 1, 1)) if (!s.startsWith('program files', i - 7)) return false;
   if (rooted) {
     let first = drive ? 3 : 0;
     while (first < s.length && isSeparator(s.charCodeAt(first))) first++;
@@ -204,7 +219,8 @@ function systemPath(v: string): boolean {
     while (end < limit && !isSeparator(s.charCodeAt(end))) end++;
     if (end < s.length && SYSTEM_ROOTS.has(s.slice(first, end))) return true;
   }
-  for (const file of SENSITIVE_FILES) {
+  if (files === undefined) return false;
+  for (const file of files) {
     if (s.endsWith(file)) {
       const c = s.charCodeAt(s.length - file.length - 1);
       // members/.htpasswd, /etc/passwd, or the bare hidden file (.htaccess) as the whole value
