@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fold, LOWER_DIFFERS } from '../../../src/policies/inspection/scan/fold.js';
+import { fold, foldKeptLowerRaw, foldWroteNoCapital, LOWER_DIFFERS, lowerRaw } from '../../../src/policies/inspection/scan/fold.js';
 import { T_CONTROL, T_DROPPED, triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
 
 /**
@@ -53,5 +53,34 @@ describe('the trigger bit for what the fold drops', () => {
         if ((mask & T_DROPPED) !== 0) expect(mask & T_CONTROL).toBe(T_CONTROL);
       }
     }
+  });
+});
+
+describe('what the fold of a short value knows', () => {
+  // The scanner takes a short value's raw reading from its fold lower-cased when the fold kept what lowerRaw writes
+  // and wrote no Latin-1 capital, and lower-cases its decoded form with toLowerCase when it wrote no capital.
+  const pieces = ['при', 'вет', 'Ж', 'É', 'é', 'Þ', 'ß', '×', 'µ', '’', '“', '…', '—', '«', '»', '&#39;', 'ﬁ', '\u200b',
+    '\u00ad', '𝐀', '😀', 'A', 'z', ' ', "'", '<', 'Ｅ', '\u212b', 'ǅ', '\0', '社'];
+  it('says it kept lowerRaw and wrote no capital only when that is so', () => {
+    let kept = 0;
+    let noCapital = 0;
+    for (let t = 0; t < 20_000; t++) {
+      let s = '';
+      for (let k = (t % 7) + 1; k > 0; k--) s += pieces[(t * 7919 + k * 104729) % pieces.length] as string;
+      const folded = fold(s, false);
+      const none = foldWroteNoCapital();
+      const same = foldKeptLowerRaw();
+      if (none) {
+        noCapital++;
+        expect(/[\u00c0-\u00d6\u00d8-\u00de]/.test(folded), JSON.stringify(s)).toBe(false);
+      }
+      if (same && none) {
+        kept++;
+        expect(folded.toLowerCase(), JSON.stringify(s)).toBe(lowerRaw(s));
+      }
+    }
+    // both answers are given for most of these values (the fold changes something in nearly all of them)
+    expect(kept).toBeGreaterThan(2_000);
+    expect(noCapital).toBeGreaterThan(10_000);
   });
 });

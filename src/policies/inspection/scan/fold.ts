@@ -305,9 +305,9 @@ const NEXT_FOLD_LOWER = changedClass(true, 'g');
 
 /**
  * Whether the last `fold(s, false)` is known to have written no Latin-1 capital (À–Þ). The sparse path knows (it
- * visits every character it does not copy), and so does the loop over units it may hand over to (`ONE_CAPITAL_SLOW`);
- * the short loop leaves it false. Then the fold lower-cased is the native `toLowerCase` of it, with no check for such
- * capitals: `canonical` makes that check, a pass over the whole text.
+ * visits every character it does not copy), so does the loop over units it may hand over to (`ONE_CAPITAL_SLOW`), and
+ * so does the loop for a short value (`foldShort`). Then the fold lower-cased is the native `toLowerCase` of it, with
+ * no check for such capitals: `canonical` makes that check, a pass over the whole text.
  */
 let noCapital = false;
 export const foldWroteNoCapital = (): boolean => noCapital;
@@ -315,9 +315,9 @@ export const foldWroteNoCapital = (): boolean => noCapital;
 /**
  * Whether the last `fold(s, false)` is known to have written, for every character of `s`, the byte `lowerRaw` writes
  * for it, up to the case of letters: it kept every character it did not turn into the placeholder, and dropped and
- * replaced none. Only the sparse path knows, as for `foldWroteNoCapital`. With no capital written either, the fold
- * lower-cased is `lowerRaw(s)`: the scanner then needs no comparison of the two (a pass over 64 KB of source code with
- * a few arrows in its comments, about a tenth of its scan).
+ * replaced none. The sparse path and the short loop know (not the loop over units). With no capital written either,
+ * the fold lower-cased is `lowerRaw(s)`: the scanner then needs no comparison of the two (a pass over 64 KB of source
+ * code with a few arrows in its comments, about a tenth of its scan), and a short value's raw reading is made from it.
  */
 let keptLowerRaw = false;
 export const foldKeptLowerRaw = (): boolean => keptLowerRaw;
@@ -454,9 +454,46 @@ export function fold(s: string, lower: boolean): string {
     if (s.length >= LONG_UNITS && lowerInPlace(s, NEXT_NOT_NATIVE_LOWER.lastIndex - 1)) return writer.text();
   }
   writer.len = 0;
-  if (s.length < LONG_UNITS) foldInto(s, 0, s.length, lower, writer);
-  else foldSparse(s, lower ? NEXT_FOLD_LOWER : NEXT_FOLD, lower, writer);
+  if (s.length >= LONG_UNITS) foldSparse(s, lower ? NEXT_FOLD_LOWER : NEXT_FOLD, lower, writer);
+  else if (lower) foldInto(s, 0, s.length, true, writer);
+  else foldShort(s, writer);
   return writer.text();
+}
+
+/**
+ * `foldInto(s, 0, s.length, false, w)` for a short `s`, noting what the sparse path notes for a long one
+ * (`foldWroteNoCapital`, `foldKeptLowerRaw`): a chat line in another script with an entity in it is then lower-cased
+ * by the runtime once decoded, and its raw reading is its fold lower-cased, instead of two more passes over it.
+ */
+function foldShort(s: string, w: ByteWriter): void {
+  const n = s.length;
+  w.reserve(n + AHEAD);
+  let b = w.buf;
+  let j = w.len;
+  let capital = false;
+  let kept = true;
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    const x = ONE[c] as number;
+    if (x !== SLOW) {
+      // (ASCII is kept as it is: lowerRaw writes it the same up to case)
+      if (c >= 128) {
+        if (x !== LOWER_RAW[c]) kept = false;
+        if (isLatin1Capital(x)) capital = true;
+      }
+      b[j++] = x;
+      i++;
+      continue;
+    }
+    kept = false;
+    w.len = j;
+    i += foldSlow(c, i + 1 < n ? s.charCodeAt(i + 1) : -1, false, w, n - i);
+    b = w.buf;
+    for (; j < w.len; j++) if (isLatin1Capital(b[j] as number)) capital = true;
+  }
+  w.len = j;
+  noCapital = !capital;
+  keptLowerRaw = kept;
 }
 
 /** `lowerRaw` of one code unit beyond the one-byte case: ASCII capitals lower-cased, beyond Latin-1 the placeholder. */

@@ -216,16 +216,17 @@ function inspect(text: string, mask: number, kinds: number): boolean {
   verdict.xss = verdict.sqli = verdict.cmdi = verdict.path = verdict.proto = null;
   // Every reading is a one-byte string (fold.ts): the detectors compare ASCII only.
   const long = text.length > LONG;
+  const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && NON_ASCII.test(text));
   // The raw reading (lower case, nothing decoded) of a long value in two-byte form is made only when it is one of the
   // readings: a long value that decodes to something else is read decoded only, and the path detector reads its
-  // raw form from the value itself (path.ts). Making it costs a table pass over a copy of 64 K units.
-  let raw: string | null = long && WIDE.test(text) ? null : lowerRaw(text);
+  // raw form from the value itself (path.ts). Making it costs a table pass over a copy of 64 K units. A short value
+  // that is folded first may get it from its fold (below).
+  let raw: string | null = (high && !long) || (long && WIDE.test(text)) ? null : lowerRaw(text);
   let decoded: string | null = raw;
   let full = text;
   let nul = (mask & T_CONTROL) !== 0 && text.includes('\0');
   // (the decoded reading is known to be the raw one: see below)
   let rawAlike = false;
-  const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && NON_ASCII.test(text));
   if ((mask & DECODE_TRIGGERS) !== 0 || high) {
     // Compatibility forms first (％３Ｃ is %3C), then the textual encodings (what they produce is folded as they go),
     // then the canonical form: invisible characters dropped, lower case.
@@ -233,6 +234,9 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     // (read now: decodeAll may fold again)
     const noCapital = high && foldWroteNoCapital();
     const keptRaw = high && foldKeptLowerRaw();
+    // a fold that wrote what lowerRaw writes, up to case, and no capital: lower-cased, it is the raw reading (a
+    // short value's: a long one's is made only when it is a reading, see above)
+    if (keptRaw && noCapital && !long) raw = base.toLowerCase();
     full = decodeAll(base, text.length);
     if (full !== base && !nul) nul = full.includes('\0');
     // A fold with no Latin-1 capital, decoded into nothing whose lower case the fold and the runtime disagree on (a
@@ -240,13 +244,17 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     // check for first, in a pass of its own: 60–70 µs on 64 KB of prose)
     // (and so is an ASCII value without a control the fold drops: it has no such character to begin with)
     if (full === text) decoded = raw ??= lowerRaw(text);
-    else if ((noCapital || (!high && (mask & T_DROPPED) === 0)) && !decodeWroteLowerDiffering()) decoded = full.toLowerCase();
+    else if ((noCapital || (!high && (mask & T_DROPPED) === 0)) && !decodeWroteLowerDiffering()) {
+      decoded = full.toLowerCase();
+    }
     else decoded = canonical(full);
     // A fold that wrote what lowerRaw writes, no capital among it, and nothing decoded: lower-cased (as it was just
     // now), it is the raw reading
     rawAlike = keptRaw && noCapital && full === base;
   }
   decoded ??= raw ??= lowerRaw(text);
+  // (a short value's raw reading is always one of its readings)
+  if (raw === null && !long) raw = lowerRaw(text);
   // (equal to the raw reading: then that is the one reading, and the decoded string serves as it)
   const same = raw !== null ? decoded === raw : rawAlike || equalsLowerRaw(decoded, text);
   raw ??= same ? decoded : null;
