@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fold, foldKeptLowerRaw, foldWroteNoCapital, LOWER_DIFFERS, lowerRaw } from '../../../src/policies/inspection/scan/fold.js';
+import { fold, foldKeptLowerRaw, foldWroteNoCapital, hasNonAscii, LOWER_DIFFERS, lowerRaw } from '../../../src/policies/inspection/scan/fold.js';
 import { T_CONTROL, T_DROPPED, triggerMask } from '../../../src/policies/inspection/scan/triggers.js';
 
 /**
@@ -82,5 +82,18 @@ describe('what the fold of a short value knows', () => {
     // both answers are given for most of these values (the fold changes something in nearly all of them)
     expect(kept).toBeGreaterThan(2_000);
     expect(noCapital).toBeGreaterThan(10_000);
+  });
+});
+
+describe('hasNonAscii', () => {
+  it('says whether a value has a character beyond ASCII, lone surrogates and one-byte strings included', () => {
+    const units = [0, 9, 65, 127, 128, 0xe9, 0xff, 0x100, 0x2019, 0xd83d, 0xde00, 0xfeff, 0xffff];
+    for (let t = 0; t < 5_000; t++) {
+      const codes = Array.from({ length: t % 40 }, (_, k) => (k === (t >> 3) % 40 ? (units[t % units.length] as number) : 32 + ((t * 31 + k * 7) % 95)));
+      const s = String.fromCharCode(...codes);
+      expect(hasNonAscii(s), JSON.stringify(s)).toBe(/[\u0080-\uffff]/.test(s));
+    }
+    expect(hasNonAscii('a'.repeat(70_000))).toBe(false);
+    expect(hasNonAscii('a'.repeat(70_000) + 'é')).toBe(true);
   });
 });

@@ -543,5 +543,9 @@ function translateUnits(u: Uint16Array, n: number, table: Uint8Array, out: Uint8
 
 /** A character beyond Latin-1 (V8 answers at once for a one-byte string). */
 export const WIDE = /[\u0100-\uffff]/;
-/** A character beyond ASCII. */
-export const NON_ASCII = /[\u0080-\uffff]/;
+/**
+ * Whether `s` has a character beyond ASCII: then its UTF-8 form is longer than it (a lone surrogate too, written as
+ * three bytes). The runtime counts that length without reading the string a character at a time: 64 KB of ASCII in
+ * 1.4–9 µs, where the search for such a character (`/[\u0080-\uffff]/`) took 95 µs; a chat line 42 ns against 106.
+ */
+export const hasNonAscii = (s: string): boolean => Buffer.byteLength(s, 'utf8') !== s.length;

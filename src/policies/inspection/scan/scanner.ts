@@ -7,7 +7,7 @@
 
 import { decodeBase64Run, decodeBase64Value } from './base64.js';
 import { canonical, decodeAll, decodeWroteLowerDiffering, LONG } from './decode.js';
-import { equalsLowerRaw, fold, foldKeptLowerRaw, foldWroteNoCapital, lowerRaw, NON_ASCII, WIDE } from './fold.js';
+import { equalsLowerRaw, fold, foldKeptLowerRaw, foldWroteNoCapital, hasNonAscii, lowerRaw, WIDE } from './fold.js';
 import { find } from './literal.js';
 import { detectCmdi } from './cmdi.js';
 import { detectPath } from './path.js';
@@ -216,7 +216,7 @@ function inspect(text: string, mask: number, kinds: number): boolean {
   verdict.xss = verdict.sqli = verdict.cmdi = verdict.path = verdict.proto = null;
   // Every reading is a one-byte string (fold.ts): the detectors compare ASCII only.
   const long = text.length > LONG;
-  const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && NON_ASCII.test(text));
+  const high = (mask & T_NON_ASCII) !== 0 || ((mask & DECODE_TRIGGERS) !== 0 && hasNonAscii(text));
   // The raw reading (lower case, nothing decoded) of a long value in two-byte form is made only when it is one of the
   // readings: a long value that decodes to something else is read decoded only, and the path detector reads its
   // raw form from the value itself (path.ts). Making it costs a table pass over a copy of 64 K units. A short value
