@@ -137,7 +137,21 @@ function resolve(options: ScanOptions) {
 /** Rules found in the string being inspected, by kind; reset by `inspect` (the scanner never re-enters it). */
 const verdict: Record<ScanKind, ScanRuleId | null> = { xss: null, sqli: null, cmdi: null, path: null, proto: null };
 
-const hasSpace = (s: string): boolean => /\s/.test(s);
+/** The white space `\s` matches beyond the space and the tab: controls (one sets T_CONTROL), and beyond ASCII. */
+const CONTROL_SPACE = /[\n\v\f\r]/;
+const WIDE_SPACE = /[\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
+/**
+ * `/\s/.test(s)` for `s` with trigger mask `mask`: the space and the tab by `indexOf` (a search for one character that
+ * the runtime makes at memory speed), the rest only where the mask or the value's UTF-8 length says one may be. The
+ * expression read all of a value without white space (64 KB of `+AB`: 50-65 us; these searches 3). Exported for its
+ * test, which holds it to the expression.
+ */
+export function hasSpace(s: string, mask: number): boolean {
+  if (s.indexOf(' ') >= 0 || s.indexOf('\t') >= 0) return true;
+  if ((mask & T_CONTROL) !== 0 && CONTROL_SPACE.test(s)) return true;
+  return hasNonAscii(s) && WIDE_SPACE.test(s);
+}
 /** Grouped: see literal.ts. */
 const BASE64 = /(?:base64)/;
 const BASE64_AT = /(?:base64)/g;
@@ -167,7 +181,7 @@ function base64Marker(v: string): number {
  * for a value without spaces, and base64 for a value that is nothing else. Added to `readings`.
  */
 function alternateReadings(text: string, mask: number, decoded: string, full: string, long: boolean): void {
-  const spaced = hasSpace(text);
+  const spaced = hasSpace(text, mask);
   if (!long && text.includes('+') && ((mask & T_PERCENT) !== 0 || !spaced)) {
     const form = canonical(decodeAll(text.replace(/\+/g, ' '), text.length));
     if (form !== decoded) addReading(form, triggerMask(form));
