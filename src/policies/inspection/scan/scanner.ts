@@ -144,7 +144,7 @@ const WIDE_SPACE = /[\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff
 /**
  * `/\s/.test(s)` for `s` with trigger mask `mask`: the space and the tab by `indexOf` (a search for one character that
  * the runtime makes at memory speed), the rest only where the mask or the value's UTF-8 length says one may be. The
- * expression read all of a value without white space (64 KB of `+AB`: 50-65 us; these searches 3). Exported for its
+ * expression read all of a value without white space (64 KB of `+AB`: 50–65 µs; these searches 3). Exported for its
  * test, which holds it to the expression.
  */
 export function hasSpace(s: string, mask: number): boolean {
@@ -257,11 +257,9 @@ function inspect(text: string, mask: number, kinds: number): boolean {
     // decoding that wrote nothing wrote none), is canonical once lower-cased by the runtime (what canonical would
     // check for first, in a pass of its own: 60–70 µs on 64 KB of prose)
     // (and so is an ASCII value without a control the fold drops: it has no such character to begin with)
+    const nativeLower = (noCapital || (!high && (mask & T_DROPPED) === 0)) && !decodeWroteLowerDiffering();
     if (full === text) decoded = raw ??= lowerRaw(text);
-    else if ((noCapital || (!high && (mask & T_DROPPED) === 0)) && !decodeWroteLowerDiffering()) {
-      decoded = full.toLowerCase();
-    }
-    else decoded = canonical(full);
+    else decoded = nativeLower ? full.toLowerCase() : canonical(full);
     // A fold that wrote what lowerRaw writes, no capital among it, and nothing decoded: lower-cased (as it was just
     // now), it is the raw reading
     rawAlike = keptRaw && noCapital && full === base;

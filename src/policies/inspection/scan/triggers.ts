@@ -53,7 +53,6 @@ export const T_DROPPED = 1 << 27;
 
 /** The bits a detector reacts to: a value whose mask has none of them is clean. */
 export const TRIGGERS = (1 << 27) - 1;
-/** Bits that mean the string may carry an encoding to undo before detecting. */
 
 /**
  * Non-ASCII code units that NFKC or a best-fit conversion maps to one ASCII character a detector cares about, and
