@@ -20,6 +20,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { echoBody, echoPayload } from './lib/protocols.mjs';
+import { CHAT_ROOMS, chatPayloads, fill, randomPrintableAscii, SIZE } from './lib/scan-inputs.mjs';
 import { benchGuardConfig } from './lib/variants.mjs';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
@@ -270,13 +271,8 @@ if (typeof wsguard.scanPayload === 'function') {
   const corpusDir = options.corpusDir ?? process.env.WSGUARD_CORPUS ?? join(options.repoRoot, '..', 'shared', 'corpus');
   const benignDir = join(corpusDir, 'benign');
   const { existsSync, readdirSync, readFileSync } = await import('node:fs');
-  if (existsSync(benignDir)) {
-    const lines = readdirSync(benignDir)
-      .filter((f) => f.endsWith('.txt') && !f.startsWith('tldr') && !f.startsWith('libinjection'))
-      .sort()
-      .flatMap((f) => readFileSync(join(benignDir, f), 'utf8').split('\n').filter((l) => l.length > 0));
-    const rooms = ['general', 'random', 'support', 'dev', 'off-topic'];
-    const payloads = lines.map((text, i) => JSON.parse(JSON.stringify({ text, room: rooms[i % rooms.length] })));
+  const payloads = chatPayloads(corpusDir);
+  if (payloads !== null) {
     // The optimizing compiler needs a few seconds of such traffic before the scanner runs at its speed (a server
     // has long reached it): warm up for 2 s, beyond timeSync's own warm-up.
     const warmEnd = performance.now() + (options.smoke ? 100 : 2000);
@@ -309,7 +305,7 @@ if (typeof wsguard.scanPayload === 'function') {
       .flatMap((d) => readdirSync(join(corpusDir, d.name)).map((f) => join(corpusDir, d.name, f)))
       .sort()
       .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0));
-    for (let i = 0; i < attackLines.length; i++) sink += wsguard.scanPayload(JSON.parse(JSON.stringify({ text: attackLines[i], room: rooms[i % rooms.length] }))).length;
+    for (let i = 0; i < attackLines.length; i++) sink += wsguard.scanPayload(JSON.parse(JSON.stringify({ text: attackLines[i], room: CHAT_ROOMS[i % CHAT_ROOMS.length] }))).length;
     const rewarmEnd = performance.now() + (options.smoke ? 100 : 2000);
     while (performance.now() < rewarmEnd) for (const payload of payloads) sink += wsguard.scanPayload(payload).length;
     results.push({
@@ -321,9 +317,6 @@ if (typeof wsguard.scanPayload === 'function') {
     process.stderr.write(`micro: no corpus at ${corpusDir} (set WSGUARD_CORPUS): scan_chat left out\n`);
   }
 
-  const SIZE = 65_536;
-  // parsed from JSON, as a server gets them (a repeated string would be a rope, slower to read than a flat one)
-  const fill = (unit) => JSON.parse(JSON.stringify(unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE)));
   const adversarial = {
     '<': fill('<'),
     'a…a<': 'a'.repeat(SIZE - 1) + '<',
@@ -377,7 +370,7 @@ if (typeof wsguard.scanPayload === 'function') {
     'A社 (capitals between CJK)': fill('A社'),
     'mathematical letters 𝐬': fill('𝐬𝐞𝐥'),
     'zero-width joiners': fill('s\u200bc'),
-    'random printable ASCII': Array.from({ length: SIZE }, (_, k) => String.fromCharCode(32 + ((k * 7919) % 95))).join(''),
+    'random printable ASCII': randomPrintableAscii(),
     // found by the sweep below or by hand: each once cost a detector over a millisecond on its own
     'on=': fill('on='),
     'a$(': fill('a$('),

@@ -18,39 +18,30 @@
  */
 
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chatPayloads, fill, randomPrintableAscii, SIZE } from '../bench/lib/scan-inputs.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SIZE = 65_536;
-const fill = (unit) => JSON.parse(JSON.stringify(unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE)));
 
 /** Each workload: its values, and the two numbers of passes over them (enough to outweigh the warm-up). */
 const WORKLOADS = {
-  chat: { passes: [4, 12], values: chatPayloads },
+  chat: { passes: [4, 12], values: chatWorkload },
   '+AB': { passes: [8, 24], values: () => [{ text: fill('+AB') }] },
   ';if(': { passes: [8, 24], values: () => [{ text: fill(';if(') }] },
   'a＜': { passes: [8, 24], values: () => [{ text: fill('a＜') }] },
   '%25': { passes: [8, 24], values: () => [{ text: fill('%25') }] },
-  random: {
-    passes: [8, 24],
-    values: () => [{ text: Array.from({ length: SIZE }, (_, k) => String.fromCharCode(32 + ((k * 7919) % 95))).join('') }],
-  },
+  random: { passes: [8, 24], values: () => [{ text: randomPrintableAscii() }] },
   readme: { passes: [8, 24], values: () => [{ text: JSON.parse(JSON.stringify(readFileSync(join(repoRoot, 'README.md'), 'utf8').slice(0, SIZE))) }] },
 };
 
-function chatPayloads() {
+function chatWorkload() {
   const corpus = process.env.WSGUARD_CORPUS ?? join(repoRoot, '..', 'shared', 'corpus');
-  const benign = join(corpus, 'benign');
-  if (!existsSync(benign)) throw new Error(`no corpus at ${corpus} (set WSGUARD_CORPUS)`);
-  const rooms = ['general', 'random', 'support', 'dev', 'off-topic'];
-  return readdirSync(benign)
-    .filter((f) => f.endsWith('.txt') && !f.startsWith('tldr') && !f.startsWith('libinjection'))
-    .sort()
-    .flatMap((f) => readFileSync(join(benign, f), 'utf8').split('\n').filter((l) => l.length > 0))
-    .map((text, i) => JSON.parse(JSON.stringify({ text, room: rooms[i % rooms.length] })));
+  const payloads = chatPayloads(corpus);
+  if (payloads === null) throw new Error(`no corpus at ${corpus} (set WSGUARD_CORPUS)`);
+  return payloads;
 }
 
 async function loadScanner(root) {

@@ -28,10 +28,9 @@ describe.skipIf(!built)('scan-cost', () => {
     for (const workload of ['+AB', ';if(', 'a＜', '%25', 'random', 'readme']) {
       const { stdout } = await worker(workload, 2);
       expect(stdout, workload).toMatch(/^values 1 findings \d+$/m);
+      // the README quotes attacks: the build finds them
+      if (workload === 'readme') expect(Number(/findings (\d+)/.exec(stdout)?.[1])).toBeGreaterThan(0);
     }
-    // the README quotes attacks: scanned twice, it has findings both times
-    const { stdout } = await worker('readme', 2);
-    expect(Number(/findings (\d+)/.exec(stdout)?.[1])).toBeGreaterThan(0);
   }, 60_000);
 
   it.skipIf(!existsSync(corpusDir))('builds the chat workload from every prose line of the benign corpus', async () => {
