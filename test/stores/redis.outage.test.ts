@@ -20,14 +20,6 @@ const STORE_TIMEOUT_MS = 250;
 /** Room for a loaded machine (two cores shared by several test runs): the point is "not for ever", not speed. */
 const MARGIN_MS = 1_500;
 
-/** The same Redis, reached through `proxy`. */
-function proxiedUrl(proxy: TcpProxy): string {
-  const url = new URL(REDIS_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
-  return url.toString();
-}
-
 const count = (events: readonly SecurityEvent[], type: SecurityEvent['type']): number => events.filter((e) => e.type === type).length;
 
 describe.skipIf(!available)('Redis store: outages', () => {
@@ -42,7 +34,7 @@ describe.skipIf(!available)('Redis store: outages', () => {
     const keyPrefix = uniquePrefix();
     const direct = connect();
     // Reconnects quickly, so that the test does not wait on ioredis's back-off once the proxy is up again.
-    const redis = connect(proxiedUrl(proxy), { retryStrategy: () => 50 });
+    const redis = connect(proxy.urlFor(REDIS_URL), { retryStrategy: () => 50 });
     const store = redisStore(redis, { keyPrefix, storeTimeoutMs: STORE_TIMEOUT_MS, probeIntervalMs: 100, nodeTimeoutMs: 1_500, ...options });
     const events: SecurityEvent[] = [];
     const server = await startSocketIoServer(baseConfig(events, { store, ...config }), 'websocket');

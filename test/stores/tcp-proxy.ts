@@ -5,6 +5,8 @@
  * - `stall()`: connections stay open and nothing passes (a Redis that accepts and never answers); `resume()` lets
  *   everything held pass, in order, so no reply is lost or mismatched.
  * - `down()`: every connection is cut and new ones are closed on arrival (a Redis that is gone); `up()` ends that.
+ * - `connections` and `heldFromClients` tell a test how far a client got while stalled: connected, and sent its
+ *   first bytes (for ioredis: it is running its connection handshake).
  */
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -38,6 +40,26 @@ export class TcpProxy {
 
   get port(): number {
     return (this.#server.address() as AddressInfo).port;
+  }
+
+  /** `url` (a redis:// URL) with its host and port replaced by this proxy's. */
+  urlFor(url: string): string {
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(this.port);
+    return proxied.toString();
+  }
+
+  /** Client connections open through the proxy. */
+  get connections(): number {
+    return this.#pipes.size;
+  }
+
+  /** Bytes clients sent that the proxy holds (stalled). */
+  get heldFromClients(): number {
+    let bytes = 0;
+    for (const pipe of this.#pipes) for (const chunk of pipe.toUpstream) bytes += chunk.length;
+    return bytes;
   }
 
   stall(): void {

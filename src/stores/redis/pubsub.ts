@@ -2,6 +2,13 @@
  * Pub/sub for the Redis store. A Redis connection that subscribes can do nothing else, so subscriptions use a
  * connection of their own, a duplicate of the user's client made on the first subscribe and closed with the store.
  * One Redis subscription per channel serves every local handler of it.
+ *
+ * A SUBSCRIBE is sent only once the connection is ready. ioredis (5.8.2 and later 5.x) writes a SUBSCRIBE at once
+ * while its connection handshake is still running (status `connect`: Redis accepts SUBSCRIBE while loading); when
+ * the reply comes before the handshake's ready check (INFO), the connection is in subscriber mode, the check is
+ * refused, and ioredis drops the connection and rejects every command it had queued (redis/ioredis#2037, fixed in 6).
+ * A subscription lost that way never came back: the node stopped hearing the cluster's bans. A subscribe that is
+ * rejected for any other reason is sent again when the connection is next ready, for the same reason.
  */
 
 import type { Cluster, Redis } from 'ioredis';
@@ -81,9 +88,30 @@ export class RedisPubSub {
 
   async #redisSubscribe(channel: string): Promise<void> {
     try {
-      await withDeadline(this.#connection().subscribe(channel), this.#deps.timeoutMs);
+      await withDeadline(this.#subscribeUntilConfirmed(channel), this.#deps.timeoutMs);
     } catch (error) {
       this.#deps.failed(error);
+    }
+  }
+
+  /**
+   * SUBSCRIBE on a ready connection, again after each rejection (reported, then retried on the next 'ready'), until
+   * Redis confirms it or the channel or the store is gone. Past the deadline the caller has reported the outage; this
+   * goes on waiting, so the subscription completes once Redis is back.
+   */
+  async #subscribeUntilConfirmed(channel: string): Promise<void> {
+    const connection = this.#connection();
+    for (;;) {
+      await settled(connection);
+      if (this.#closed || !this.#channels.has(channel)) return;
+      try {
+        await connection.subscribe(channel);
+        return;
+      } catch (error) {
+        if (this.#closed || connection.status === 'end') throw error;
+        this.#deps.failed(error);
+        await nextReady(connection);
+      }
     }
   }
 
@@ -112,4 +140,25 @@ export class RedisPubSub {
       }
     }
   }
+}
+
+/**
+ * Resolves when commands sent to `connection` are either written to a ready connection or queued until the next one
+ * is (ioredis sends its queue after the ready check): at once, unless its handshake is under way (status `connect`).
+ */
+function settled(connection: RedisClient): Promise<void> {
+  return connection.status === 'connect' ? nextReady(connection) : Promise.resolve();
+}
+
+/** The connection's next 'ready' or its 'end' (then the store is closed, or the client gave up for good). */
+function nextReady(connection: RedisClient): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      connection.off('ready', done);
+      connection.off('end', done);
+      resolve();
+    };
+    connection.once('ready', done);
+    connection.once('end', done);
+  });
 }
