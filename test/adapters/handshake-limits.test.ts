@@ -5,7 +5,7 @@
  */
 
 import type { AddressInfo } from 'node:net';
-import { connect, type Socket } from 'node:net';
+import { connect, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SecurityEvent } from '../../src/events/catalogue.js';
 import { baseConfig, countsAreZero, waitFor, type TestClient, type TestServer } from './harness.js';
@@ -36,13 +36,24 @@ const targets: Target[] = [
   { name: 'socket.io (polling)', path: '/socket.io/?EIO=4&transport=polling', start: (events) => startSocketIoServer(config(events), 'polling') },
 ];
 
+/** What the attacking side saw: how many sockets connected, and the errors of those that did not. */
+interface AttackTally {
+  connected: number;
+  readonly errors: Record<string, number>;
+}
+
 /** Open `count` raw sockets from `localAddress` that send a request line and then one header byte every 50 ms. */
-function slowloris(port: number, path: string, localAddress: string, count: number): { closed: Promise<void>; stop: () => void } {
+function slowloris(port: number, path: string, localAddress: string, count: number): { closed: Promise<void>; stop: () => void; tally: AttackTally } {
   const sockets: Socket[] = [];
   const closes: Promise<void>[] = [];
+  const tally: AttackTally = { connected: 0, errors: {} };
   for (let i = 0; i < count; i++) {
     const socket = connect({ port, host: '127.0.0.1', localAddress });
-    socket.on('error', () => undefined);
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? error.message;
+      tally.errors[code] = (tally.errors[code] ?? 0) + 1;
+    });
+    socket.on('connect', () => tally.connected++);
     socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Slow: `));
     closes.push(new Promise((resolve) => socket.on('close', () => resolve())));
     sockets.push(socket);
@@ -58,22 +69,37 @@ function slowloris(port: number, path: string, localAddress: string, count: numb
     for (const socket of sockets) socket.destroy();
   };
   cleanups.push(stop);
-  return { closed: Promise.all(closes).then(() => clearInterval(trickle)), stop };
+  return { closed: Promise.all(closes).then(() => clearInterval(trickle)), stop, tally };
 }
+
+const reasons = (events: SecurityEvent[]): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const e of events) if (e.reason !== undefined) counts[e.reason] = (counts[e.reason] ?? 0) + (e.count ?? 1);
+  return counts;
+};
 
 const total = (events: SecurityEvent[], reason: string) =>
   events.filter((e) => e.type === 'connection_refused' && e.reason === reason).reduce((sum, e) => sum + (e.count ?? 1), 0);
 
 describe.each(targets)('slowloris: $name', (target) => {
-  it(`${SLOW_SOCKETS} half-open upgrades from 127.0.0.2 do not keep a client on 127.0.0.1 from chatting`, async () => {
+  // One retry: the run in CI that timed out waiting for the cap is not understood yet (see the warning below); a
+  // second failure in a row still fails the suite.
+  it(`${SLOW_SOCKETS} half-open upgrades from 127.0.0.2 do not keep a client on 127.0.0.1 from chatting`, { retry: 1 }, async () => {
     const events: SecurityEvent[] = [];
     const server = await target.start(events);
     cleanups.push(() => server.close());
     const port = (server.http.address() as AddressInfo).port;
 
+    let accepted = 0;
+    (server.http as unknown as NetServer).on('connection', () => accepted++);
     const attack = slowloris(port, target.path, '127.0.0.2', SLOW_SOCKETS);
     // A bound, not a speed: on a loaded machine 300 connects take a while.
-    await waitFor(() => total(events, 'too_many_pending_handshakes') > 0, 10_000, 'the address at its cap');
+    await waitFor(() => total(events, 'too_many_pending_handshakes') > 0, 10_000, 'the address at its cap').catch((error: unknown) => {
+      // Seen once in CI and never reproduced (the test takes ~2 s, also with every core busy): what each side saw.
+      const seen = `${error instanceof Error ? error.message : String(error)}: ${attack.tally.connected} of ${SLOW_SOCKETS} slow sockets connected, errors ${JSON.stringify(attack.tally.errors)}; the server accepted ${accepted}; refusals ${JSON.stringify(reasons(events))}`;
+      console.warn(seen);
+      throw new Error(seen);
+    });
 
     // While the attack holds its sockets open, a normal client connects and chats.
     const result = await server.connect({ user: 'alice' });
