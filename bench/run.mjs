@@ -535,7 +535,8 @@ for (const figure of figures) {
       const baseRuns = raw[figure.id]?.[base] ?? [];
       const baseMedian = summarize(baseRuns).median;
       entry.vs = base;
-      entry.ratio = s.median / baseMedian;
+      // No ratio against a baseline of 0 (RSS that did not grow): JSON would turn Infinity or NaN into null anyway.
+      entry.ratio = baseMedian !== 0 && Number.isFinite(baseMedian) ? s.median / baseMedian : null;
       entry.delta = s.median - baseMedian;
       // Run i of this variant against run i of the baseline (adjacent in time): the spread of the ratio itself.
       const paired = runs.map((v, i) => v / baseRuns[i]).filter(Number.isFinite);

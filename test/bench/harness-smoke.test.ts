@@ -18,7 +18,8 @@ interface FigureEntry {
   readonly min: number;
   readonly max: number;
   readonly vs?: string;
-  readonly ratio?: number;
+  /** Null when the baseline's median is 0. */
+  readonly ratio?: number | null;
 }
 
 interface BenchResult {
@@ -124,7 +125,9 @@ describe('benchmark harness (smoke)', () => {
       for (const figure of [...FIGURES, ...(variant === 'sio-wsguard' ? FLOOD_FIGURES : [])]) {
         const e = entry(figure, variant);
         expect(e.vs, `${figure} ${variant}`).toBe(baseline);
-        expect(typeof e.ratio).toBe('number');
+        // A figure that may be 0 has no ratio (null) when its baseline is 0.
+        if (MAY_BE_ZERO.has(figure) && e.ratio === null) expect(entry(figure, baseline).median, `${figure} ${baseline}`).toBe(0);
+        else expect(typeof e.ratio, `${figure} ${variant} ratio`).toBe('number');
         if (!MAY_BE_ZERO.has(figure)) {
           expect(Number.isFinite(e.ratio), `${figure} ${variant} ratio ${e.ratio}`).toBe(true);
           expect(e.ratio, figure).toBeGreaterThan(0);
