@@ -7,8 +7,7 @@
  * while its connection handshake is still running (status `connect`: Redis accepts SUBSCRIBE while loading); when
  * the reply comes before the handshake's ready check (INFO), the connection is in subscriber mode, the check is
  * refused, and ioredis drops the connection and rejects every command it had queued (redis/ioredis#2037, fixed in 6).
- * A subscription lost that way never came back: the node stopped hearing the cluster's bans. A subscribe that is
- * rejected for any other reason is sent again when the connection is next ready, for the same reason.
+ * A subscription lost that way never came back: the node stopped hearing the cluster's bans.
  */
 
 import type { Cluster, Redis } from 'ioredis';
@@ -87,31 +86,13 @@ export class RedisPubSub {
   }
 
   async #redisSubscribe(channel: string): Promise<void> {
+    const connection = this.#connection();
+    const subscribed = ready(connection).then(() => (this.#closed || !this.#channels.has(channel) ? undefined : connection.subscribe(channel)));
     try {
-      await withDeadline(this.#subscribeUntilConfirmed(channel), this.#deps.timeoutMs);
+      // Past the deadline the outage is reported; the subscribe still completes once the connection is ready.
+      await withDeadline(subscribed, this.#deps.timeoutMs);
     } catch (error) {
       this.#deps.failed(error);
-    }
-  }
-
-  /**
-   * SUBSCRIBE on a ready connection, again after each rejection (reported, then retried on the next 'ready'), until
-   * Redis confirms it or the channel or the store is gone. Past the deadline the caller has reported the outage; this
-   * goes on waiting, so the subscription completes once Redis is back.
-   */
-  async #subscribeUntilConfirmed(channel: string): Promise<void> {
-    const connection = this.#connection();
-    for (;;) {
-      await settled(connection);
-      if (this.#closed || !this.#channels.has(channel)) return;
-      try {
-        await connection.subscribe(channel);
-        return;
-      } catch (error) {
-        if (this.#closed || connection.status === 'end') throw error;
-        this.#deps.failed(error);
-        await nextReady(connection);
-      }
     }
   }
 
@@ -143,11 +124,12 @@ export class RedisPubSub {
 }
 
 /**
- * Resolves when commands sent to `connection` are either written to a ready connection or queued until the next one
- * is (ioredis sends its queue after the ready check): at once, unless its handshake is under way (status `connect`).
+ * Resolves once `connection` is ready (or has ended for good). Not only during the handshake (status `connect`): a
+ * client made with `enableOfflineQueue: false`, whose settings the subscriber inherits, refuses a command sent while it
+ * connects.
  */
-function settled(connection: RedisClient): Promise<void> {
-  return connection.status === 'connect' ? nextReady(connection) : Promise.resolve();
+function ready(connection: RedisClient): Promise<void> {
+  return connection.status === 'ready' || connection.status === 'end' ? Promise.resolve() : nextReady(connection);
 }
 
 /** The connection's next 'ready' or its 'end' (then the store is closed, or the client gave up for good). */
