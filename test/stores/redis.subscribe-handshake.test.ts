@@ -1,5 +1,5 @@
 /**
- * Subscribing while the store's subscriber connection is still in its handshake. ioredis (5.8.2 and later 5.x) writes
+ * Subscribing before the store's subscriber connection is ready. During its handshake, ioredis (5.8.2 and later 5.x) writes
  * a SUBSCRIBE at once in that state; when its reply arrives before the handshake's ready check, the check is refused
  * in subscriber mode and ioredis drops the connection with every command it had queued. A node started that way was
  * marked degraded and could lose its ban subscription for good (seen as a cluster test that failed now and then).
@@ -7,11 +7,11 @@
  * The window is made certain here: Redis is reached through a proxy that holds every byte while the subscriber
  * connection opens and sends its handshake, a second channel is subscribed in that window, and then everything held
  * is let through at once, so the SUBSCRIBE reply comes in the same read as the handshake's replies. A client made
- * with `enableOfflineQueue: false` refuses a command sent while it connects: its subscriber, a duplicate, does too.
+ * with `enableOfflineQueue: false` refuses a command sent while it connects (its subscriber, a duplicate, does too),
+ * and a first login that Redis refuses makes ioredis reject the commands it had queued.
  */
 
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redisStore, type RedisStore } from '../../src/stores/redis/index.js';
 import { waitFor } from '../adapters/harness.js';
@@ -20,13 +20,13 @@ import { TcpProxy } from './tcp-proxy.js';
 
 const available = await redisAvailable();
 
-describe.skipIf(!available)('Redis store: subscribing during the subscriber connection’s handshake', () => {
+describe.skipIf(!available)('Redis store: subscribing before the subscriber connection is ready', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function proxiedStore(): Promise<{ proxy: TcpProxy; redis: Redis; store: RedisStore; health: string[] }> {
+  async function proxiedStore(): Promise<{ proxy: TcpProxy; store: RedisStore; health: string[] }> {
     const target = new URL(REDIS_URL);
     const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
     cleanups.push(() => proxy.close());
@@ -38,7 +38,18 @@ describe.skipIf(!available)('Redis store: subscribing during the subscriber conn
     cleanups.push(() => store.close());
     const health: string[] = [];
     store.onHealthChange((state, error) => health.push(error === undefined ? state : `${state}: ${error}`));
-    return { proxy, redis, store, health };
+    return { proxy, store, health };
+  }
+
+  /**
+   * Publish as another node on the same prefix: reaches `keyPrefix`'s subscribers only through Redis (a degraded store
+   * would deliver its own publishes locally).
+   */
+  async function publishFromAnotherNode(keyPrefix: string, channel: string, message: string): Promise<void> {
+    const client = connect();
+    const other = redisStore(client, { keyPrefix });
+    cleanups.push(() => client.disconnect(), () => other.close());
+    await other.publish(channel, message);
   }
 
   it('confirms a subscription sent mid-handshake, stays healthy, and delivers on every channel', async () => {
@@ -76,13 +87,11 @@ describe.skipIf(!available)('Redis store: subscribing during the subscriber conn
     await store.subscribe('revocations', (message) => heard.push(message));
     expect(health).toEqual([]);
 
-    // Published by another node: a degraded store would deliver its own publishes locally, this one only through Redis.
-    const other = redisStore(connect(), { keyPrefix });
-    cleanups.push(() => other.close());
-    await other.publish('revocations', 'y');
+    await publishFromAnotherNode(keyPrefix, 'revocations', 'y');
     await waitFor(() => heard.length > 0, 5_000, 'the other node’s message');
     expect(heard).toEqual(['y']);
   });
+
   it('subscribes once its subscriber can log in, when Redis refused the first login (a password rotation)', async () => {
     // A Redis user of the test's own, so that the store's subscriber can be refused at AUTH while the connection the
     // application opened stays logged in.
@@ -100,17 +109,19 @@ describe.skipIf(!available)('Redis store: subscribing during the subscriber conn
     const store = redisStore(redis, { keyPrefix, storeTimeoutMs: 5_000 });
     cleanups.push(() => store.close());
 
-    // New logins refused: the subscriber's AUTH fails, and ioredis retries it every 50 ms.
+    // New logins refused: the subscriber's AUTH fails (Redis's ACL LOG says so), and ioredis retries it every 50 ms.
     await admin.call('ACL', 'SETUSER', user, 'off');
     const heard: string[] = [];
     const subscribed = store.subscribe('bans', (message) => heard.push(message));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(
+      async () => ((await admin.call('ACL', 'LOG')) as unknown[][]).some((entry) => entry.includes('auth') && entry.includes(user)),
+      5_000,
+      'the subscriber’s login refused',
+    );
     await admin.call('ACL', 'SETUSER', user, 'on');
     await subscribed;
 
-    const other = redisStore(connect(), { keyPrefix });
-    cleanups.push(() => other.close());
-    await other.publish('bans', 'x');
+    await publishFromAnotherNode(keyPrefix, 'bans', 'x');
     await waitFor(() => heard.length > 0, 5_000, 'the other node’s message');
     expect(heard).toEqual(['x']);
   });
